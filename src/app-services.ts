@@ -1,0 +1,40 @@
+// What the server is built from: opened once from the config, handed to the HTTP and GraphQL
+// layers, closed on shutdown.
+import { resolve } from 'node:path';
+import type { ServerConfig } from './config/config.js';
+import { sqlitePathFromStorageUrl } from './config/storage-url.js';
+import { openOptunaDatabase, type OptunaDatabase } from './db/optuna-database.js';
+import type { ArtifactStore } from './stores/artifact-store.js';
+import { storeFromUrl } from './stores/store-from-url.js';
+
+export interface AppServices {
+  config: ServerConfig;
+  database: OptunaDatabase;
+  /** The configured store, already wrapped in Backoff. */
+  store: ArtifactStore;
+}
+
+/** A problem with the configuration or the environment it names: the CLI exits with code 2. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Opens the database and the store the config names, and proves both answer. */
+export async function openAppServices(config: ServerConfig, cwd: string = process.cwd()): Promise<AppServices> {
+  let database: OptunaDatabase;
+  let store: ArtifactStore;
+  try {
+    database = openOptunaDatabase(resolve(cwd, sqlitePathFromStorageUrl(config.storageUrl)));
+  } catch (error) {
+    throw new StartupError((error as Error).message, { cause: error });
+  }
+  try {
+    store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd });
+    await store.checkReachable();
+    await store.removeLeftoverTemporaryFiles();
+  } catch (error) {
+    database.close();
+    throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
+  }
+  return { config, database, store };
+}

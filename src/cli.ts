@@ -1,0 +1,60 @@
+// The command line: parse, then serve or check; one clear line and a meaningful exit code on failure.
+import { readFileSync } from 'node:fs';
+import { helpText } from './config/help-text.js';
+import { parseCommandLine, UsageError } from './config/parse-command-line.js';
+import { openAppServices, StartupError } from './app-services.js';
+import { createHttpServer } from './http/server.js';
+import { logger } from './logger.js';
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export async function runCli(argv: string[]): Promise<void> {
+  let command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return exitWith(2, `${error.message}\nRun with --help for the options.`);
+    throw error;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(helpText);
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion}\n`);
+      return;
+    case 'check':
+      return exitWith(2, 'the check subcommand is not available in this version yet');
+    case 'serve':
+      break;
+  }
+
+  let services;
+  try {
+    services = await openAppServices(command.config);
+  } catch (error) {
+    if (error instanceof StartupError) return exitWith(2, error.message);
+    throw error;
+  }
+  const running = await createHttpServer(services).start(command.config.host, command.config.port);
+  logger.info(`serving GraphQL at ${running.url}/graphql`, {
+    url: `${running.url}/graphql`,
+    storage: command.config.storageUrl,
+    artifactStore: services.store.describe(),
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info('shutting down', { signal });
+    running
+      .stop()
+      .then(() => services.database.close())
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function exitWith(code: number, message: string): void {
+  process.stderr.write(`optuna-artifacts-graphql: ${message}\n`);
+  process.exitCode = code;
+}

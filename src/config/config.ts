@@ -1,0 +1,64 @@
+// The one typed configuration object the rest of the server receives. Built by
+// parse-command-line.ts from flags and environment; nothing else reads process.env.
+
+/** Optuna's Backoff parameters, in seconds (Optuna's names and defaults). */
+export interface BackoffConfig {
+  /** @default 10 */
+  maxRetries: number;
+  /** @default 2 */
+  multiplier: number;
+  /** @default 0.1 */
+  minDelay: number;
+  /** @default 30 */
+  maxDelay: number;
+}
+
+export interface S3Config {
+  /** S3-compatible endpoint (MinIO, s3rver, ...); from --s3-endpoint or AWS_ENDPOINT_URL_S3. */
+  endpoint?: string;
+  /** Path-style addressing (bucket in the path), which most S3-compatible servers need. */
+  forcePathStyle: boolean;
+  /** Region; from AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+  region: string;
+}
+
+export interface GcsConfig {
+  /** API endpoint of a GCS-compatible server; from --gcs-endpoint or STORAGE_EMULATOR_HOST. */
+  endpoint?: string;
+  /** Project id; from GOOGLE_CLOUD_PROJECT. */
+  projectId?: string;
+  /** Path of a service-account key file; from GOOGLE_APPLICATION_CREDENTIALS. */
+  keyFilename?: string;
+}
+
+export interface UploadLimits {
+  /** Bytes per uploaded file. @default 10 GiB */
+  maxFileSize: number;
+  /** Files per request. @default 20 */
+  maxFiles: number;
+  /** Bytes of a non-file multipart field (operations, map). @default 1 MiB */
+  maxFieldSize: number;
+}
+
+export interface ServerConfig {
+  /** The SQLAlchemy-style URL as the user wrote it, e.g. sqlite:///optuna.db. */
+  storageUrl: string;
+  /** file://..., s3://bucket[/prefix] or gs://bucket[/prefix]. */
+  artifactStoreUrl: string;
+  host: string;
+  port: number;
+  s3: S3Config;
+  gcs: GcsConfig;
+  backoff: BackoffConfig;
+  uploads: UploadLimits;
+  /** When set, mutations and subscriptions need `Authorization: Bearer <token>`. */
+  authToken?: string;
+  /** Origins allowed by CORS; empty = same-origin only. */
+  corsOrigins: string[];
+  /** Accept trial artifacts on COMPLETE/PRUNED/FAIL trials (Optuna refuses them). */
+  allowFinishedTrialUploads: boolean;
+  /** Seconds between looks for artifacts written by other processes. */
+  watchIntervalSeconds: number;
+}
+
+export const defaultBackoffConfig: BackoffConfig = { maxRetries: 10, multiplier: 2, minDelay: 0.1, maxDelay: 30 };

@@ -1,0 +1,46 @@
+// The manual printed by --help. Keep it in step with README.md's "Flags" section.
+
+export const helpText = `optuna-artifacts-graphql — a GraphQL server for the artifacts of Optuna studies and trials
+
+Usage:
+  optuna-artifacts-graphql [STORAGE_URL] [options]
+  optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix]
+
+STORAGE_URL                 Optuna RDB URL in SQLAlchemy syntax: sqlite:///relative.db or
+                            sqlite:////absolute/path.db. Default sqlite:///optuna.db.
+                            Env OPTUNA_STORAGE. A missing file is created as a fresh Optuna
+                            database; an existing one is used as it is (never migrated).
+
+Options:
+  --artifact-store URL      Where the bytes live, as Optuna's artifact stores keep them:
+                            file://./artifacts (default), file:///abs/dir, s3://bucket[/prefix],
+                            gs://bucket[/prefix]. Env OPTUNA_ARTIFACT_STORE.
+  --host H                  Interface to listen on (default 127.0.0.1). Env HOST.
+  --port P                  Port (default 4000). Env PORT.
+  --s3-endpoint URL         S3-compatible endpoint (MinIO, ...). Env AWS_ENDPOINT_URL_S3.
+                            Credentials and region come from the AWS SDK's default chain.
+  --s3-force-path-style     Address buckets in the path (most S3-compatible servers need it).
+  --gcs-endpoint URL        GCS-compatible API endpoint. Env STORAGE_EMULATOR_HOST.
+  --backoff-max-retries N   Store retries of transient failures (default 10).
+  --backoff-multiplier X    Delay growth per retry (default 2).
+  --backoff-min-delay S     First delay cap in seconds (default 0.1).
+  --backoff-max-delay S     Largest delay cap in seconds (default 30).
+  --max-file-size SIZE      Largest uploaded file: bytes or units like 512MB, 10GiB (default 10GiB).
+  --max-files N             Most files in one upload request (default 20).
+  --auth-token TOKEN        Mutations and subscriptions need "Authorization: Bearer TOKEN";
+                            queries and downloads stay open. Env OPTUNA_ARTIFACTS_TOKEN.
+  --cors-origin ORIGIN      Allow this browser origin (repeatable). Default: no CORS headers.
+  --allow-finished-trial-uploads
+                            Accept trial artifacts on COMPLETE/PRUNED/FAIL trials (Optuna itself
+                            refuses them; default: refuse with TRIAL_FINISHED).
+  --watch-interval SECONDS  How often to look for artifacts written by other processes (default 1).
+  --help                    Print this manual.
+  --version                 Print the version.
+
+check subcommand (like git fsck):
+  Lists metadata rows whose bytes are missing and stored objects that no metadata row names.
+  --fix                     Remove the orphaned objects (never metadata).
+  --fix-metadata            Also remove metadata rows whose bytes are missing.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad command line, unreachable store or unusable database.
+`;

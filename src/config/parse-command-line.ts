@@ -1,0 +1,151 @@
+// Flags and environment → one typed ServerConfig. The only module that reads process.env.
+import { parseArgs } from 'node:util';
+import { defaultBackoffConfig, type ServerConfig } from './config.js';
+import { parseByteSize } from './byte-size.js';
+
+/** A command-line mistake: the CLI prints the message as one line and exits with code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'serve'; config: ServerConfig }
+  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean };
+
+const optionDefinitions = {
+  'artifact-store': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-force-path-style': { type: 'boolean' },
+  'gcs-endpoint': { type: 'string' },
+  'backoff-max-retries': { type: 'string' },
+  'backoff-multiplier': { type: 'string' },
+  'backoff-min-delay': { type: 'string' },
+  'backoff-max-delay': { type: 'string' },
+  'max-file-size': { type: 'string' },
+  'max-files': { type: 'string' },
+  'auth-token': { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
+  'allow-finished-trial-uploads': { type: 'boolean' },
+  'watch-interval': { type: 'string' },
+  fix: { type: 'boolean' },
+  'fix-metadata': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Environment = Record<string, string | undefined>;
+
+export function parseCommandLine(argv: string[], env: Environment = process.env): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: optionDefinitions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const isCheck = positionals[0] === 'check';
+  const storagePositionals = isCheck ? positionals.slice(1) : positionals;
+  if (storagePositionals.length > 1) {
+    throw new UsageError(`expected at most one STORAGE_URL, got: ${storagePositionals.join(' ')}`);
+  }
+  if (!isCheck && (values.fix || values['fix-metadata'])) {
+    throw new UsageError('--fix and --fix-metadata belong to the check subcommand');
+  }
+
+  const config: ServerConfig = {
+    storageUrl: storagePositionals[0] ?? env.OPTUNA_STORAGE ?? 'sqlite:///optuna.db',
+    artifactStoreUrl: values['artifact-store'] ?? env.OPTUNA_ARTIFACT_STORE ?? 'file://./artifacts',
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    port: integerOption('--port', values.port ?? env.PORT, 4000, { min: 0, max: 65535 }),
+    s3: {
+      endpoint: urlOption('--s3-endpoint', values['s3-endpoint'] ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL),
+      forcePathStyle: values['s3-force-path-style'] ?? false,
+      region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    },
+    gcs: {
+      endpoint: urlOption('--gcs-endpoint', values['gcs-endpoint'] ?? gcsEmulatorEndpoint(env.STORAGE_EMULATOR_HOST)),
+      projectId: env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
+      keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS,
+    },
+    backoff: {
+      maxRetries: integerOption('--backoff-max-retries', values['backoff-max-retries'], defaultBackoffConfig.maxRetries, { min: 0, max: 100 }),
+      multiplier: numberOption('--backoff-multiplier', values['backoff-multiplier'], defaultBackoffConfig.multiplier, { min: 1 }),
+      minDelay: numberOption('--backoff-min-delay', values['backoff-min-delay'], defaultBackoffConfig.minDelay, { min: 0 }),
+      maxDelay: numberOption('--backoff-max-delay', values['backoff-max-delay'], defaultBackoffConfig.maxDelay, { min: 0 }),
+    },
+    uploads: {
+      maxFileSize: byteSizeOption('--max-file-size', values['max-file-size'], 10 * 1024 ** 3),
+      maxFiles: integerOption('--max-files', values['max-files'], 20, { min: 1, max: 10_000 }),
+      maxFieldSize: 1024 * 1024,
+    },
+    authToken: nonEmpty(values['auth-token'] ?? env.OPTUNA_ARTIFACTS_TOKEN),
+    corsOrigins: (values['cors-origin'] ?? []).map((origin) => originOption(origin)),
+    allowFinishedTrialUploads: values['allow-finished-trial-uploads'] ?? false,
+    watchIntervalSeconds: numberOption('--watch-interval', values['watch-interval'], 1, { min: 0.01 }),
+  };
+
+  if (isCheck) {
+    return { kind: 'check', config, fixOrphans: values.fix ?? false, fixMissingBytes: values['fix-metadata'] ?? false };
+  }
+  return { kind: 'serve', config };
+}
+
+function integerOption(flag: string, text: string | undefined, fallback: number, range: { min: number; max: number }): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new UsageError(`${flag} needs a whole number from ${range.min} to ${range.max}, got "${text}"`);
+  }
+  return value;
+}
+
+function numberOption(flag: string, text: string | undefined, fallback: number, range: { min: number }): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < range.min) {
+    throw new UsageError(`${flag} needs a number ≥ ${range.min}, got "${text}"`);
+  }
+  return value;
+}
+
+function byteSizeOption(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  try {
+    return parseByteSize(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+function urlOption(flag: string, text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) {
+    throw new UsageError(`${flag} needs an http(s) URL, got "${text}"`);
+  }
+  return text;
+}
+
+function originOption(text: string): string {
+  if (text === '*') return text;
+  if (!URL.canParse(text) || new URL(text).origin !== text.replace(/\/$/, '')) {
+    throw new UsageError(`--cors-origin needs an origin such as https://example.com or *, got "${text}"`);
+  }
+  return new URL(text).origin;
+}
+
+/** STORAGE_EMULATOR_HOST is conventionally host:port without a scheme. */
+function gcsEmulatorEndpoint(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  return /^https?:\/\//.test(host) ? host : `http://${host}`;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
+}

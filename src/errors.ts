@@ -1,0 +1,45 @@
+// Every error a client can see, in one module: each has a stable machine code (GraphQL
+// `extensions.code`) and the HTTP status it means on the plain HTTP routes.
+
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TRIAL_FINISHED'
+  | 'STORE_UNAVAILABLE';
+
+const httpStatusOfCode: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  TRIAL_FINISHED: 409,
+  STORE_UNAVAILABLE: 503,
+};
+
+/** An error whose message is safe to show to the client as it is. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = httpStatusOfCode[code];
+  }
+}
+
+export const badUserInput = (message: string): AppError => new AppError('BAD_USER_INPUT', message);
+export const notFound = (message: string): AppError => new AppError('NOT_FOUND', message);
+export const unauthenticated = (message: string): AppError => new AppError('UNAUTHENTICATED', message);
+export const forbidden = (message: string): AppError => new AppError('FORBIDDEN', message);
+export const payloadTooLarge = (message: string): AppError => new AppError('PAYLOAD_TOO_LARGE', message);
+export const trialFinished = (message: string): AppError => new AppError('TRIAL_FINISHED', message);
+export const storeUnavailable = (message: string, cause?: unknown): AppError =>
+  new AppError('STORE_UNAVAILABLE', message, { cause });
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

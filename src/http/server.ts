@@ -1,0 +1,81 @@
+// The node:http server: routes requests to GraphQL (Yoga), the artifact downloads and the
+// health checks, and owns the listening socket's lifecycle.
+import { createServer as createNodeServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { AppServices } from '../app-services.js';
+import { createGraphQLServer } from './graphql-handler.js';
+import { applyCors } from './cors.js';
+import { answerLiveness, answerReadiness } from './health-routes.js';
+import { sendText } from './plain-response.js';
+import { isCsrfSuspect } from './request-guards.js';
+import { logger } from '../logger.js';
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  readonly url: string;
+  readonly httpServer: Server;
+  stop(): Promise<void>;
+}
+
+export function createHttpServer(services: AppServices) {
+  const graphqlServer = createGraphQLServer(services);
+  const sockets = new Set<Socket>();
+
+  const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (applyCors(request, response, services.config.corsOrigins)) return;
+    const path = (request.url ?? '/').split('?')[0]!;
+
+    if (path === '/graphql') {
+      if (isCsrfSuspect(request)) {
+        // Answer before reading the body: a cross-site form must not get an upload stored.
+        response.setHeader('Connection', 'close');
+        sendText(response, 403, 'This request needs a custom header (x-graphql-yoga-csrf or apollo-require-preflight) to prevent cross-site request forgery.');
+        return;
+      }
+      await graphqlServer(request, response);
+      return;
+    }
+    if (path === '/healthz') return answerLiveness(response);
+    if (path === '/readyz') return answerReadiness(response, services);
+    sendText(response, 404, 'Not found');
+  };
+
+  const httpServer = createNodeServer((request, response) => {
+    handleRequest(request, response).catch((error: unknown) => {
+      logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
+      if (!response.headersSent) sendText(response, 500, 'Internal server error');
+      else response.destroy();
+    });
+  });
+  httpServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  return {
+    httpServer,
+    graphqlServer,
+    /** Listens on host:port (port 0 = any free port) and resolves with the running server. */
+    async start(host: string, port: number): Promise<RunningServer> {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address();
+      if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+      const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return {
+        url: `http://${hostForUrl}:${address.port}`,
+        httpServer,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            httpServer.close(() => resolve());
+            for (const socket of sockets) socket.destroy();
+          }),
+      };
+    },
+  };
+}
