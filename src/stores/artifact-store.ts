@@ -1,0 +1,156 @@
+// The one contract every artifact store adapter (filesystem, S3, GCS) and the Backoff
+// middleware implement, with the errors and id rules they share.
+import type { Readable } from 'node:stream';
+
+/** An inclusive byte range, like HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  /** First byte, 0-based. */
+  start: number;
+  /** Last byte, inclusive. An end past the last byte is clamped to it (as HTTP does). */
+  end: number;
+}
+
+/** What a store knows about stored bytes without reading them. */
+export interface ArtifactStat {
+  /** Size in bytes. */
+  size: number;
+  /**
+   * The backend's entity tag, without the surrounding double quotes (HTTP layers add them).
+   * Undefined where the backend has none (the filesystem).
+   */
+  etag?: string;
+}
+
+/**
+ * Where the bytes of Optuna artifacts live. Every adapter keeps them where the matching
+ * Optuna store does (`<base>/<artifact_id>`, S3 key `<artifact_id>`, GCS blob `<artifact_id>`)
+ * so artifacts flow both ways between Optuna and this server.
+ *
+ * Every method that takes an artifact id rejects with {@link InvalidArtifactIdError} before
+ * any I/O when the id is not one Optuna produces (see {@link assertValidArtifactId}).
+ */
+export interface ArtifactStore {
+  /**
+   * Opens the artifact's bytes, or the given range of them, as a stream.
+   *
+   * Resolves once the backend has answered, so a missing artifact rejects here with
+   * {@link ArtifactNotFoundError} rather than as a stream error. Consume the stream promptly
+   * (put it in a `pipeline`): errors after this point arrive on the stream.
+   *
+   * @throws ArtifactNotFoundError when nothing is stored under the id.
+   * @throws ByteRangeNotSatisfiableError when `range.start` is at or past the end.
+   * @throws RangeError when the range itself is malformed (negative, start > end, fractional).
+   */
+  read(artifactId: string, range?: ByteRange): Promise<Readable>;
+
+  /**
+   * Stores the bytes of the file at `sourcePath` under the id, replacing any previous bytes.
+   *
+   * The source is a path (a spool file), not a stream, so that a retry can read it again
+   * from the start. The source is left in place whatever happens: the caller removes it
+   * after a successful write. Readers never see a partially written artifact.
+   */
+  write(artifactId: string, sourcePath: string): Promise<void>;
+
+  /** Deletes the artifact's bytes. Idempotent: removing what is not there resolves. */
+  remove(artifactId: string): Promise<void>;
+
+  /**
+   * Size (and entity tag where the backend has one) of the stored bytes.
+   *
+   * @throws ArtifactNotFoundError when nothing is stored under the id.
+   */
+  stat(artifactId: string): Promise<ArtifactStat>;
+
+  /**
+   * Every stored artifact id, for the `check` (fsck) command. Temporary and spool files, and
+   * anything whose name is not a valid artifact id, are left out. Order is unspecified.
+   */
+  list(): AsyncIterable<string>;
+
+  /**
+   * For `/readyz` and start-up: resolves when the backend answers, rejects with a one-line
+   * message otherwise.
+   */
+  checkReachable(): Promise<void>;
+
+  /**
+   * A directory where the upload pipeline puts spool files before `write()`. For the
+   * filesystem store it lies inside the base folder (same filesystem, so the write can be a
+   * link and a rename); for S3 and GCS under `os.tmpdir()`. It exists once
+   * `checkReachable()` or `removeLeftoverTemporaryFiles()` has resolved.
+   */
+  readonly spoolDirectory: string;
+
+  /**
+   * Called at start-up: removes temporary and spool files a crashed process left behind.
+   * Only files older than the store's leftover age are removed, because another live
+   * process may share the folder and be in the middle of an upload.
+   */
+  removeLeftoverTemporaryFiles(): Promise<void>;
+
+  /** Where the bytes go, for the start-up log line: `file:///abs/path`, `s3://bucket/prefix`. */
+  describe(): string;
+}
+
+/** Nothing is stored under the artifact id. Never retried. */
+export class ArtifactNotFoundError extends Error {
+  readonly artifactId: string;
+
+  constructor(artifactId: string, options?: { cause?: unknown }) {
+    super(`artifact ${artifactId} not found in the artifact store`, options);
+    this.name = 'ArtifactNotFoundError';
+    this.artifactId = artifactId;
+  }
+}
+
+/** The id is not one Optuna produces; rejected before any I/O. Never retried. */
+export class InvalidArtifactIdError extends Error {
+  readonly artifactId: string;
+
+  constructor(artifactId: string) {
+    super(`invalid artifact id ${JSON.stringify(artifactId)}: expected a lowercase uuid4 string`);
+    this.name = 'InvalidArtifactIdError';
+    this.artifactId = artifactId;
+  }
+}
+
+/** The range starts at or past the end of the stored bytes (HTTP 416). Never retried. */
+export class ByteRangeNotSatisfiableError extends Error {
+  readonly artifactId: string;
+  readonly range: ByteRange;
+
+  constructor(artifactId: string, range: ByteRange, options?: { cause?: unknown }) {
+    super(`byte range ${range.start}-${range.end} is outside artifact ${artifactId}`, options);
+    this.name = 'ByteRangeNotSatisfiableError';
+    this.artifactId = artifactId;
+    this.range = range;
+  }
+}
+
+export function isArtifactNotFound(error: unknown): error is ArtifactNotFoundError {
+  return error instanceof ArtifactNotFoundError;
+}
+
+// Optuna makes ids with str(uuid.uuid4()): lowercase hex 8-4-4-4-12. The version nibble is
+// not checked so ids written by other tools in the same shape stay readable; what matters is
+// that nothing matching this can be a path (no separators, dots, NUL, or upper case that
+// could collide on case-insensitive filesystems).
+const artifactIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isValidArtifactId(id: string): boolean {
+  return artifactIdPattern.test(id);
+}
+
+/** Throws {@link InvalidArtifactIdError} unless `id` has the shape of an Optuna artifact id. */
+export function assertValidArtifactId(id: string): void {
+  if (typeof id !== 'string' || !isValidArtifactId(id)) throw new InvalidArtifactIdError(String(id));
+}
+
+/** Throws RangeError unless `range` has whole, non-negative bounds with start ≤ end. */
+export function assertValidByteRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`invalid byte range ${start}-${end}: need whole numbers with 0 <= start <= end`);
+  }
+}
