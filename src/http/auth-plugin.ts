@@ -8,7 +8,7 @@ import { bearerToken, isTokenAccepted } from './request-guards.js';
 export function useAuthToken(expectedToken: string): Plugin {
   const refuseUnlessAuthorized = (document: DocumentNode, operationName: string | null | undefined, request: Request | undefined) => {
     const operation = getOperationAST(document, operationName ?? undefined);
-    if (operation === null || operation.operation === 'query') return;
+    if (operation === null || operation === undefined || operation.operation === 'query') return;
     const presented = bearerToken(request?.headers.get('authorization') ?? undefined);
     if (!isTokenAccepted(presented, expectedToken)) {
       throw createGraphQLError(`${operation.operation}s need "Authorization: Bearer <token>"`, {

@@ -4,8 +4,9 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
-import { armorPlugins } from '../graphql/armor.js';
-import { maskUnexpectedError } from '../graphql/errors.js';
+import { createArmorPlugins } from '../graphql/armor.js';
+import { graphqlMaskedErrors } from '../graphql/errors.js';
+import { logger } from '../logger.js';
 import { useAuthToken } from './auth-plugin.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -15,7 +16,7 @@ const maxJsonBodyBytes = 10 * 1024 * 1024;
 
 export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[] = []): GraphQLServer {
   const { authToken } = services.config;
-  const plugins: Plugin[] = [...armorPlugins(), ...extraPlugins];
+  const plugins: Plugin[] = [...createArmorPlugins(), ...extraPlugins];
   if (authToken !== undefined) plugins.push(useAuthToken(authToken));
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -27,8 +28,12 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     maxRequestBodySize: maxJsonBodyBytes,
     graphiql: { title: 'optuna-artifacts-graphql', subscriptionsProtocol: 'WS' },
     context: () => createGraphQLContext(services),
-    maskedErrors: { maskError: maskUnexpectedError },
+    maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
     logging: 'warn',
     plugins,
   });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -1,0 +1,106 @@
+// Newest-first pages of artifacts: across every owner matching a filter (paged in SQL), or of
+// one owner whose artifacts are already loaded (paged in memory). Both hand out the watermark
+// cursors of artifact-cursor.ts.
+import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { OptunaDatabase } from '../db/optuna-database.js';
+import {
+  cursorOfArtifact,
+  decodeArtifactCursor,
+  encodeArtifactCursor,
+  isAtOrBelow,
+  minRowIds,
+  rowIdsOlderThan,
+} from './artifact-cursor.js';
+import { artifactRecordFromRow, artifactRecordsFromRows, type ArtifactRecord } from './artifact-records.js';
+
+export interface ArtifactPageRequest {
+  /** Page size (already validated by the caller). */
+  first: number;
+  /** An edge cursor from an earlier page. */
+  after: string | null;
+}
+
+export interface ArtifactEdge {
+  cursor: string;
+  artifact: ArtifactRecord;
+}
+
+export interface ArtifactPage {
+  edges: ArtifactEdge[];
+  hasNextPage: boolean;
+}
+
+/** The largest row ids a page may show: what existed when read, and older than `after`. */
+function rowIdsOfPage(request: ArtifactPageRequest, current: AttributeRowIds): AttributeRowIds {
+  return request.after === null ? current : minRowIds(current, rowIdsOlderThan(decodeArtifactCursor(request.after)));
+}
+
+/** Rows fetched beyond the page, so that a few skipped (malformed) rows rarely cost a second trip. */
+const extraRows = 8;
+
+/**
+ * One page of the artifacts matching `filter`, newest first. `current` = the attribute tables'
+ * largest row ids as this request saw them (read now when not given).
+ */
+export function listArtifactsNewestFirst(
+  database: OptunaDatabase,
+  filter: ArtifactRowFilter,
+  request: ArtifactPageRequest,
+  current: AttributeRowIds = database.artifactAttributes.rowIdBounds(),
+): ArtifactPage {
+  const bounds = rowIdsOfPage(request, current);
+  const wanted = request.first + 1;
+  const records: ArtifactRecord[] = [];
+  let atOrBelow: AttributeRowIds = bounds;
+  for (;;) {
+    const limit = wanted - records.length + extraRows;
+    const rows = database.artifactAttributes.page(filter, atOrBelow, limit);
+    for (const row of rows) {
+      const record = artifactRecordFromRow(row, database.log);
+      if (record) records.push(record);
+    }
+    const last = rows.at(-1);
+    if (records.length >= wanted || rows.length < limit || !last) break;
+    atOrBelow = rowIdsOlderThan(cursorOfArtifact({ source: last.source, rowId: last.rowId }, atOrBelow));
+  }
+  return pageFromRecords(records.slice(0, wanted), request.first, bounds);
+}
+
+/** One page of artifacts already loaded newest first (one owner's), with the same cursors. */
+export function pageOfLoadedArtifacts(
+  newestFirst: readonly ArtifactRecord[],
+  request: ArtifactPageRequest,
+  current: AttributeRowIds,
+): ArtifactPage {
+  const bounds = rowIdsOfPage(request, current);
+  const candidates = newestFirst.filter((record) => isAtOrBelow(record.position, bounds));
+  return pageFromRecords(candidates.slice(0, request.first + 1), request.first, bounds);
+}
+
+function pageFromRecords(records: readonly ArtifactRecord[], first: number, bounds: AttributeRowIds): ArtifactPage {
+  const edges = records.slice(0, first).map((artifact) => ({
+    cursor: encodeArtifactCursor(cursorOfArtifact(artifact.position, bounds)),
+    artifact,
+  }));
+  return { edges, hasNextPage: records.length > first };
+}
+
+/** How many artifacts match `filter` (rows are decoded: tombstones and malformed rows do not count). */
+export function countArtifacts(database: OptunaDatabase, filter: ArtifactRowFilter): number {
+  const rows = database.artifactAttributes.page(filter, database.artifactAttributes.rowIdBounds(), -1);
+  return artifactRecordsFromRows(rows, database.log).length;
+}
+
+/** One artifact by id, with its owner study/trial and the trial's state; null when unknown. */
+export function findArtifact(database: OptunaDatabase, artifactId: string): ArtifactRecord | null {
+  return findArtifactsByIds(database, [artifactId]).get(artifactId) ?? null;
+}
+
+/** Artifacts by id; an id without a (well-formed) metadata row is absent. */
+export function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Map<string, ArtifactRecord> {
+  const found = new Map<string, ArtifactRecord>();
+  for (const record of artifactRecordsFromRows(database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
+    if (!found.has(record.artifactId)) found.set(record.artifactId, record);
+  }
+  return found;
+}

@@ -1,0 +1,139 @@
+// Raw artifact metadata rows, from wherever Optuna and optuna-dashboard put them: trial system
+// attributes `artifacts:<id>`, study system attributes `artifacts:<id>` and legacy
+// `dashboard:artifacts:<trial_id>:<id>` (a trial's artifact kept on its study). Decoding the
+// values is the artifacts layer's job (src/artifacts); this module only finds the rows.
+import { sql, type SQL } from 'drizzle-orm';
+import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
+import { inJsonArray, type OptunaSql } from './sql-executor.js';
+
+/** The attribute table a row lives in. */
+export type AttributeSource = 'study' | 'trial';
+
+export interface ArtifactAttributeRow {
+  source: AttributeSource;
+  /** Primary key within its table; rows of one table are ordered by it (= insertion order). */
+  rowId: number;
+  studyId: number;
+  /** The owning trial: the row's trial, or the trial a legacy key names; null for study artifacts. */
+  trialId: number | null;
+  /** State of that trial; null for study artifacts, or when a legacy key names no trial of the study. */
+  trialState: TrialState | null;
+  key: string;
+  valueJson: string | null;
+}
+
+/** Largest row id of each attribute table: rows at or below it are "older". */
+export interface AttributeRowIds {
+  studyRowId: number;
+  trialRowId: number;
+}
+
+export interface ArtifactRowFilter {
+  studyId?: number | null;
+  trialId?: number | null;
+}
+
+interface Row {
+  source: AttributeSource;
+  row_id: number;
+  study_id: number;
+  trial_id: number | null;
+  trial_state: string | null;
+  key: string;
+  value_json: string | null;
+}
+
+// 'artifacts:' is 10 characters, 'dashboard:artifacts:' 20; the legacy key continues '<trial_id>:<id>'.
+const artifactRowsCte = sql`WITH artifact_rows (source, row_id, study_id, trial_id, "key", value_json, artifact_id) AS (
+  SELECT 'trial', a.trial_system_attribute_id, t.study_id, a.trial_id, a."key", a.value_json, substr(a."key", 11)
+    FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id
+    WHERE a."key" >= 'artifacts:' AND a."key" < 'artifacts;'
+  UNION ALL
+  SELECT 'study', s.study_system_attribute_id, s.study_id, NULL, s."key", s.value_json, substr(s."key", 11)
+    FROM study_system_attributes s
+    WHERE s."key" >= 'artifacts:' AND s."key" < 'artifacts;'
+  UNION ALL
+  SELECT 'study', s.study_system_attribute_id, s.study_id,
+      CAST(substr(s."key", 21, instr(substr(s."key", 21), ':') - 1) AS INTEGER),
+      s."key", s.value_json, substr(s."key", 21 + instr(substr(s."key", 21), ':'))
+    FROM study_system_attributes s
+    WHERE s."key" >= 'dashboard:artifacts:' AND s."key" < 'dashboard:artifacts;'
+)`;
+
+/** Newest first: by row id, and at equal ids the trial row (see src/artifacts/artifact-cursor.ts). */
+const newestFirst = sql`ORDER BY r.row_id DESC, r.source DESC`;
+
+function rowFromSql(row: Row): ArtifactAttributeRow {
+  return {
+    source: row.source,
+    rowId: row.row_id,
+    studyId: row.study_id,
+    trialId: row.trial_id,
+    trialState: row.trial_state === null ? null : trialStateFromStored(row.trial_state),
+    key: row.key,
+    valueJson: row.value_json,
+  };
+}
+
+export function filterCondition(filter: ArtifactRowFilter): SQL {
+  const conditions: SQL[] = [sql`1`];
+  if (filter.studyId != null) conditions.push(sql`r.study_id = ${filter.studyId}`);
+  if (filter.trialId != null) conditions.push(sql`r.trial_id = ${filter.trialId}`);
+  return sql.join(conditions, sql` AND `);
+}
+
+export class ArtifactAttributeQueries {
+  constructor(private readonly db: OptunaSql) {}
+
+  private select(where: SQL, orderAndLimit: SQL): ArtifactAttributeRow[] {
+    return this.db
+      .all<Row>(
+        sql`${artifactRowsCte} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state, r."key", r.value_json
+          FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id AND ot.study_id = r.study_id
+          WHERE ${where} ${orderAndLimit}`,
+      )
+      .map(rowFromSql);
+  }
+
+  /** Artifact rows of these trials (legacy dashboard rows included), newest first. */
+  forTrials(trialIds: readonly number[]): ArtifactAttributeRow[] {
+    return this.select(inJsonArray(sql`r.trial_id`, trialIds), newestFirst);
+  }
+
+  /** The studies' own artifact rows (not their trials'), newest first. */
+  forStudies(studyIds: readonly number[]): ArtifactAttributeRow[] {
+    return this.select(sql`r.trial_id IS NULL AND ${inJsonArray(sql`r.study_id`, studyIds)}`, newestFirst);
+  }
+
+  /** Rows matching `filter` with ids at or below `atOrBelow` in each table, newest first. */
+  page(filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
+    return this.select(
+      sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${atOrBelow.studyRowId})
+        OR (r.source = 'trial' AND r.row_id <= ${atOrBelow.trialRowId}))`,
+      sql`${newestFirst} LIMIT ${limit}`,
+    );
+  }
+
+  /** Rows matching `filter` with an id above `above` in their table, oldest first (for watchers). */
+  newerThan(filter: ArtifactRowFilter, above: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
+    return this.select(
+      sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${above.studyRowId})
+        OR (r.source = 'trial' AND r.row_id > ${above.trialRowId}))`,
+      sql`ORDER BY r.row_id ASC, r.source ASC LIMIT ${limit}`,
+    );
+  }
+
+  /** Rows whose key names one of these artifact ids (a trial's own row before a study's). */
+  byArtifactIds(artifactIds: readonly string[]): ArtifactAttributeRow[] {
+    return this.select(inJsonArray(sql`r.artifact_id`, artifactIds), sql`ORDER BY r.source DESC, r.row_id`);
+  }
+
+  /** The largest row id of each attribute table now (0 for an empty table). */
+  rowIdBounds(): AttributeRowIds {
+    const row = this.db.get<{ study_row_id: number; trial_row_id: number }>(
+      sql`SELECT (SELECT ifnull(max(study_system_attribute_id), 0) FROM study_system_attributes) AS study_row_id,
+        (SELECT ifnull(max(trial_system_attribute_id), 0) FROM trial_system_attributes) AS trial_row_id`,
+    );
+    return { studyRowId: row?.study_row_id ?? 0, trialRowId: row?.trial_row_id ?? 0 };
+  }
+}

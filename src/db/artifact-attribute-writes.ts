@@ -1,0 +1,79 @@
+// Adding and removing artifact metadata rows, each in one short write transaction that also
+// checks the owner, so a concurrent finish or delete cannot slip in between check and write.
+// The row VALUE is encoded by the caller (src/artifacts/artifact-meta.ts).
+import { sql } from 'drizzle-orm';
+import { notFound, trialFinished } from '../errors.js';
+import { isFinishedTrialState, trialStateFromStored } from '../optuna/enums.js';
+import { ArtifactAttributeQueries, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
+import type { ImmediateTransaction } from './sql-executor.js';
+
+/** Exactly one owner: a study (study artifact) or a trial (trial artifact). */
+export type ArtifactOwner = { kind: 'study'; studyId: number } | { kind: 'trial'; trialId: number };
+
+export interface InsertArtifactAttributeOptions {
+  /** Optuna refuses attribute writes on COMPLETE/PRUNED/FAIL trials; true accepts them anyway. */
+  allowFinishedTrial: boolean;
+}
+
+export interface DeleteArtifactAttributeOptions {
+  /** Runs inside the transaction before anything is deleted; throw to refuse. */
+  guard?: (rows: readonly ArtifactAttributeRow[]) => void;
+}
+
+export class ArtifactAttributeWrites {
+  constructor(private readonly transaction: ImmediateTransaction) {}
+
+  /**
+   * Inserts the `artifacts:<artifactId>` system attribute of the owner. Throws NOT_FOUND for an
+   * unknown owner and TRIAL_FINISHED for a finished trial (unless allowed).
+   */
+  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): ArtifactAttributeRow {
+    const key = `artifacts:${artifactId}`;
+    return this.transaction((db) => {
+      if (owner.kind === 'study') {
+        if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`)) {
+          throw notFound(`No study with id ${owner.studyId}`);
+        }
+        const row = db.get<{ row_id: number }>(
+          sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${owner.studyId}, ${key}, ${valueJson})
+            RETURNING study_system_attribute_id AS row_id`,
+        );
+        return { source: 'study', rowId: row!.row_id, studyId: owner.studyId, trialId: null, trialState: null, key, valueJson };
+      }
+      const trial = db.get<{ study_id: number; number: number; state: string }>(
+        sql`SELECT study_id, number, state FROM trials WHERE trial_id = ${owner.trialId}`,
+      );
+      if (!trial) throw notFound(`No trial with id ${owner.trialId}`);
+      const trialState = trialStateFromStored(trial.state);
+      if (isFinishedTrialState(trialState) && !options.allowFinishedTrial) {
+        throw trialFinished(`Trial #${trial.number} is ${trialState}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
+      }
+      const row = db.get<{ row_id: number }>(
+        sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${owner.trialId}, ${key}, ${valueJson})
+          RETURNING trial_system_attribute_id AS row_id`,
+      );
+      return { source: 'trial', rowId: row!.row_id, studyId: trial.study_id, trialId: owner.trialId, trialState, key, valueJson };
+    });
+  }
+
+  /**
+   * Deletes every metadata row naming the artifact (Optuna's and legacy dashboard rows) and
+   * returns them; an empty list means there was none. Rows are deleted, never tombstoned:
+   * Optuna's `get_all_artifact_meta` crashes on tombstones.
+   */
+  delete(artifactId: string, options: DeleteArtifactAttributeOptions = {}): ArtifactAttributeRow[] {
+    return this.transaction((db) => {
+      const rows = new ArtifactAttributeQueries(db).byArtifactIds([artifactId]);
+      if (rows.length === 0) return [];
+      options.guard?.(rows);
+      for (const row of rows) {
+        if (row.source === 'study') {
+          db.run(sql`DELETE FROM study_system_attributes WHERE study_system_attribute_id = ${row.rowId}`);
+        } else {
+          db.run(sql`DELETE FROM trial_system_attributes WHERE trial_system_attribute_id = ${row.rowId}`);
+        }
+      }
+      return rows;
+    });
+  }
+}

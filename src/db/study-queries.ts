@@ -1,0 +1,126 @@
+// Reads of Optuna studies: by id, pages, counts, user attributes, best trials. Methods take a
+// whole batch of studies and run one statement each (the dataloaders call them).
+import { sql, type SQL } from 'drizzle-orm';
+import { studyDirectionFromStored, type StudyDirection, type TrialState } from '../optuna/enums.js';
+import type { OnceLogger } from './database-logger.js';
+import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
+import { inJsonArray, type OptunaSql } from './sql-executor.js';
+
+export interface StudyRecord {
+  studyId: number;
+  name: string;
+  /** One per objective, in objective order. */
+  directions: StudyDirection[];
+}
+
+export interface StudyPageQuery {
+  /** Only studies whose name contains this (case-insensitive for ASCII, like SQLite's LIKE). */
+  nameContains?: string | null;
+  afterStudyId?: number | null;
+  beforeStudyId?: number | null;
+  /** Newest (largest id) first when true; used for backward pages. */
+  descending: boolean;
+  limit: number;
+}
+
+interface StudyRow {
+  study_id: number;
+  study_name: string;
+  directions: string;
+}
+
+const studySelect = sql`SELECT s.study_id, s.study_name,
+  (SELECT json_group_array(d.direction ORDER BY d.objective) FROM study_directions d WHERE d.study_id = s.study_id)
+    AS directions
+  FROM studies s`;
+
+function studyRecordFromRow(row: StudyRow): StudyRecord {
+  const directions = (JSON.parse(row.directions) as string[]).map(studyDirectionFromStored);
+  return { studyId: row.study_id, name: row.study_name, directions };
+}
+
+function nameContainsCondition(nameContains: string | null | undefined): SQL {
+  if (!nameContains) return sql`1`;
+  const escaped = nameContains.replace(/[\\%_]/g, (char) => `\\${char}`);
+  return sql`s.study_name LIKE ${`%${escaped}%`} ESCAPE '\\'`;
+}
+
+export class StudyQueries {
+  constructor(
+    private readonly db: OptunaSql,
+    private readonly log: OnceLogger,
+  ) {}
+
+  byIds(studyIds: readonly number[]): StudyRecord[] {
+    return this.db.all<StudyRow>(sql`${studySelect} WHERE ${inJsonArray(sql`s.study_id`, studyIds)}`).map(studyRecordFromRow);
+  }
+
+  idByName(name: string): number | null {
+    const row = this.db.get<{ study_id: number }>(sql`SELECT study_id FROM studies WHERE study_name = ${name}`);
+    return row?.study_id ?? null;
+  }
+
+  page(query: StudyPageQuery): StudyRecord[] {
+    const after = query.afterStudyId == null ? sql`1` : sql`s.study_id > ${query.afterStudyId}`;
+    const before = query.beforeStudyId == null ? sql`1` : sql`s.study_id < ${query.beforeStudyId}`;
+    const order = query.descending ? sql`DESC` : sql`ASC`;
+    return this.db
+      .all<StudyRow>(
+        sql`${studySelect} WHERE ${nameContainsCondition(query.nameContains)} AND ${after} AND ${before}
+          ORDER BY s.study_id ${order} LIMIT ${query.limit}`,
+      )
+      .map(studyRecordFromRow);
+  }
+
+  count(nameContains?: string | null): number {
+    const row = this.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM studies s WHERE ${nameContainsCondition(nameContains)}`,
+    );
+    return row?.n ?? 0;
+  }
+
+  userAttributes(studyIds: readonly number[]): Map<number, UserAttributes> {
+    const rows = this.db.all<{ owner_id: number; key: string; value_json: string | null }>(
+      sql`SELECT study_id AS owner_id, "key", value_json FROM study_user_attributes
+        WHERE ${inJsonArray(sql`study_id`, studyIds)} ORDER BY study_user_attribute_id`,
+    );
+    return decodeUserAttributeRows(rows, 'study_user_attributes', this.log);
+  }
+
+  /** Trials per study, optionally only in the given states. Studies without any are absent. */
+  trialCounts(studyIds: readonly number[], states: readonly TrialState[] | null): Map<number, number> {
+    const stateCondition = states === null ? sql`1` : inJsonArray(sql`state`, states);
+    const rows = this.db.all<{ study_id: number; n: number }>(
+      sql`SELECT study_id, count(*) AS n FROM trials
+        WHERE ${inJsonArray(sql`study_id`, studyIds)} AND ${stateCondition} GROUP BY study_id`,
+    );
+    return new Map(rows.map((row) => [row.study_id, row.n]));
+  }
+
+  /**
+   * Best COMPLETE trial of each single-objective study, ranked as upstream Optuna's
+   * `find_{max,min}_value_trial_id` does: by value type (-inf < finite < +inf), then value;
+   * ties go to the earliest trial. Multi-objective studies and studies without a complete
+   * trial are absent.
+   */
+  bestTrialIds(studyIds: readonly number[]): Map<number, number> {
+    const rows = this.db.all<{ study_id: number; trial_id: number }>(
+      sql`SELECT study_id, trial_id FROM (
+        SELECT t.study_id, t.trial_id, ROW_NUMBER() OVER (
+          PARTITION BY t.study_id
+          ORDER BY
+            (CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'INF_POS' THEN 1 ELSE 0 END)
+              * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
+            v.value * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
+            t.trial_id
+        ) AS position
+        FROM trials t
+        JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
+        JOIN study_directions d ON d.study_id = t.study_id AND d.objective = 0
+        WHERE ${inJsonArray(sql`t.study_id`, studyIds)} AND t.state = 'COMPLETE'
+          AND (SELECT count(*) FROM study_directions n WHERE n.study_id = t.study_id) = 1
+      ) WHERE position = 1`,
+    );
+    return new Map(rows.map((row) => [row.study_id, row.trial_id]));
+  }
+}

@@ -1,0 +1,102 @@
+// Reads of Optuna trials: by id, by (study, number), and pages of many studies at once (one
+// windowed statement per batch, whatever the number of studies or the page size).
+import { sql, type SQL } from 'drizzle-orm';
+import { isoFromOptunaDatetime } from '../optuna/datetimes.js';
+import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
+import { groupRows, inJsonArray, type OptunaSql } from './sql-executor.js';
+
+export interface TrialRecord {
+  trialId: number;
+  /** 0-based index within the study. */
+  number: number;
+  studyId: number;
+  state: TrialState;
+  /** ISO-8601 UTC; null for WAITING trials. */
+  datetimeStart: string | null;
+  /** ISO-8601 UTC; null until the trial is finished. */
+  datetimeComplete: string | null;
+}
+
+/** Where a trial sits in its study's order: by number, then by id. */
+export interface TrialPosition {
+  number: number;
+  trialId: number;
+}
+
+export interface TrialPageQuery {
+  states: readonly TrialState[] | null;
+  after: TrialPosition | null;
+  before: TrialPosition | null;
+  /** Take from the end (for `last`); the rows still come back in ascending order. */
+  fromEnd: boolean;
+  limit: number;
+}
+
+interface TrialRow {
+  trial_id: number;
+  number: number | null;
+  study_id: number;
+  state: string;
+  datetime_start: string | null;
+  datetime_complete: string | null;
+}
+
+const trialColumns = sql`trial_id, number, study_id, state, datetime_start, datetime_complete`;
+
+export function trialRecordFromRow(row: TrialRow): TrialRecord {
+  return {
+    trialId: row.trial_id,
+    // Optuna fills `number` in the transaction that inserts the trial; NULL is never visible.
+    number: row.number ?? -1,
+    studyId: row.study_id,
+    state: trialStateFromStored(row.state),
+    datetimeStart: isoFromOptunaDatetime(row.datetime_start),
+    datetimeComplete: isoFromOptunaDatetime(row.datetime_complete),
+  };
+}
+
+export class TrialQueries {
+  constructor(private readonly db: OptunaSql) {}
+
+  byIds(trialIds: readonly number[]): TrialRecord[] {
+    return this.db
+      .all<TrialRow>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`)
+      .map(trialRecordFromRow);
+  }
+
+  /** Trials by (study id, number); a pair without a trial is absent. */
+  byStudyAndNumber(keys: readonly (readonly [studyId: number, number: number])[]): TrialRecord[] {
+    return this.db
+      .all<TrialRow>(
+        sql`SELECT ${trialColumns} FROM trials WHERE (study_id, number) IN
+          (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(keys)}))
+          ORDER BY trial_id`,
+      )
+      .map(trialRecordFromRow);
+  }
+
+  /** One page of trials for each study, in (number, trial id) order. */
+  pagesByStudy(studyIds: readonly number[], query: TrialPageQuery): Map<number, TrialRecord[]> {
+    const direction = query.fromEnd ? sql`DESC` : sql`ASC`;
+    const conditions: SQL[] = [inJsonArray(sql`study_id`, studyIds)];
+    if (query.states !== null) conditions.push(inJsonArray(sql`state`, query.states));
+    if (query.after) conditions.push(sql`(number, trial_id) > (${query.after.number}, ${query.after.trialId})`);
+    if (query.before) conditions.push(sql`(number, trial_id) < (${query.before.number}, ${query.before.trialId})`);
+    const where = sql.join(conditions, sql` AND `);
+    // One study (the common case) can stop after `limit` rows; several need a window per study.
+    const rows =
+      studyIds.length === 1
+        ? this.db.all<TrialRow>(
+            sql`SELECT ${trialColumns} FROM trials WHERE ${where} ORDER BY number ${direction}, trial_id ${direction} LIMIT ${query.limit}`,
+          )
+        : this.db.all<TrialRow>(
+            sql`SELECT ${trialColumns} FROM (
+              SELECT ${trialColumns}, ROW_NUMBER() OVER (PARTITION BY study_id ORDER BY number ${direction}, trial_id ${direction})
+                AS position
+              FROM trials WHERE ${where}
+            ) WHERE position <= ${query.limit}`,
+          );
+    const ascending = rows.sort((a, b) => (a.number ?? -1) - (b.number ?? -1) || a.trial_id - b.trial_id);
+    return groupRows(ascending.map(trialRecordFromRow), (trial) => trial.studyId);
+  }
+}

@@ -1,0 +1,64 @@
+// Real Python Optuna as a test oracle: opens a database file and reports what Optuna sees.
+// Uses Debian's python3-optuna (3.1) at /usr/bin/python3 — CI installs it with apt — because
+// the python3 on PATH may be a pyenv without Optuna.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const systemPython = '/usr/bin/python3';
+const scriptPath = (name: string): string => fileURLToPath(new URL(`./python/${name}`, import.meta.url));
+
+type PythonFloat = number | 'Infinity' | '-Infinity' | 'NaN';
+
+export interface OptunaTrialView {
+  trial_id: number;
+  number: number;
+  state: string;
+  values: PythonFloat[] | null;
+  params: Record<string, unknown>;
+  distributions: Record<string, unknown>;
+  intermediate_values: Record<string, PythonFloat>;
+  datetime_start: string | null;
+  datetime_complete: string | null;
+  user_attrs: Record<string, unknown>;
+  system_attrs: Record<string, unknown>;
+}
+
+export interface OptunaView {
+  optuna_version: string;
+  /** Upstream Optuna's acceptance check: one version_info row with schema 12, alembic v3.2.0.a. */
+  accepted: boolean;
+  schema_versions: number[];
+  alembic_versions: string[];
+  studies: {
+    study_id: number;
+    name: string;
+    directions: string[];
+    user_attrs: Record<string, unknown>;
+    system_attrs: Record<string, unknown>;
+    trials: OptunaTrialView[];
+  }[];
+}
+
+/** What real Optuna sees in the SQLite database at `databasePath`. */
+export async function inspectWithOptuna(databasePath: string): Promise<OptunaView> {
+  const { stdout } = await promisify(execFile)(systemPython, [scriptPath('optuna_inspect.py'), databasePath], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as OptunaView;
+}
+
+/**
+ * Starts another process that holds SQLite's write lock on the database for `seconds`, and
+ * resolves once the lock is taken. Await `released` for the process to have committed.
+ */
+export async function holdWriteLock(databasePath: string, seconds: number): Promise<{ released: Promise<unknown> }> {
+  const child: ChildProcess = spawn(systemPython, [scriptPath('hold_write_lock.py'), databasePath, String(seconds)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  if (chunk.toString().trim() !== 'locked') throw new Error(`lock holder said ${JSON.stringify(chunk.toString())}`);
+  return { released: exited };
+}
