@@ -21,3 +21,8 @@ export function sendJson(response: ServerResponse, status: number, value: unknow
   });
   response.end(body);
 }
+
+/** A GraphQL-shaped error answer for requests refused before GraphQL runs (multipart, auth). */
+export function sendGraphQLError(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { errors: [{ message, extensions: { code } }] }, headers);
+}

@@ -6,8 +6,10 @@ import type { AppServices } from '../app-services.js';
 import { createGraphQLServer } from './graphql-handler.js';
 import { applyCors } from './cors.js';
 import { answerLiveness, answerReadiness } from './health-routes.js';
-import { sendText } from './plain-response.js';
-import { isCsrfSuspect } from './request-guards.js';
+import { sendGraphQLError, sendText } from './plain-response.js';
+import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
+import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
+import { serveArtifactDownload } from './download-route.js';
 import { logger } from '../logger.js';
 
 export interface RunningServer {
@@ -32,12 +34,43 @@ export function createHttpServer(services: AppServices) {
         sendText(response, 403, 'This request needs a custom header (x-graphql-yoga-csrf or apollo-require-preflight) to prevent cross-site request forgery.');
         return;
       }
+      if (isMultipartRequest(request)) return handleMultipartGraphQL(request, response);
       await graphqlServer(request, response);
       return;
     }
+    if (path.startsWith('/artifacts/')) return serveArtifactDownload(request, response, services);
     if (path === '/healthz') return answerLiveness(response);
     if (path === '/readyz') return answerReadiness(response, services);
     sendText(response, 404, 'Not found');
+  };
+
+  const handleMultipartGraphQL = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const { authToken } = services.config;
+    // Multipart requests carry uploads, which are mutations: with a token configured, refuse
+    // them before a byte of the (possibly huge) body is read.
+    if (authToken !== undefined && !isTokenAccepted(bearerToken(request.headers.authorization), authToken)) {
+      response.setHeader('Connection', 'close');
+      sendGraphQLError(response, 401, 'UNAUTHENTICATED', 'uploads need "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
+      return;
+    }
+    let operations;
+    try {
+      operations = await parseMultipartOperations(request, response, services.config.uploads);
+    } catch (error) {
+      if (!(error instanceof MultipartRequestError)) throw error;
+      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT';
+      sendGraphQLError(response, error.status === 413 ? 413 : 400, code, error.message);
+      return;
+    }
+    // Hand Yoga the parsed operations as the request body; the multipart body itself is
+    // consumed by the resolvers' file streams, so its length no longer applies.
+    (request as IncomingMessage & { body?: unknown }).body = operations;
+    delete request.headers['content-length'];
+    try {
+      await graphqlServer(request, response);
+    } finally {
+      drainUnconsumedUploads(operations);
+    }
   };
 
   const httpServer = createNodeServer((request, response) => {

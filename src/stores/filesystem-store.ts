@@ -16,6 +16,7 @@ import {
   type ArtifactStore,
   type ByteRange,
 } from './artifact-store.js';
+import { ownerTag } from './file-owner.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, removeStaleFiles } from './stale-files.js';
 
 export interface FileSystemArtifactStoreOptions {
@@ -30,7 +31,7 @@ export interface FileSystemArtifactStoreOptions {
 
 // Temporary names start with a dot and end in .tmp so neither Optuna nor list() takes them
 // for artifacts, and carry the id so a leftover can be traced to its upload.
-const temporaryNamePattern = /^\.[0-9a-f-]{36}\.[0-9a-f]{12}\.tmp$/;
+const temporaryNamePattern = /^\.[0-9a-f-]{36}\.(?:\d+-[0-9a-f]{8}\.)?[0-9a-f]{12}\.tmp$/;
 const spoolFolderName = '.spool';
 
 const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
@@ -88,7 +89,7 @@ export class FileSystemArtifactStore implements ArtifactStore {
    */
   async write(artifactId: string, sourcePath: string): Promise<void> {
     const finalPath = this.pathOf(artifactId);
-    const temporaryPath = join(this.basePath, `.${artifactId}.${randomBytes(6).toString('hex')}.tmp`);
+    const temporaryPath = join(this.basePath, `.${artifactId}.${ownerTag()}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await linkOrCopy(sourcePath, temporaryPath);
       await flushToDisk(temporaryPath);

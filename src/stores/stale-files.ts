@@ -2,6 +2,7 @@
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isOwnerGone } from './file-owner.js';
 
 /**
  * How old a temporary or spool file must be before start-up clean-up deletes it.
@@ -27,7 +28,10 @@ export interface StaleFileQuery {
   now?: number;
 }
 
-/** Removes stale regular files directly inside `directory`; returns how many. */
+/**
+ * Removes stale regular files directly inside `directory` — older than the query's age, or
+ * written by a process that is gone (see isOwnerGone) — and returns how many.
+ */
 export async function removeStaleFiles(directory: string, query: StaleFileQuery): Promise<number> {
   const now = query.now ?? Date.now();
   let entries;
@@ -43,7 +47,7 @@ export async function removeStaleFiles(directory: string, query: StaleFileQuery)
     const path = join(directory, entry.name);
     try {
       const { mtimeMs } = await lstat(path);
-      if (now - mtimeMs <= query.olderThanMs) continue;
+      if (now - mtimeMs <= query.olderThanMs && !isOwnerGone(entry.name)) continue;
       await rm(path, { force: true });
       removed++;
     } catch (error) {

@@ -1,0 +1,158 @@
+// GET/HEAD /artifacts/{artifactId} (and optuna-dashboard's /artifacts/{studyId}[/{trialId}]/{artifactId}):
+// the bytes streamed from the store with the headers a browser and a download manager need —
+// length, ranges, a strong ETag, and a type and disposition that cannot turn an artifact into
+// a script running on this origin.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { AppServices } from '../app-services.js';
+import { isArtifactNotFound, isValidArtifactId, type ArtifactStat } from '../stores/artifact-store.js';
+import { contentDisposition } from './content-disposition.js';
+import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
+import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request.js';
+import { sendText } from './plain-response.js';
+import { validateMediaToken, type MediaTokenField } from '../artifacts/mimetype.js';
+import { findArtifact } from '../artifacts/artifact-listing.js';
+import { logger } from '../logger.js';
+
+interface DownloadPath {
+  artifactId: string;
+  studyId?: number;
+  trialId?: number;
+}
+
+/**
+ * Artifacts never change under their id, so clients may keep them; `private` keeps shared
+ * caches from serving an artifact after it was deleted.
+ */
+const cacheControl = 'private, max-age=31536000, immutable';
+
+/**
+ * Even an inline artifact is a document of its own: no scripts, no plugins, no network, no
+ * same-origin access (an SVG or HTML file opened directly cannot act as this origin).
+ */
+const contentSecurityPolicy = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+
+function isValidMediaToken(field: MediaTokenField, value: string): boolean {
+  try {
+    validateMediaToken(field, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The path parts of a download URL, or a client error message. */
+export function parseDownloadPath(path: string): DownloadPath | string {
+  const segments = path.split('/').slice(2);
+  let decoded: string[];
+  try {
+    decoded = segments.map((segment) => decodeURIComponent(segment));
+  } catch {
+    return 'the path is not valid percent-encoding';
+  }
+  const artifactId = decoded.at(-1) ?? '';
+  if (decoded.length < 1 || decoded.length > 3 || !isValidArtifactId(artifactId)) {
+    return 'expected /artifacts/{artifactId} with an Optuna artifact id (a UUID)';
+  }
+  const owners = decoded.slice(0, -1);
+  if (!owners.every((segment) => /^\d{1,15}$/.test(segment))) return 'study and trial ids in the path must be integers';
+  const [studyId, trialId] = owners.map(Number);
+  return { artifactId, studyId, trialId };
+}
+
+export async function serveArtifactDownload(request: IncomingMessage, response: ServerResponse, services: AppServices): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
+    return;
+  }
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const parsed = parseDownloadPath(url.pathname);
+  if (typeof parsed === 'string') {
+    sendText(response, 400, parsed);
+    return;
+  }
+  const artifact = findArtifact(services.database, parsed.artifactId);
+  const belongsToPath =
+    artifact !== null &&
+    (parsed.studyId === undefined || parsed.studyId === artifact.studyId) &&
+    (parsed.trialId === undefined || parsed.trialId === artifact.trialId);
+  if (artifact === null || !belongsToPath) {
+    sendText(response, 404, 'No such artifact');
+    return;
+  }
+
+  let stat: ArtifactStat;
+  try {
+    stat = await services.store.stat(parsed.artifactId);
+  } catch (error) {
+    if (isArtifactNotFound(error)) {
+      sendText(response, 404, 'The artifact is listed, but its bytes are not in the artifact store');
+      return;
+    }
+    logger.error('artifact store stat failed', { artifactId: parsed.artifactId, error: String(error) });
+    sendText(response, 503, 'The artifact store is unavailable', { 'Retry-After': '5' });
+    return;
+  }
+
+  const meta = artifact;
+  const etag = `"${meta.sha256 ?? stat.etag ?? `${parsed.artifactId}-${stat.size}`}"`;
+  // Metadata written by other tools is untrusted: a value that is not a clean token never
+  // reaches a header.
+  const mimetype = isValidMediaToken('mimetype', meta.mimetype) ? meta.mimetype : 'application/octet-stream';
+  const headers: Record<string, string> = {
+    'Content-Type': mimetype,
+    'Accept-Ranges': 'bytes',
+    ETag: etag,
+    'Cache-Control': cacheControl,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': contentSecurityPolicy,
+    'Content-Disposition': contentDisposition(meta.filename, { mimetype, forceAttachment: url.searchParams.get('download') === '1' }),
+  };
+  if (meta.encoding !== null && isValidMediaToken('encoding', meta.encoding)) headers['Content-Encoding'] = meta.encoding;
+
+  if (etagMatches(request.headers['if-none-match'], etag)) {
+    response.writeHead(304, { ETag: etag, 'Cache-Control': cacheControl });
+    response.end();
+    return;
+  }
+
+  const range = ifRangeAllowsPartialResponse(singleHeader(request.headers['if-range']), etag)
+    ? parseRangeHeader(request.headers.range, stat.size)
+    : ({ kind: 'none' } as const);
+  if (range.kind === 'unsatisfiable') {
+    sendText(response, 416, 'Range not satisfiable', { 'Content-Range': contentRangeHeader(range, stat.size) });
+    return;
+  }
+  const status = range.kind === 'range' ? 206 : 200;
+  const length = range.kind === 'range' ? range.end - range.start + 1 : stat.size;
+  headers['Content-Length'] = String(length);
+  if (range.kind === 'range') headers['Content-Range'] = contentRangeHeader(range, stat.size);
+
+  if (request.method === 'HEAD' || length === 0) {
+    response.writeHead(status, headers);
+    response.end();
+    return;
+  }
+  let body;
+  try {
+    body = await services.store.read(parsed.artifactId, range.kind === 'range' ? { start: range.start, end: range.end } : undefined);
+  } catch (error) {
+    if (isArtifactNotFound(error)) {
+      sendText(response, 404, 'The artifact is listed, but its bytes are not in the artifact store');
+      return;
+    }
+    throw error;
+  }
+  response.writeHead(status, headers);
+  try {
+    await pipeline(body, response);
+  } catch (error) {
+    // The client went away, or the store failed mid-stream: the response is already partly
+    // sent, so the connection is cut (pipeline destroyed it) and the client sees a short body.
+    if (!response.writableFinished) logger.warn('download interrupted', { artifactId: parsed.artifactId, error: String(error) });
+  }
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
