@@ -6,12 +6,16 @@ import { sqlitePathFromStorageUrl } from './config/storage-url.js';
 import { openOptunaDatabase, type OptunaDatabase } from './db/optuna-database.js';
 import type { ArtifactStore } from './stores/artifact-store.js';
 import { storeFromUrl } from './stores/store-from-url.js';
+import { ArtifactEventLog } from './events/artifact-event-log.js';
+import type { ArtifactRecord } from './artifacts/artifact-records.js';
 
 export interface AppServices {
   config: ServerConfig;
   database: OptunaDatabase;
   /** The configured store, already wrapped in Backoff. */
   store: ArtifactStore;
+  /** The live feed: uploads and deletes publish here; subscriptions read from it. */
+  events: ArtifactEventLog<ArtifactRecord>;
 }
 
 /** A problem with the configuration or the environment it names: the CLI exits with code 2. */
@@ -36,5 +40,5 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
     database.close();
     throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
   }
-  return { config, database, store };
+  return { config, database, store, events: new ArtifactEventLog<ArtifactRecord>() };
 }

@@ -5,5 +5,6 @@ import './enums.js';
 import './study.js';
 import './trial.js';
 import './artifact.js';
+import './artifact-upload.js';
 
 export const schema = builder.toSchema();

@@ -7,6 +7,7 @@ import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js
 import { createArmorPlugins } from '../graphql/armor.js';
 import { graphqlMaskedErrors } from '../graphql/errors.js';
 import { logger } from '../logger.js';
+import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -29,9 +30,20 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     graphiql: { title: 'optuna-artifacts-graphql', subscriptionsProtocol: 'WS' },
     context: () => createGraphQLContext(services),
     maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
-    logging: 'warn',
+    logging: {
+      debug: () => {},
+      info: () => {},
+      // Client errors (AppError) are answers, not server faults: keep them out of the log.
+      warn: (...args: unknown[]) => logYogaMessage('warn', args),
+      error: (...args: unknown[]) => logYogaMessage('error', args),
+    },
     plugins,
   });
+}
+
+function logYogaMessage(level: 'warn' | 'error', args: unknown[]): void {
+  if (args.some((arg) => isAppError(arg) || isAppError((arg as { originalError?: unknown } | null)?.originalError))) return;
+  logger[level]('graphql server', { detail: args.map(errorText).join(' ') });
 }
 
 function errorText(error: unknown): string {

@@ -9,6 +9,7 @@ import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
 import { schema } from '../../src/graphql/schema.js';
 import { copyFixture, type FixtureCopy } from '../support/fixture.js';
 import { testServerConfig, type GraphQLResponse } from '../support/graphql-in-process.js';
+import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
 
 let copy: FixtureCopy;
 let database: OptunaDatabase;
@@ -17,7 +18,7 @@ let execute: (query: string) => Promise<GraphQLResponse<unknown>>;
 beforeAll(() => {
   copy = copyFixture();
   database = openOptunaDatabase(copy.databasePath);
-  const services: AppServices = { config: testServerConfig('sqlite:///optuna.db'), database, store: {} as AppServices['store'] };
+  const services: AppServices = { config: testServerConfig('sqlite:///optuna.db'), database, store: {} as AppServices['store'], events: new ArtifactEventLog() };
   const yoga = createYoga({
     schema,
     context: () => createGraphQLContext(services),

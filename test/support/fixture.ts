@@ -59,6 +59,8 @@ export interface FixtureManifest {
   studies: ManifestStudy[];
   artifacts: ManifestArtifact[];
   tombstones: { artifact_id: string; attr_key: string; value_json: string }[];
+  /** What Optuna's get_all_artifact_meta returned per study name and owner ("study", "trial#N"): ids, or the error it raised. */
+  optuna_get_all_artifact_meta: Record<string, Record<string, string[] | { error: string }>>;
   counts: { studies: number; trials: number; artifacts: number; tombstones: number };
 }
 

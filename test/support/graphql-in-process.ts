@@ -7,6 +7,7 @@ import type { OptunaDatabase } from '../../src/db/optuna-database.js';
 import { createGraphQLContext } from '../../src/graphql/context.js';
 import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
 import { schema } from '../../src/graphql/schema.js';
+import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
 
 export interface GraphQLResponse<Data> {
   data?: Data | null;
@@ -45,6 +46,7 @@ export function createInProcessGraphQL(database: OptunaDatabase): InProcessGraph
     database,
     // The read API and ask/tell never touch the artifact store.
     store: {} as AppServices['store'],
+    events: new ArtifactEventLog(),
   };
   const unexpectedErrors: unknown[] = [];
   const yoga = createYoga({

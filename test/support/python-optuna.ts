@@ -62,3 +62,22 @@ export async function holdWriteLock(databasePath: string, seconds: number): Prom
   if (chunk.toString().trim() !== 'locked') throw new Error(`lock holder said ${JSON.stringify(chunk.toString())}`);
   return { released: exited };
 }
+
+export interface OptunaArtifactMeta {
+  artifact_id: string;
+  filename: string;
+  mimetype: string;
+  encoding: string | null;
+}
+
+/**
+ * What Optuna's `get_all_artifact_meta` returns for a study or trial of the database (upstream
+ * code mirrored in python/optuna_artifact_meta.py), or the error it raises.
+ */
+export async function listArtifactsWithOptuna(databasePath: string, owner: { studyId: number } | { trialId: number }): Promise<OptunaArtifactMeta[] | { error: string }> {
+  const [kind, id] = 'studyId' in owner ? ['study', owner.studyId] : ['trial', owner.trialId];
+  const { stdout } = await promisify(execFile)(systemPython, [scriptPath('optuna_artifact_meta.py'), databasePath, kind, String(id)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as OptunaArtifactMeta[] | { error: string };
+}

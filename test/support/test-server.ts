@@ -7,6 +7,7 @@ import { parseCommandLine } from '../../src/config/parse-command-line.js';
 import type { ServerConfig } from '../../src/config/config.js';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
 import { createHttpServer } from '../../src/http/server.js';
+import { copyFixture, type FixtureCopy } from './fixture.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   data?: Data | null;
@@ -60,6 +61,20 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
       await running.stop();
       services.database.close();
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server on a fresh writable copy of the Optuna fixture (its database and artifact folder). */
+export async function startServerOnFixtureCopy(args: string[] = []): Promise<{ server: TestServer; fixture: FixtureCopy; stop(): Promise<void> }> {
+  const fixture = copyFixture();
+  const server = await startTestServer([`sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`, ...args]);
+  return {
+    server,
+    fixture,
+    async stop() {
+      await server.stop();
+      fixture.remove();
     },
   };
 }
