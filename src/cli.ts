@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { helpText } from './config/help-text.js';
 import { parseCommandLine, UsageError } from './config/parse-command-line.js';
 import { openAppServices, StartupError } from './app-services.js';
+import { runCheckCommand, type CheckCommand } from './check-command.js';
 import { createHttpServer } from './http/server.js';
 import { logger } from './logger.js';
 
@@ -24,7 +25,7 @@ export async function runCli(argv: string[]): Promise<void> {
       process.stdout.write(`${packageVersion}\n`);
       return;
     case 'check':
-      return exitWith(2, 'the check subcommand is not available in this version yet');
+      return runCheck(command);
     case 'serve':
       break;
   }
@@ -52,6 +53,16 @@ export async function runCli(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function runCheck(command: CheckCommand): Promise<void> {
+  try {
+    process.exitCode = await runCheckCommand(command, { stdout: process.stdout, stderr: process.stderr });
+  } catch (error) {
+    if (error instanceof StartupError) return exitWith(2, error.message);
+    // A store that fails mid-listing is an outcome to report in one line, not a crash.
+    return exitWith(1, `check failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function exitWith(code: number, message: string): void {

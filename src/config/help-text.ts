@@ -4,7 +4,7 @@ export const helpText = `optuna-artifacts-graphql — a GraphQL server for the a
 
 Usage:
   optuna-artifacts-graphql [STORAGE_URL] [options]
-  optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix]
+  optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix] [--fix-metadata] [--json]
 
 STORAGE_URL                 Optuna RDB URL in SQLAlchemy syntax: sqlite:///relative.db or
                             sqlite:////absolute/path.db. Default sqlite:///optuna.db.
@@ -40,7 +40,9 @@ Options:
 check subcommand (like git fsck):
   Lists metadata rows whose bytes are missing and stored objects that no metadata row names.
   --fix                     Remove the orphaned objects (never metadata).
-  --fix-metadata            Also remove metadata rows whose bytes are missing.
+  --fix-metadata            Remove metadata rows whose bytes are missing (with --fix: both).
+  --json                    Print the report as JSON.
+  Exit codes: 0 consistent (or everything found was fixed), 1 problems remain.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad command line, unreachable store or unusable database.
 `;

@@ -12,7 +12,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'serve'; config: ServerConfig }
-  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean };
+  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean; json: boolean };
 
 const optionDefinitions = {
   'artifact-store': { type: 'string' },
@@ -33,6 +33,7 @@ const optionDefinitions = {
   'watch-interval': { type: 'string' },
   fix: { type: 'boolean' },
   'fix-metadata': { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -55,8 +56,8 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
   if (storagePositionals.length > 1) {
     throw new UsageError(`expected at most one STORAGE_URL, got: ${storagePositionals.join(' ')}`);
   }
-  if (!isCheck && (values.fix || values['fix-metadata'])) {
-    throw new UsageError('--fix and --fix-metadata belong to the check subcommand');
+  if (!isCheck && (values.fix || values['fix-metadata'] || values.json)) {
+    throw new UsageError('--fix, --fix-metadata and --json belong to the check subcommand');
   }
 
   const config: ServerConfig = {
@@ -92,7 +93,7 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
   };
 
   if (isCheck) {
-    return { kind: 'check', config, fixOrphans: values.fix ?? false, fixMissingBytes: values['fix-metadata'] ?? false };
+    return { kind: 'check', config, fixOrphans: values.fix ?? false, fixMissingBytes: values['fix-metadata'] ?? false, json: values.json ?? false };
   }
   return { kind: 'serve', config };
 }

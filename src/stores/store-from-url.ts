@@ -57,6 +57,12 @@ function adapterFromUrl(url: string, options: StoreFromUrlOptions): ArtifactStor
   }
 }
 
+/** The folder a `file://` store URL names (resolved against `cwd`); null for other schemes. */
+export function fileStoreFolder(url: string, cwd: string = process.cwd()): string | null {
+  const match = /^file:\/\/(.*)$/i.exec(url.trim());
+  return match ? fileUrlPath(url, match[1] ?? '', cwd) : null;
+}
+
 function fileUrlPath(url: string, rest: string, cwd: string): string {
   // file://localhost/abs is the RFC 8089 spelling of file:///abs.
   const withoutHost = rest.startsWith('localhost/') ? rest.slice('localhost'.length) : rest;

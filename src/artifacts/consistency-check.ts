@@ -1,0 +1,221 @@
+// The `check` command's domain (like git fsck): compares the artifact metadata rows with the
+// objects in the artifact store, and removes what it is explicitly asked to remove.
+import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
+import type { OptunaDatabase } from '../db/optuna-database.js';
+import { isArtifactNotFound, isValidArtifactId, type ArtifactStore } from '../stores/artifact-store.js';
+import { decodeArtifactAttribute, parseArtifactAttributeKey } from './artifact-meta.js';
+import { artifactRecordFromRow, type ArtifactRecord } from './artifact-records.js';
+
+export interface ConsistencyCheckServices {
+  database: OptunaDatabase;
+  /** Wrapped in Backoff by whoever opened it, so removals ride out transient store failures. */
+  store: ArtifactStore;
+}
+
+export type ConsistencyPhase = 'metadata' | 'store' | 'fix';
+
+export interface ConsistencyProgress {
+  phase: ConsistencyPhase;
+  /** Metadata rows read, stored objects listed, or removals attempted so far. */
+  done: number;
+  /**
+   * metadata: the rows; fix: the removals to attempt; store: the number of artifacts the
+   * metadata names — stores cannot count their objects without listing them, and on a
+   * consistent store this is exact, so `done` may pass it only when there are orphans.
+   */
+  total?: number;
+}
+
+export interface ConsistencyCheckOptions {
+  onProgress?(progress: ConsistencyProgress): void;
+}
+
+/** A metadata row whose artifact has no bytes in the store. */
+export interface MissingBytesArtifact {
+  artifactId: string;
+  studyId: number;
+  /** Null for a study artifact. */
+  trialId: number | null;
+  filename: string;
+  /** An old optuna-dashboard row (`dashboard:artifacts:<trial_id>:<id>` on the study). */
+  legacy: boolean;
+}
+
+export interface ConsistencyReport {
+  /** Artifact metadata rows checked: Optuna's and legacy dashboard rows, not tombstones or malformed rows. */
+  metadataRows: number;
+  /** Objects the store listed under artifact ids (other files are not the store's business). */
+  storedObjects: number;
+  /** optuna-dashboard's deletes; they name no artifact, so bytes under their ids are orphans. */
+  tombstones: number;
+  /**
+   * Rows that name an artifact in their key but cannot be read (reported once on the
+   * database logger). Their bytes are never called orphans: the row may yet be repaired.
+   */
+  malformedRows: number;
+  /** Ordered by study, trial (study artifacts first), artifact id. */
+  missingBytes: MissingBytesArtifact[];
+  /** Stored artifact ids no metadata row names, sorted. */
+  orphanedObjects: string[];
+}
+
+export interface ConsistencyFixOptions {
+  removeOrphans: boolean;
+  /** Deleting metadata loses filenames and owners for good, so it is never implied by removeOrphans. */
+  removeMissingBytesMetadata: boolean;
+  onProgress?(progress: ConsistencyProgress): void;
+}
+
+export interface ConsistencyFixResult {
+  removedOrphanedObjects: string[];
+  /** Artifact ids whose metadata rows were deleted (every row naming the id). */
+  removedMetadata: string[];
+  /**
+   * Problems the re-check just before removal found gone and so left alone: an orphan that a
+   * metadata row names now (an upload finished), metadata whose bytes arrived or whose rows
+   * were deleted meanwhile.
+   */
+  resolvedSinceCheck: string[];
+  /** The removal that failed (after Backoff's retries); nothing after it was attempted. */
+  failure: { artifactId: string; message: string } | null;
+}
+
+interface MetadataSnapshot {
+  records: ArtifactRecord[];
+  /** Every id some non-tombstone row names, readable or not. */
+  namedIds: Set<string>;
+  tombstones: number;
+  malformedRows: number;
+}
+
+function readMetadata(database: OptunaDatabase): MetadataSnapshot {
+  const rows = database.artifactAttributes.page({}, database.artifactAttributes.rowIdBounds(), -1);
+  const snapshot: MetadataSnapshot = { records: [], namedIds: new Set(), tombstones: 0, malformedRows: 0 };
+  for (const row of rows) {
+    const record = artifactRecordFromRow(row, database.log);
+    if (record) {
+      snapshot.records.push(record);
+      snapshot.namedIds.add(record.artifactId);
+    } else if (isTombstone(row)) {
+      snapshot.tombstones += 1;
+    } else {
+      snapshot.malformedRows += 1;
+      const keyId = parseArtifactAttributeKey(row.key)?.artifactId;
+      if (keyId !== undefined) snapshot.namedIds.add(keyId);
+    }
+  }
+  return snapshot;
+}
+
+const isTombstone = (row: ArtifactAttributeRow): boolean => decodeArtifactAttribute(row.key, row.valueJson).kind === 'tombstone';
+
+/**
+ * Lists metadata rows whose bytes are missing and stored objects no metadata row names.
+ *
+ * The store is listed once into a set (one stat per row would be one request per artifact on
+ * S3). The metadata is read before AND after the listing: this server's uploads write bytes
+ * before their row, Optuna's write the row first, and deletes drop the row, so an artifact
+ * that came or went during a long listing would otherwise show up as a false problem. An
+ * object is orphaned when no row names it after the listing; a row lacks bytes when it
+ * existed before the listing, still exists after it, and the listing did not show its id.
+ */
+export async function checkConsistency(services: ConsistencyCheckServices, options: ConsistencyCheckOptions = {}): Promise<ConsistencyReport> {
+  const { database, store } = services;
+  const before = readMetadata(database);
+  const metadataRows = before.records.length + before.tombstones + before.malformedRows;
+  options.onProgress?.({ phase: 'metadata', done: metadataRows, total: metadataRows });
+
+  const stored = new Set<string>();
+  for await (const artifactId of store.list()) {
+    stored.add(artifactId);
+    options.onProgress?.({ phase: 'store', done: stored.size, total: before.namedIds.size });
+  }
+
+  const after = readMetadata(database);
+  const missingBytes = before.records
+    .filter((record) => !stored.has(record.artifactId) && after.namedIds.has(record.artifactId))
+    .map(({ artifactId, studyId, trialId, filename, legacy }) => ({ artifactId, studyId, trialId, filename, legacy }))
+    .sort(byOwnerThenId);
+  const orphanedObjects = [...stored].filter((artifactId) => !after.namedIds.has(artifactId)).sort();
+  return {
+    metadataRows: before.records.length,
+    storedObjects: stored.size,
+    tombstones: before.tombstones,
+    malformedRows: before.malformedRows,
+    missingBytes,
+    orphanedObjects,
+  };
+}
+
+function byOwnerThenId(a: MissingBytesArtifact, b: MissingBytesArtifact): number {
+  return a.studyId - b.studyId || (a.trialId ?? -1) - (b.trialId ?? -1) || (a.artifactId < b.artifactId ? -1 : a.artifactId > b.artifactId ? 1 : 0);
+}
+
+/**
+ * Removes what the report found, as far as asked: orphaned objects through the store, and the
+ * metadata rows of artifacts without bytes. Each removal is preceded by a re-check of that one
+ * artifact, because the report may be minutes old on a large store: an upload in flight has
+ * written its bytes but not yet its row, and must not lose them.
+ */
+export async function fixConsistency(
+  services: ConsistencyCheckServices,
+  report: ConsistencyReport,
+  options: ConsistencyFixOptions,
+): Promise<ConsistencyFixResult> {
+  const { database, store } = services;
+  const result: ConsistencyFixResult = { removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [], failure: null };
+  type Outcome = 'removed' | 'resolved';
+  const removeOrphan = async (artifactId: string): Promise<Outcome> => {
+    if (isNamedByMetadata(database, artifactId)) return 'resolved';
+    await store.remove(artifactId);
+    return 'removed';
+  };
+  const removeMetadataWithoutBytes = async (artifactId: string): Promise<Outcome> => {
+    if (await hasBytes(store, artifactId)) return 'resolved';
+    return database.artifactAttributeWrites.delete(artifactId).length > 0 ? 'removed' : 'resolved';
+  };
+  const steps = [
+    ...(options.removeOrphans ? report.orphanedObjects : []).map((artifactId) => ({
+      artifactId,
+      run: removeOrphan,
+      removedInto: result.removedOrphanedObjects,
+    })),
+    ...(options.removeMissingBytesMetadata ? [...new Set(report.missingBytes.map((entry) => entry.artifactId))] : []).map((artifactId) => ({
+      artifactId,
+      run: removeMetadataWithoutBytes,
+      removedInto: result.removedMetadata,
+    })),
+  ];
+
+  for (const [index, step] of steps.entries()) {
+    try {
+      const outcome = await step.run(step.artifactId);
+      (outcome === 'removed' ? step.removedInto : result.resolvedSinceCheck).push(step.artifactId);
+    } catch (error) {
+      // Backoff has already retried what was transient: the store is down or refusing, and
+      // every further removal would fail the same way after as long a wait.
+      result.failure = { artifactId: step.artifactId, message: error instanceof Error ? error.message : String(error) };
+      break;
+    } finally {
+      options.onProgress?.({ phase: 'fix', done: index + 1, total: steps.length });
+    }
+  }
+  return result;
+}
+
+/** True when a row other than a tombstone names the id now (malformed rows count: see ConsistencyReport). */
+function isNamedByMetadata(database: OptunaDatabase, artifactId: string): boolean {
+  return database.artifactAttributes.byArtifactIds([artifactId]).some((row) => !isTombstone(row));
+}
+
+async function hasBytes(store: ArtifactStore, artifactId: string): Promise<boolean> {
+  // A row under an id no store can hold (not a uuid) has no bytes anywhere.
+  if (!isValidArtifactId(artifactId)) return false;
+  try {
+    await store.stat(artifactId);
+    return true;
+  } catch (error) {
+    if (isArtifactNotFound(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,134 @@
+// The `check` subcommand (like git fsck): wiring and output. Opens the services as `serve`
+// does, runs the consistency check, prints the report (text or --json) on stdout, applies the
+// fixes asked for, and turns what remains into the exit code.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openAppServices, StartupError } from './app-services.js';
+import {
+  checkConsistency,
+  fixConsistency,
+  type ConsistencyFixResult,
+  type ConsistencyReport,
+  type MissingBytesArtifact,
+} from './artifacts/consistency-check.js';
+import { createProgressReporter, type ProgressStream } from './check-progress.js';
+import type { Command } from './config/parse-command-line.js';
+import { sqlitePathFromStorageUrl } from './config/storage-url.js';
+import { fileStoreFolder } from './stores/store-from-url.js';
+
+export type CheckCommand = Extract<Command, { kind: 'check' }>;
+
+export interface CheckOutput {
+  /** The report. */
+  stdout: { write(text: string): unknown };
+  /** Progress only: a bar when it is a terminal. */
+  stderr: ProgressStream;
+}
+
+/**
+ * Runs the check and resolves with the exit code: 0 when the store is consistent or
+ * everything found was fixed, 1 when problems remain or a removal failed.
+ * @throws StartupError when the database or the store cannot be opened (exit code 2).
+ */
+export async function runCheckCommand(command: CheckCommand, output: CheckOutput): Promise<number> {
+  assertDatabaseExists(command.config.storageUrl);
+  assertStoreFolderExists(command.config.artifactStoreUrl);
+  const services = await openAppServices(command.config);
+  const progress = createProgressReporter(output.stderr);
+  try {
+    const report = await checkConsistency(services, { onProgress: progress.update });
+    const fix =
+      command.fixOrphans || command.fixMissingBytes
+        ? await fixConsistency(services, report, {
+            removeOrphans: command.fixOrphans,
+            removeMissingBytesMetadata: command.fixMissingBytes,
+            onProgress: progress.update,
+          })
+        : null;
+    progress.finish();
+    const remaining = remainingProblems(report, fix);
+    const consistent = remaining.missingBytes.length === 0 && remaining.orphanedObjects.length === 0 && fix?.failure == null;
+    output.stdout.write(command.json ? jsonReport(report, fix, remaining, consistent) : textReport(report, fix, remaining, command));
+    return consistent ? 0 : 1;
+  } finally {
+    progress.finish();
+    services.database.close();
+  }
+}
+
+/**
+ * Opening a missing (or empty) SQLite file creates a fresh Optuna database, which is right for
+ * `serve` and wrong here: a mistyped path would "find" every stored object orphaned, and
+ * `--fix` would delete them all.
+ */
+function assertDatabaseExists(storageUrl: string): void {
+  let path: string;
+  try {
+    path = resolve(sqlitePathFromStorageUrl(storageUrl));
+  } catch (error) {
+    throw new StartupError((error as Error).message, { cause: error });
+  }
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size === 0) {
+    throw new StartupError(`storage URL "${storageUrl}": no Optuna database at ${path} (check reads an existing one and never creates it)`);
+  }
+}
+
+/**
+ * Opening a file store creates a missing folder (right for `serve`); here a mistyped path
+ * would report every artifact's bytes missing, and `--fix-metadata` would delete them all.
+ */
+function assertStoreFolderExists(artifactStoreUrl: string): void {
+  let folder: string | null;
+  try {
+    folder = fileStoreFolder(artifactStoreUrl);
+  } catch (error) {
+    throw new StartupError(`artifact store ${artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
+  }
+  if (folder !== null && !statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new StartupError(`artifact store ${artifactStoreUrl}: no folder at ${folder} (check reads an existing store and never creates it)`);
+  }
+}
+
+interface RemainingProblems {
+  missingBytes: MissingBytesArtifact[];
+  orphanedObjects: string[];
+}
+
+function remainingProblems(report: ConsistencyReport, fix: ConsistencyFixResult | null): RemainingProblems {
+  const settled = new Set([...(fix?.removedOrphanedObjects ?? []), ...(fix?.removedMetadata ?? []), ...(fix?.resolvedSinceCheck ?? [])]);
+  return {
+    missingBytes: report.missingBytes.filter((entry) => !settled.has(entry.artifactId)),
+    orphanedObjects: report.orphanedObjects.filter((artifactId) => !settled.has(artifactId)),
+  };
+}
+
+function jsonReport(report: ConsistencyReport, fix: ConsistencyFixResult | null, remaining: RemainingProblems, consistent: boolean): string {
+  return `${JSON.stringify({ consistent, ...report, fix, remaining }, null, 2)}\n`;
+}
+
+function textReport(report: ConsistencyReport, fix: ConsistencyFixResult | null, remaining: RemainingProblems, command: CheckCommand): string {
+  const lines: string[] = [];
+  for (const entry of report.missingBytes) {
+    lines.push(`missing bytes  ${entry.artifactId}  study ${entry.studyId} trial ${entry.trialId ?? '-'} ${printableFilename(entry.filename)}`);
+  }
+  for (const artifactId of report.orphanedObjects) lines.push(`orphaned object  ${artifactId}`);
+  lines.push(
+    `checked ${report.metadataRows} metadata rows and ${report.storedObjects} stored objects: ` +
+      `${report.missingBytes.length} missing bytes, ${report.orphanedObjects.length} orphaned objects`,
+  );
+  if (fix) {
+    if (command.fixOrphans) lines.push(`removed ${fix.removedOrphanedObjects.length} orphaned objects`);
+    if (command.fixMissingBytes) lines.push(`removed the metadata of ${fix.removedMetadata.length} artifacts without bytes`);
+    for (const artifactId of fix.resolvedSinceCheck) lines.push(`left alone  ${artifactId}  (consistent again since the check)`);
+    if (fix.failure) lines.push(`stopped: could not fix ${fix.failure.artifactId}: ${fix.failure.message}`);
+  }
+  if (remaining.orphanedObjects.length > 0 && !command.fixOrphans) lines.push('--fix removes the orphaned objects');
+  if (remaining.missingBytes.length > 0 && !command.fixMissingBytes) lines.push('--fix-metadata removes the metadata rows whose bytes are missing');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Filenames come from the database: keep one problem on one line whatever they hold. */
+function printableFilename(filename: string): string {
+  return /[\u0000-\u001f\u007f]/.test(filename) ? JSON.stringify(filename) : filename;
+}

@@ -1,0 +1,128 @@
+// The consistency check's guards against uploads and deletes that happen while it runs: the
+// CLI tests cover the report itself; these pin the races, on the real fixture database and
+// filesystem store, with the timing forced by hooking the store's listing.
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openAppServices, type AppServices } from '../../src/app-services.js';
+import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
+import { checkConsistency, fixConsistency } from '../../src/artifacts/consistency-check.js';
+import { parseCommandLine } from '../../src/config/parse-command-line.js';
+import type { ArtifactStore } from '../../src/stores/artifact-store.js';
+import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.js';
+
+const manifest = loadManifest();
+const studyId = manifest.studies[0]!.study_id;
+
+describe('checkConsistency and fixConsistency', () => {
+  let fixture: FixtureCopy;
+  let services: AppServices;
+
+  beforeEach(async () => {
+    fixture = copyFixture();
+    const command = parseCommandLine(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`], {});
+    if (command.kind !== 'check') throw new Error('expected a check command');
+    services = await openAppServices(command.config);
+  });
+  afterEach(() => {
+    services.database.close();
+    fixture.remove();
+  });
+
+  /** What this server's upload pipeline leaves after the store write: bytes, then (later) the row. */
+  const writeBytes = (artifactId: string): void => writeFileSync(join(fixture.artifactsPath, artifactId), 'uploaded bytes');
+  const writeRow = (artifactId: string): void => {
+    const valueJson = encodeArtifactMetaValueJson({ artifactId, filename: 'late.txt', mimetype: 'text/plain', encoding: null });
+    services.database.artifactAttributeWrites.insert({ kind: 'study', studyId }, artifactId, valueJson, { allowFinishedTrial: false });
+  };
+
+  /** The services, with `duringListing` run after the store has yielded its first id. */
+  function servicesWithHookedListing(duringListing: () => void): { database: AppServices['database']; store: ArtifactStore } {
+    const store = services.store;
+    const hooked: ArtifactStore = Object.create(store) as ArtifactStore;
+    hooked.list = async function* () {
+      let first = true;
+      for await (const artifactId of store.list()) {
+        yield artifactId;
+        if (first) duringListing();
+        first = false;
+      }
+    };
+    return { database: services.database, store: hooked };
+  }
+
+  it('does not call bytes orphaned when their row was written while the store was being listed', async () => {
+    const uploadedId = randomUUID();
+    writeBytes(uploadedId);
+
+    const report = await checkConsistency(servicesWithHookedListing(() => writeRow(uploadedId)));
+
+    expect(report.orphanedObjects).toEqual([]);
+    expect(report.missingBytes).toEqual([]);
+  });
+
+  it('does not report missing bytes for an artifact deleted while the store was being listed', async () => {
+    const deleted = manifest.artifacts.find((artifact) => artifact.owner.type === 'study')!;
+    const deleteArtifact = (): void => {
+      services.database.artifactAttributeWrites.delete(deleted.artifact_id);
+      rmSync(join(fixture.artifactsPath, deleted.artifact_id));
+    };
+
+    const report = await checkConsistency(servicesWithHookedListing(deleteArtifact));
+
+    expect(report.missingBytes).toEqual([]);
+  });
+
+  it('leaves an orphan alone when a row names it by the time of the fix (an upload finished)', async () => {
+    const uploadedId = randomUUID();
+    const trueOrphanId = randomUUID();
+    writeBytes(uploadedId);
+    writeBytes(trueOrphanId);
+    const report = await checkConsistency(services);
+    expect(report.orphanedObjects).toEqual([uploadedId, trueOrphanId].sort());
+
+    writeRow(uploadedId);
+    const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: false });
+
+    expect(result).toEqual({ removedOrphanedObjects: [trueOrphanId], removedMetadata: [], resolvedSinceCheck: [uploadedId], failure: null });
+    expect(existsSync(join(fixture.artifactsPath, uploadedId))).toBe(true);
+    expect(existsSync(join(fixture.artifactsPath, trueOrphanId))).toBe(false);
+  });
+
+  it('keeps the metadata of an artifact whose bytes arrived after the check', async () => {
+    const artifact = manifest.artifacts.find((candidate) => candidate.owner.type === 'trial')!;
+    const path = join(fixture.artifactsPath, artifact.artifact_id);
+    rmSync(path);
+    const report = await checkConsistency(services);
+    expect(report.missingBytes.map((entry) => entry.artifactId)).toEqual([artifact.artifact_id]);
+
+    // Optuna's upload_artifact writes the row first and the bytes after: this one just finished.
+    writeBytes(artifact.artifact_id);
+    const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: true });
+
+    expect(result).toEqual({ removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [artifact.artifact_id], failure: null });
+    expect(services.database.artifactAttributes.byArtifactIds([artifact.artifact_id])).toHaveLength(1);
+  });
+
+  it('reports progress for each phase, the fix counting every removal it attempts', async () => {
+    writeBytes(randomUUID());
+    writeBytes(randomUUID());
+    const phases: string[] = [];
+    const report = await checkConsistency(services, { onProgress: ({ phase, done, total }) => phases.push(`${phase} ${done}/${total}`) });
+    await fixConsistency(services, report, {
+      removeOrphans: true,
+      removeMissingBytesMetadata: true,
+      onProgress: ({ phase, done, total }) => phases.push(`${phase} ${done}/${total}`),
+    });
+
+    const rows = manifest.counts.artifacts + manifest.counts.tombstones;
+    const objects = manifest.counts.artifacts + 2;
+    expect(phases).toEqual([
+      `metadata ${rows}/${rows}`,
+      ...Array.from({ length: objects }, (_, index) => `store ${index + 1}/${manifest.counts.artifacts}`),
+      'fix 1/2',
+      'fix 2/2',
+    ]);
+  });
+});

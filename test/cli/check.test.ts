@@ -1,0 +1,264 @@
+// `optuna-artifacts-graphql check` (like git fsck), run as the real CLI against a copy of the
+// Python-written fixture and against S3 (s3rver), with problems made on purpose: files
+// deleted under live metadata rows (missing bytes) and objects no row names (orphans).
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { copyFixture, loadManifest, type FixtureCopy, type ManifestArtifact } from '../support/fixture.js';
+import { runCli } from '../support/run-cli.js';
+import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
+
+const manifest = loadManifest();
+const studyArtifact = manifest.artifacts.find((artifact) => artifact.owner.type === 'study' && artifact.kind === 'optuna')!;
+const legacyTrialArtifact = manifest.artifacts.find((artifact) => artifact.kind === 'dashboard-legacy')!;
+const tombstonedId = manifest.tombstones[0]!.artifact_id;
+
+interface CheckJson {
+  consistent: boolean;
+  metadataRows: number;
+  storedObjects: number;
+  tombstones: number;
+  missingBytes: { artifactId: string; studyId: number; trialId: number | null; filename: string; legacy: boolean }[];
+  orphanedObjects: string[];
+  fix: { removedOrphanedObjects: string[]; removedMetadata: string[]; resolvedSinceCheck: string[]; failure: unknown } | null;
+}
+
+const parseReport = (stdout: string): CheckJson => JSON.parse(stdout) as CheckJson;
+
+/** What `check` should say about an artifact whose bytes were deleted. */
+function missingBytesEntry(artifact: ManifestArtifact): CheckJson['missingBytes'][number] {
+  return {
+    artifactId: artifact.artifact_id,
+    studyId: artifact.owner.study_id,
+    trialId: artifact.owner.trial_id ?? null,
+    filename: artifact.filename,
+    legacy: artifact.kind === 'dashboard-legacy',
+  };
+}
+
+interface AttributeRow {
+  table: string;
+  key: string;
+  value_json: string;
+}
+
+/** Every system attribute row of the database, in a stable order: "metadata untouched" compares these. */
+function systemAttributeRows(databasePath: string): AttributeRow[] {
+  const connection = new Database(databasePath, { readonly: true });
+  try {
+    return connection
+      .prepare(
+        `SELECT 'study_system_attributes' AS "table", "key", value_json FROM study_system_attributes
+         UNION ALL SELECT 'trial_system_attributes', "key", value_json FROM trial_system_attributes
+         ORDER BY 1, 2, 3`,
+      )
+      .all() as AttributeRow[];
+  } finally {
+    connection.close();
+  }
+}
+
+// The filesystem store keeps its spool folder (.spool) inside the base folder; it is no artifact.
+const visibleFiles = (folder: string): string[] => readdirSync(folder).filter((name) => !name.startsWith('.')).sort();
+
+const isRowOf = (artifact: ManifestArtifact) => (row: AttributeRow) => row.table === artifact.attr_table && row.key === artifact.attr_key;
+
+describe('check on a filesystem store', () => {
+  let fixture: FixtureCopy;
+  let storeArgs: string[];
+
+  beforeEach(() => {
+    fixture = copyFixture();
+    storeArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`];
+  });
+  afterEach(() => fixture.remove());
+
+  /** Deletes the bytes of two live artifacts and adds two objects no row names. */
+  function breakOnPurpose(): { freshOrphanId: string } {
+    rmSync(join(fixture.artifactsPath, studyArtifact.artifact_id));
+    rmSync(join(fixture.artifactsPath, legacyTrialArtifact.artifact_id));
+    const freshOrphanId = randomUUID();
+    writeFileSync(join(fixture.artifactsPath, freshOrphanId), 'bytes nobody points at');
+    // optuna-dashboard deletes by tombstoning the row; bytes left under that id are orphans.
+    writeFileSync(join(fixture.artifactsPath, tombstonedId), 'bytes of a deleted artifact');
+    return { freshOrphanId };
+  }
+
+  it('finds nothing wrong in the untouched fixture, prints only the summary, and exits 0', async () => {
+    const run = await runCli(storeArgs);
+
+    expect(run).toEqual({
+      exitCode: 0,
+      stdout: `checked ${manifest.counts.artifacts} metadata rows and ${manifest.counts.artifacts} stored objects: 0 missing bytes, 0 orphaned objects\n`,
+      // stderr is not a terminal here: no progress bar in logs.
+      stderr: '',
+    });
+  });
+
+  it('reports exactly the missing bytes and orphaned objects made on purpose, and exits 1', async () => {
+    const { freshOrphanId } = breakOnPurpose();
+
+    const run = await runCli([...storeArgs, '--json']);
+
+    expect(run.exitCode).toBe(1);
+    const report = parseReport(run.stdout);
+    expect(report).toMatchObject({ consistent: false, metadataRows: manifest.counts.artifacts, storedObjects: manifest.counts.artifacts, tombstones: 2, fix: null });
+    expect(report.missingBytes).toEqual(expect.arrayContaining([missingBytesEntry(studyArtifact), missingBytesEntry(legacyTrialArtifact)]));
+    expect(report.missingBytes).toHaveLength(2);
+    expect(report.orphanedObjects).toEqual([freshOrphanId, tombstonedId].sort());
+  });
+
+  it('prints one line per problem and a summary line', async () => {
+    const { freshOrphanId } = breakOnPurpose();
+
+    const run = await runCli(storeArgs);
+
+    expect(run.exitCode).toBe(1);
+    const legacyTrialId = legacyTrialArtifact.owner.trial_id!;
+    expect(run.stdout.split('\n')).toEqual([
+      // study 1's own artifact first, then the legacy row of a trial of study 2
+      `missing bytes  ${studyArtifact.artifact_id}  study ${studyArtifact.owner.study_id} trial - ${studyArtifact.filename}`,
+      `missing bytes  ${legacyTrialArtifact.artifact_id}  study ${legacyTrialArtifact.owner.study_id} trial ${legacyTrialId} ${legacyTrialArtifact.filename}`,
+      ...[freshOrphanId, tombstonedId].sort().map((id) => `orphaned object  ${id}`),
+      `checked ${manifest.counts.artifacts} metadata rows and ${manifest.counts.artifacts} stored objects: 2 missing bytes, 2 orphaned objects`,
+      '--fix removes the orphaned objects',
+      '--fix-metadata removes the metadata rows whose bytes are missing',
+      '',
+    ]);
+  });
+
+  it('--fix removes exactly the orphaned objects and no metadata; --fix-metadata then removes the dangling rows', async () => {
+    const { freshOrphanId } = breakOnPurpose();
+    const rowsBefore = systemAttributeRows(fixture.databasePath);
+    const filesBefore = visibleFiles(fixture.artifactsPath);
+
+    const fixOrphans = await runCli([...storeArgs, '--fix', '--json']);
+
+    expect(fixOrphans.exitCode).toBe(1); // the missing bytes remain
+    expect(parseReport(fixOrphans.stdout).fix).toEqual({
+      removedOrphanedObjects: [freshOrphanId, tombstonedId].sort(),
+      removedMetadata: [],
+      resolvedSinceCheck: [],
+      failure: null,
+    });
+    expect(visibleFiles(fixture.artifactsPath)).toEqual(filesBefore.filter((name) => name !== freshOrphanId && name !== tombstonedId));
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore);
+    expect(rowsBefore.some(isRowOf(legacyTrialArtifact))).toBe(true);
+
+    const fixMetadata = await runCli([...storeArgs, '--fix-metadata']);
+
+    expect(fixMetadata.exitCode).toBe(0);
+    expect(fixMetadata.stdout).toContain('removed the metadata of 2 artifacts without bytes\n');
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(
+      rowsBefore.filter((row) => !isRowOf(studyArtifact)(row) && !isRowOf(legacyTrialArtifact)(row)),
+    );
+    expect((await runCli(storeArgs)).exitCode).toBe(0);
+  });
+
+  it('ignores files in the store folder that are not artifact ids, and --fix leaves them', async () => {
+    writeFileSync(join(fixture.artifactsPath, 'notes.txt'), 'a note beside the artifacts');
+    writeFileSync(join(fixture.artifactsPath, randomUUID().toUpperCase()), 'not a name Optuna writes');
+
+    const run = await runCli([...storeArgs, '--fix', '--json']);
+
+    expect(run.exitCode).toBe(0);
+    expect(parseReport(run.stdout)).toMatchObject({ consistent: true, storedObjects: manifest.counts.artifacts, orphanedObjects: [], missingBytes: [] });
+    expect(readFileSync(join(fixture.artifactsPath, 'notes.txt'), 'utf8')).toBe('a note beside the artifacts');
+  });
+
+  it('exits 2 with one line for a storage URL that is not an Optuna SQLite URL', async () => {
+    const run = await runCli(['check', 'mysql://optuna:secret@db.example/optuna', '--artifact-store', `file://${fixture.artifactsPath}`]);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^optuna-artifacts-graphql: .*only SQLite storage is supported/);
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  it('exits 2 for a database file that does not exist, and does not create it', async () => {
+    const missingPath = join(fixture.directory, 'mistyped.db');
+
+    const run = await runCli(['check', `sqlite:///${missingPath}`, '--artifact-store', `file://${fixture.artifactsPath}`, '--fix']);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(
+      `optuna-artifacts-graphql: storage URL "sqlite:///${missingPath}": no Optuna database at ${missingPath} (check reads an existing one and never creates it)\n`,
+    );
+    expect(existsSync(missingPath)).toBe(false);
+    expect(visibleFiles(fixture.artifactsPath)).toHaveLength(manifest.counts.artifacts);
+  });
+
+  it('exits 2 for an artifact folder that does not exist, and does not create it', async () => {
+    const missingFolder = join(fixture.directory, 'mistyped-artifacts');
+
+    const run = await runCli(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${missingFolder}`, '--fix-metadata']);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^optuna-artifacts-graphql: artifact store .*: no folder at .*mistyped-artifacts/);
+    expect(existsSync(missingFolder)).toBe(false);
+  });
+});
+
+describe('check on an S3 store (s3rver)', () => {
+  let s3: RunningS3rver;
+  let client: S3Client;
+  let fixture: FixtureCopy;
+  let storeArgs: string[];
+  const s3Env = { AWS_ACCESS_KEY_ID: s3rverCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey, AWS_REGION: 'us-east-1' };
+
+  const bucketKeys = async (): Promise<string[]> => {
+    const listing = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+    return (listing.Contents ?? []).map((object) => object.Key ?? '').sort();
+  };
+
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3rverCredentials });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await s3.close();
+  });
+  beforeEach(async () => {
+    fixture = copyFixture();
+    storeArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `s3://${s3.bucket}`, '--s3-endpoint', s3.endpoint, '--s3-force-path-style'];
+    for (const key of await bucketKeys()) await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
+    // Optuna's Boto3ArtifactStore layout: the object key is the artifact id, at the bucket root.
+    for (const name of readdirSync(fixture.artifactsPath)) {
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: name, Body: readFileSync(join(fixture.artifactsPath, name)) }));
+    }
+  });
+  afterEach(() => fixture.remove());
+
+  it('reports one dangling row and one orphan, then --fix --fix-metadata repairs both', async () => {
+    const freshOrphanId = randomUUID();
+    await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: studyArtifact.artifact_id }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: freshOrphanId, Body: 'bytes nobody points at' }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'notes.txt', Body: 'not an artifact' }));
+    const keysBefore = await bucketKeys();
+    const rowsBefore = systemAttributeRows(fixture.databasePath);
+
+    const check = await runCli([...storeArgs, '--json'], s3Env);
+
+    expect(check.exitCode).toBe(1);
+    const report = parseReport(check.stdout);
+    expect(report.missingBytes).toEqual([missingBytesEntry(studyArtifact)]);
+    expect(report.orphanedObjects).toEqual([freshOrphanId]);
+
+    const fix = await runCli([...storeArgs, '--fix', '--fix-metadata', '--json'], s3Env);
+
+    expect(fix.exitCode).toBe(0);
+    expect(parseReport(fix.stdout).fix).toEqual({
+      removedOrphanedObjects: [freshOrphanId],
+      removedMetadata: [studyArtifact.artifact_id],
+      resolvedSinceCheck: [],
+      failure: null,
+    });
+    expect(await bucketKeys()).toEqual(keysBefore.filter((key) => key !== freshOrphanId));
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore.filter((row) => !isRowOf(studyArtifact)(row)));
+  });
+});
