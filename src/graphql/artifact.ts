@@ -3,7 +3,8 @@
 // that a live feed can resume from.
 import { countArtifacts, listArtifactsNewestFirst, pageOfLoadedArtifacts, type ArtifactPage } from '../artifacts/artifact-listing.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
-import { notFound } from '../errors.js';
+import { badUserInput, notFound } from '../errors.js';
+import { isValidArtifactId } from '../stores/artifact-store.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
 import { ArtifactRef, StudyRef, TrialRef } from './node-refs.js';
@@ -83,7 +84,10 @@ builder.queryFields((t) => ({
     type: ArtifactRef,
     nullable: true,
     args: { artifactId: t.arg.string({ required: true }) },
-    resolve: (_root, args) => args.artifactId,
+    resolve: (_root, args) => {
+      if (!isValidArtifactId(args.artifactId)) throw badUserInput('artifactId must be an Optuna artifact id (a UUID)');
+      return args.artifactId;
+    },
   }),
   artifacts: t.field({
     type: ArtifactConnection,

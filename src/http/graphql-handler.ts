@@ -9,6 +9,7 @@ import { graphqlMaskedErrors } from '../graphql/errors.js';
 import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
+import { useUnbufferedEventStreams } from './sse-headers-plugin.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -17,7 +18,7 @@ const maxJsonBodyBytes = 10 * 1024 * 1024;
 
 export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[] = []): GraphQLServer {
   const { authToken } = services.config;
-  const plugins: Plugin[] = [...createArmorPlugins(), ...extraPlugins];
+  const plugins: Plugin[] = [...createArmorPlugins(), useUnbufferedEventStreams(), ...extraPlugins];
   if (authToken !== undefined) plugins.push(useAuthToken(authToken));
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -33,7 +34,8 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     logging: {
       debug: () => {},
       info: () => {},
-      // Client errors (AppError) are answers, not server faults: keep them out of the log.
+      // GraphQL errors are answers to clients (unexpected ones are logged by the mask
+      // function above), not faults of the server: keep them out of the log.
       warn: (...args: unknown[]) => logYogaMessage('warn', args),
       error: (...args: unknown[]) => logYogaMessage('error', args),
     },
@@ -42,7 +44,8 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
 }
 
 function logYogaMessage(level: 'warn' | 'error', args: unknown[]): void {
-  if (args.some((arg) => isAppError(arg) || isAppError((arg as { originalError?: unknown } | null)?.originalError))) return;
+  const isAnswerToClient = (arg: unknown) => isAppError(arg) || Object.prototype.toString.call(arg) === '[object GraphQLError]';
+  if (args.some(isAnswerToClient)) return;
   logger[level]('graphql server', { detail: args.map(errorText).join(' ') });
 }
 
