@@ -7,7 +7,9 @@ export const MAX_FILENAME_BYTES = 255;
 
 // Both separators: a browser on Windows may send "C:\Users\me\plot.png".
 const pathSeparators = /[/\\]/;
-// C0 controls, DEL and C1 controls: CR/LF could split a header; the rest are invisible junk.
+// Line breaks in a name are a header-injection attempt (CR/LF split a header), not a typo:
+// refused, not cleaned. The other C0 controls, DEL and C1 controls are invisible junk: stripped.
+const lineBreaks = /[\r\n]/;
 const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
 // Bidi embeddings, overrides and isolates reorder what a user sees:
 // "invoice\u202Egnp.exe" displays as "invoiceexe.png".
@@ -19,7 +21,7 @@ const loneSurrogate = /\p{Cs}/u;
  * Returns the last path component of `raw` without control and bidi formatting characters,
  * NFC-normalized and trimmed; other Unicode (Japanese, emoji, …) is kept.
  *
- * Throws BAD_USER_INPUT when the result is empty, `.` or `..`, longer than
+ * Throws BAD_USER_INPUT when the name contains CR or LF, when the result is empty, `.` or `..`, longer than
  * {@link MAX_FILENAME_BYTES} UTF-8 bytes, or not valid Unicode: a lone surrogate, or U+FFFD,
  * which is what invalid UTF-8 in a multipart filename has become by the time it reaches us.
  */
@@ -35,6 +37,9 @@ export function sanitizeFilename(raw: string): string {
     .trim();
   if (name === '') {
     throw badUserInput('filename is empty once path components and control characters are removed');
+  }
+  if (lineBreaks.test(lastComponent)) {
+    throw badUserInput('filename must not contain line breaks (CR or LF)');
   }
   if (name === '.' || name === '..') {
     throw badUserInput(`filename must not be "${name}"`);

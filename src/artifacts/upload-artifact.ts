@@ -63,7 +63,8 @@ interface ArtifactNaming {
 
 /** Filename, mimetype and encoding as Optuna's upload_artifact decides them: explicit values win, else guessed from the name. */
 export function nameArtifact(clientFilename: string, overrides: UploadOverrides): ArtifactNaming {
-  const filename = sanitizeFilename(overrides.filename ?? clientFilename);
+  // busboy hands over no filename at all (despite the type) for a part sent with filename="".
+  const filename = sanitizeFilename(overrides.filename ?? clientFilename ?? '');
   const guessed = guessMimetypeAndEncoding(filename);
   return {
     filename,

@@ -3,6 +3,7 @@
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import type { GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export interface OperationLimits {
@@ -22,10 +23,20 @@ export interface OperationLimits {
 
 export const defaultOperationLimits: OperationLimits = { maxDepth: 15, maxAliases: 15, maxCost: 50_000_000 };
 
+/**
+ * Report a limit as a validation error (400, GRAPHQL_VALIDATION_FAILED) rather than throwing
+ * it, which graphql-armor does by default and which reaches clients as a 200 with a
+ * misleading "Syntax Error" and no code.
+ */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
 export function createArmorPlugins(limits: OperationLimits = defaultOperationLimits): Plugin[] {
   return [
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }),
-    maxAliasesPlugin({ n: limits.maxAliases }),
-    costLimitPlugin({ maxCost: limits.maxCost }),
+    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, ...reportAsValidationError }),
+    maxAliasesPlugin({ n: limits.maxAliases, ...reportAsValidationError }),
+    costLimitPlugin({ maxCost: limits.maxCost, ...reportAsValidationError }),
   ] as Plugin[];
 }

@@ -164,7 +164,7 @@ describe('artifacts', () => {
       await data(`{
         legacy: artifact(artifactId: "${legacy.artifact_id}") { filename downloadUrl study { name } trial { number } }
         tombstoned: artifact(artifactId: "${manifest.tombstones[0]!.artifact_id}") { filename }
-        unknown: artifact(artifactId: "nope") { filename }
+        unknown: artifact(artifactId: "00000000-0000-4000-8000-000000000000") { filename }
       }`),
     ).toEqual({
       legacy: { filename: legacy.filename, downloadUrl: `/artifacts/${legacy.artifact_id}`, study: { name: 'sample-maximize' }, trial: { number: 0 } },

@@ -4,8 +4,12 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** An answer instead of the real one: an HTTP status, or a TCP reset. */
-export type Fault = { status: number; retryAfterSeconds?: number } | 'reset';
+/**
+ * An answer instead of the real one: an HTTP status, a TCP reset, or none at all — `'hang'`
+ * reads the request and holds it unanswered, never forwarded, until the client or the proxy
+ * closes the connection (a request in flight at the moment a client crashes).
+ */
+export type Fault = { status: number; retryAfterSeconds?: number } | 'reset' | 'hang';
 
 export interface ProxiedRequest {
   /** 0-based position among all requests the proxy received. */
@@ -91,6 +95,7 @@ export async function startFaultProxy(target: string, initialPolicy: FaultPolicy
     const fault = policy(proxied);
     requests.push(fault === undefined ? proxied : { ...proxied, fault });
     if (fault === 'reset') resetConnection(request);
+    else if (fault === 'hang') request.resume();
     else if (fault !== undefined) answerWithError(request, response, fault);
     else forward(request, response);
   });
