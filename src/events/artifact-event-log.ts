@@ -1,9 +1,18 @@
-// The live feed's memory: every artifact creation and deletion this process has seen (its own
-// uploads and deletes, and what the watcher noticed other processes do), numbered in order,
-// so a subscriber can replay what came after a cursor and then go live without gaps or
-// duplicates.
+// The live feed's memory: every artifact creation and deletion this process has announced (its
+// own uploads and deletes, and what the watcher noticed other processes do), numbered in
+// order, so a subscriber can replay what came after a cursor and then go live without gaps or
+// duplicates. Announcing is idempotent per artifact: exactly one `created`, then at most one
+// `deleted`, whoever notices first.
+//
+// Event cursors name this run (an epoch) and a sequence number, plus a WATERMARK of the
+// attribute tables' row ids (as the `artifacts` list cursors do, src/artifacts/artifact-cursor.ts):
+// every artifact row at or below it had been announced by the time of the event, none above
+// it. A server that restarted no longer knows the sequence, but the watermark still says
+// which rows came later (see src/events/artifact-feed.ts).
 import { randomBytes } from 'node:crypto';
-import { FixedBuffer, Repeater } from 'graphql-yoga';
+import type { ArtifactPosition } from '../artifacts/artifact-cursor.js';
+import type { ArtifactRecord } from '../artifacts/artifact-records.js';
+import type { AttributeRowIds } from '../db/artifact-attribute-queries.js';
 
 export interface ArtifactOwner {
   studyId: number;
@@ -11,143 +20,211 @@ export interface ArtifactOwner {
   trialId: number | null;
 }
 
-export interface ArtifactEvent<Artifact> extends ArtifactOwner {
-  kind: 'created' | 'deleted';
+interface EventFields extends ArtifactOwner {
   artifactId: string;
-  /** Position in this process's log; the event's cursor encodes it. */
-  sequence: number;
-  /** The artifact as listed when it was created (deleted events carry it too, when known). */
-  artifact: Artifact | undefined;
+  /** Pass as a subscription's `since` to resume after this event. */
   cursor: string;
 }
 
-export interface EventFilter {
-  kind: 'created' | 'deleted';
-  studyId?: number | null;
-  trialId?: number | null;
+export interface ArtifactCreated<Artifact> extends EventFields {
+  kind: 'created';
+  /** The artifact as it was announced (it may have been deleted since). */
+  artifact: Artifact;
 }
 
-/** Why a cursor could not be used: the subscription reports it as BAD_USER_INPUT. */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
+export interface ArtifactDeleted<Artifact> extends EventFields {
+  kind: 'deleted';
+  /** The artifact as it was when deleted, when known. */
+  artifact: Artifact | undefined;
+}
+
+export type ArtifactEvent<Artifact> = ArtifactCreated<Artifact> | ArtifactDeleted<Artifact>;
+
+type LoggedEvent<Artifact> = ArtifactEvent<Artifact> & { sequence: number };
+
+/** What an event cursor says: whose log, which event, and the row-id watermark when known. */
+export interface EventCursor {
+  epoch: string;
+  sequence: number;
+  /** Absent when the log was not following the database (no watcher attached) at the time. */
+  watermark: AttributeRowIds | undefined;
 }
 
 /**
- * How many events are kept for replay. A client away for longer than this many events has
- * to refetch the list (the `artifacts` query) instead.
+ * Looks for changes other processes made and announces them (the watcher's `poll`). The log
+ * runs it before announcing anything itself, so that its events follow the database's commit
+ * order; `exceptArtifactId` is the one the caller is about to announce.
  */
-const defaultLogCapacity = 10_000;
+export type CatchUp = (exceptArtifactId?: string) => void;
 
-/**
- * Events a slow subscriber may fall behind by before its subscription ends with an error
- * (rather than the server holding an unbounded queue for it).
- */
-const subscriberQueueLimit = 10_000;
+export interface ArtifactEventLogOptions {
+  /**
+   * How many events are kept for replay. A client away for longer resumes from the database
+   * (creations) or has to refetch (deletions).
+   * @default 10_000
+   */
+  capacity?: number;
+}
 
-export class ArtifactEventLog<Artifact> {
-  /** Distinguishes this process's sequence numbers from an earlier run's. */
-  private readonly epoch = randomBytes(6).toString('base64url');
-  private readonly events: ArtifactEvent<Artifact>[] = [];
+export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPosition } = ArtifactRecord> {
+  /** Distinguishes this process's sequence numbers from an earlier run's (or another server's). */
+  readonly epoch = randomBytes(6).toString('base64url');
+  private readonly capacity: number;
+  private readonly events: LoggedEvent<Artifact>[] = [];
   private nextSequence = 1;
-  /** Artifacts whose creation was published and not yet their deletion: publishing is idempotent. */
-  private readonly liveArtifactIds = new Set<string>();
+  /** Artifacts announced (or existing at start) and not deleted since, with their owners. */
+  private readonly liveArtifacts = new Map<string, ArtifactOwner>();
+  /** The logged creation of each artifact still in `events`. */
+  private readonly creations = new Map<string, LoggedEvent<Artifact>>();
   private readonly listeners = new Set<(event: ArtifactEvent<Artifact>) => void>();
+  /** Every artifact row at or below these ids has been announced; undefined until seeded. */
+  private covered: AttributeRowIds | undefined;
+  private catchUpHook: CatchUp | undefined;
 
-  constructor(private readonly capacity = defaultLogCapacity) {}
-
-  /** Marks artifacts that existed before this process started, so they are not announced. */
-  seedExisting(artifactIds: Iterable<string>): void {
-    for (const artifactId of artifactIds) this.liveArtifactIds.add(artifactId);
+  constructor(options: ArtifactEventLogOptions = {}) {
+    this.capacity = options.capacity ?? 10_000;
   }
 
-  /** Records and fans out a creation; a second announcement of the same artifact is ignored. */
+  /**
+   * Marks the artifacts that existed when following the database began (they are not
+   * announced), and the row ids up to which the database has been read.
+   */
+  seedExisting(artifacts: Iterable<readonly [artifactId: string, owner: ArtifactOwner]>, watermark: AttributeRowIds): void {
+    for (const [artifactId, owner] of artifacts) this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
+    this.advanceWatermark(watermark);
+  }
+
+  /** Records that every artifact row at or below `watermark` has been announced. */
+  advanceWatermark(watermark: AttributeRowIds): void {
+    this.covered = this.covered === undefined ? { ...watermark } : maxRowIds(this.covered, watermark);
+  }
+
+  /** The row ids up to which every artifact row has been announced; undefined when not following the database. */
+  watermark(): AttributeRowIds | undefined {
+    return this.covered === undefined ? undefined : { ...this.covered };
+  }
+
+  /** Attaches (or detaches) the watcher that notices what other processes do. */
+  setCatchUp(catchUp: CatchUp | undefined): void {
+    this.catchUpHook = catchUp;
+  }
+
+  /** Announces what other processes committed so far (no-op without a watcher). */
+  catchUp(exceptArtifactId?: string): void {
+    this.catchUpHook?.(exceptArtifactId);
+  }
+
+  /**
+   * Records and fans out a creation, right after its metadata row committed; a second
+   * announcement of the same artifact is ignored (returns false).
+   */
   publishCreated(artifactId: string, owner: ArtifactOwner, artifact: Artifact): boolean {
-    if (this.liveArtifactIds.has(artifactId)) return false;
-    this.liveArtifactIds.add(artifactId);
-    this.append({ kind: 'created', artifactId, ...owner, artifact });
+    if (this.liveArtifacts.has(artifactId)) return false;
+    this.catchUp(artifactId);
+    this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
+    if (this.covered !== undefined && artifact.position !== undefined) {
+      // Rows below this one were committed earlier and announced by the catch-up above.
+      this.covered = maxRowIds(this.covered, rowIdsOfPosition(artifact.position));
+    }
+    this.append({ kind: 'created', artifactId, studyId: owner.studyId, trialId: owner.trialId, artifact });
     return true;
   }
 
   /** Records and fans out a deletion; deleting what was never announced or is already gone is ignored. */
   publishDeleted(artifactId: string, owner: ArtifactOwner, artifact?: Artifact): boolean {
-    if (!this.liveArtifactIds.delete(artifactId)) return false;
-    this.append({ kind: 'deleted', artifactId, ...owner, artifact });
+    if (!this.liveArtifacts.has(artifactId)) return false;
+    this.catchUp(artifactId);
+    this.liveArtifacts.delete(artifactId);
+    this.append({ kind: 'deleted', artifactId, studyId: owner.studyId, trialId: owner.trialId, artifact });
     return true;
   }
 
   isKnown(artifactId: string): boolean {
-    return this.liveArtifactIds.has(artifactId);
+    return this.liveArtifacts.has(artifactId);
   }
 
-  knownArtifactIds(): ReadonlySet<string> {
-    return this.liveArtifactIds;
+  /** Announced (or pre-existing) artifacts not deleted since, with their owners. */
+  knownArtifacts(): ReadonlyMap<string, ArtifactOwner> {
+    return this.liveArtifacts;
   }
 
   /** The cursor that means "after everything so far". */
   currentCursor(): string {
-    return this.cursorFor(this.nextSequence - 1);
+    return encodeEventCursor({ epoch: this.epoch, sequence: this.nextSequence - 1, watermark: this.covered });
   }
 
   /**
-   * The events matching `filter` after `since` (replayed first), then live ones, until the
-   * consumer stops. `since` is an event cursor, or an artifact id (the `artifacts` query's
-   * cursors resolve to one): "after that artifact's creation".
+   * The events after `sequence` (of this log), oldest first; undefined when some of them are no
+   * longer kept. Throws for a sequence this log never reached.
    */
-  subscribe(filter: EventFilter, since: { cursor: string } | { artifactId: string } | undefined): AsyncIterable<ArtifactEvent<Artifact>> {
-    // Everything below up to `listeners.add` runs in one synchronous step, so no event can
-    // fall between the replay and the live part, and none can be in both.
-    const replay = since === undefined ? [] : this.eventsAfter(since).filter((event) => matches(event, filter));
-    return new Repeater<ArtifactEvent<Artifact>>(async (push, stop) => {
-      for (const event of replay) await push(event);
-      const listener = (event: ArtifactEvent<Artifact>) => {
-        if (matches(event, filter)) void push(event);
-      };
-      this.listeners.add(listener);
-      await stop;
-      this.listeners.delete(listener);
-    }, new FixedBuffer(subscriberQueueLimit));
-  }
-
-  private eventsAfter(since: { cursor: string } | { artifactId: string }): ArtifactEvent<Artifact>[] {
-    if ('artifactId' in since) {
-      const creation = this.events.find((event) => event.kind === 'created' && event.artifactId === since.artifactId);
-      // Not in the log: the artifact predates this process (or the log's memory), so
-      // everything logged came after it.
-      return creation === undefined ? [...this.events] : this.events.filter((event) => event.sequence > creation.sequence);
-    }
-    const sequence = this.sequenceOfCursor(since.cursor);
-    if (sequence === undefined) return [...this.events]; // a cursor from an earlier run of the server
+  eventsAfter(sequence: number): readonly ArtifactEvent<Artifact>[] | undefined {
+    if (sequence >= this.nextSequence) throw new RangeError(`sequence ${sequence} has not happened yet`);
     const oldest = this.events[0]?.sequence ?? this.nextSequence;
-    if (sequence < oldest - 1) {
-      throw new InvalidCursorError('the cursor is older than the events this server keeps; refetch with the artifacts query');
-    }
-    return this.events.filter((event) => event.sequence > sequence);
+    if (sequence < oldest - 1) return undefined;
+    return this.events.slice(sequence - oldest + 1);
   }
 
-  private append(event: Omit<ArtifactEvent<Artifact>, 'sequence' | 'cursor'>): void {
+  /** The logged creation of an artifact, while the log still keeps it. */
+  creationOf(artifactId: string): ArtifactCreated<Artifact> | undefined {
+    return this.creations.get(artifactId) as ArtifactCreated<Artifact> | undefined;
+  }
+
+  /** How many subscriptions are listening now. */
+  listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Calls `listener` synchronously with every event from now on; returns the unsubscribe function. */
+  listen(listener: (event: ArtifactEvent<Artifact>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private append(event: Omit<ArtifactCreated<Artifact>, 'cursor'> | Omit<ArtifactDeleted<Artifact>, 'cursor'>): void {
     const sequence = this.nextSequence++;
-    const logged: ArtifactEvent<Artifact> = { ...event, sequence, cursor: this.cursorFor(sequence) };
+    const cursor = encodeEventCursor({ epoch: this.epoch, sequence, watermark: this.covered });
+    const logged = { ...event, sequence, cursor } as LoggedEvent<Artifact>;
     this.events.push(logged);
-    if (this.events.length > this.capacity) this.events.shift();
+    if (logged.kind === 'created') this.creations.set(logged.artifactId, logged);
+    if (this.events.length > this.capacity) {
+      const evicted = this.events.shift()!;
+      if (this.creations.get(evicted.artifactId) === evicted) this.creations.delete(evicted.artifactId);
+    }
     for (const listener of this.listeners) listener(logged);
   }
-
-  private cursorFor(sequence: number): string {
-    return Buffer.from(`event:${this.epoch}:${sequence}`).toString('base64url');
-  }
-
-  /** The sequence a cursor of this run names; undefined for another run's cursor. */
-  private sequenceOfCursor(cursor: string): number | undefined {
-    const match = /^event:([A-Za-z0-9_-]+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (match === null) throw new InvalidCursorError('`since` is not a cursor this server gave out');
-    if (match[1] !== this.epoch) return undefined;
-    return Number(match[2]);
-  }
 }
 
-function matches(event: ArtifactEvent<unknown>, filter: EventFilter): boolean {
-  if (event.kind !== filter.kind) return false;
-  if (filter.trialId != null) return event.trialId === filter.trialId && (filter.studyId == null || event.studyId === filter.studyId);
-  if (filter.studyId != null) return event.studyId === filter.studyId;
+/** Whether `event` is one a subscription to `kind` with this owner filter receives (a trial filter implies its study). */
+export function eventMatches(event: ArtifactEvent<unknown>, kind: ArtifactEvent<unknown>['kind'], filter: { studyId?: number | null; trialId?: number | null }): boolean {
+  if (event.kind !== kind) return false;
+  if (filter.studyId != null && event.studyId !== filter.studyId) return false;
+  if (filter.trialId != null && event.trialId !== filter.trialId) return false;
   return true;
 }
+
+const eventCursorPattern = /^event:v1:([A-Za-z0-9_-]+):(\d+)(?::(\d+):(\d+))?$/;
+
+export function encodeEventCursor(cursor: EventCursor): string {
+  const watermark = cursor.watermark === undefined ? '' : `:${cursor.watermark.studyRowId}:${cursor.watermark.trialRowId}`;
+  return Buffer.from(`event:v1:${cursor.epoch}:${cursor.sequence}${watermark}`).toString('base64url');
+}
+
+/** The event cursor `text` encodes, or null when it is not one. */
+export function decodeEventCursor(text: string): EventCursor | null {
+  const match = eventCursorPattern.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (match === null) return null;
+  return {
+    epoch: match[1]!,
+    sequence: Number(match[2]),
+    watermark: match[3] === undefined ? undefined : { studyRowId: Number(match[3]), trialRowId: Number(match[4]) },
+  };
+}
+
+const maxRowIds = (a: AttributeRowIds, b: AttributeRowIds): AttributeRowIds => ({
+  studyRowId: Math.max(a.studyRowId, b.studyRowId),
+  trialRowId: Math.max(a.trialRowId, b.trialRowId),
+});
+
+/** The watermark that covers a row (and says nothing new about the other table). */
+const rowIdsOfPosition = (position: ArtifactPosition): AttributeRowIds =>
+  position.source === 'study' ? { studyRowId: position.rowId, trialRowId: 0 } : { studyRowId: 0, trialRowId: position.rowId };

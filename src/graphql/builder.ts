@@ -38,6 +38,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({ description: 'Number of items in the whole connection, not just this page.', resolve: (connection) => connection.totalCount() }),

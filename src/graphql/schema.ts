@@ -6,5 +6,6 @@ import './study.js';
 import './trial.js';
 import './artifact.js';
 import './artifact-upload.js';
+import './subscription.js';
 
 export const schema = builder.toSchema();

@@ -10,6 +10,8 @@ import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
 import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
 import { serveArtifactDownload } from './download-route.js';
+import { attachGraphQLWebSocketServer } from './websocket-server.js';
+import { startArtifactWatcher } from '../events/artifact-watcher.js';
 import { logger } from '../logger.js';
 
 export interface RunningServer {
@@ -84,6 +86,10 @@ export function createHttpServer(services: AppServices) {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  const webSocketServer = attachGraphQLWebSocketServer(httpServer, graphqlServer, {
+    authToken: services.config.authToken,
+    allowedOrigins: services.config.corsOrigins,
+  });
 
   return {
     httpServer,
@@ -100,14 +106,20 @@ export function createHttpServer(services: AppServices) {
       const address = httpServer.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      // From now on, artifacts other processes write are announced on the live feed.
+      const watcher = startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
       return {
         url: `http://${hostForUrl}:${address.port}`,
         httpServer,
-        stop: () =>
-          new Promise<void>((resolve) => {
+        stop: async () => {
+          watcher.stop();
+          const closingWebSockets = webSocketServer.close();
+          await new Promise<void>((resolve) => {
             httpServer.close(() => resolve());
             for (const socket of sockets) socket.destroy();
-          }),
+          });
+          await closingWebSockets;
+        },
       };
     },
   };

@@ -1,0 +1,135 @@
+// A subscription to artifact creations or deletions: first what happened after `since`, then
+// live events, with no gap and no duplicate between the two. The replay is computed and the
+// live listener registered in one synchronous step (better-sqlite3 is synchronous, so even a
+// database replay fits in it): no event can fall between them or land in both.
+//
+// `since` may be
+//   - an event cursor of this run → the logged events after it;
+//   - an event cursor of an earlier run (or another server instance), or one older than the
+//     log keeps → creations replayed from the database rows above its watermark; deletions
+//     cannot be replayed that way (the rows are gone): the subscription goes live without them;
+//   - an edge cursor of the `artifacts` query (a watermark too) → the same database replay.
+import { cursorOfArtifact, decodeArtifactCursor, encodeArtifactCursor, isAtOrBelow } from '../artifacts/artifact-cursor.js';
+import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
+import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { OptunaDatabase } from '../db/optuna-database.js';
+import { AppError, badUserInput } from '../errors.js';
+import { decodeEventCursor, eventMatches, type ArtifactEvent, type ArtifactEventLog } from './artifact-event-log.js';
+import { EventQueue } from './event-queue.js';
+
+export type ArtifactEventKind = ArtifactEvent<ArtifactRecord>['kind'];
+
+export interface ArtifactFeedSources {
+  events: ArtifactEventLog<ArtifactRecord>;
+  database: OptunaDatabase;
+}
+
+/**
+ * Most events replayed to one subscriber, and most undelivered live events it may fall behind
+ * by before its subscription ends with an error (it can resume from its last cursor).
+ */
+const replayLimit = 10_000;
+const liveBacklogLimit = 10_000;
+
+/** Where a `since` cursor says to resume from. */
+type ResumePoint = { kind: 'sequence'; sequence: number; watermark: AttributeRowIds | undefined } | { kind: 'watermark'; watermark: AttributeRowIds | undefined };
+
+export function subscribeToArtifactEvents<Kind extends ArtifactEventKind>(
+  sources: ArtifactFeedSources,
+  kind: Kind,
+  filter: ArtifactRowFilter,
+  since: string | null | undefined,
+): AsyncIterableIterator<Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>> {
+  const { events } = sources;
+  const resumeFrom = since == null ? undefined : resumePointOf(since, events.epoch);
+  // What other processes committed so far is announced first, so the replay is complete.
+  events.catchUp();
+  const replay = resumeFrom === undefined ? [] : replayAfter(sources, kind, filter, resumeFrom);
+  type Event = Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>;
+  const queue = new EventQueue<Event>(replay.length + liveBacklogLimit, () => stopListening());
+  for (const event of replay) queue.push(event as Event);
+  const stopListening = events.listen((event) => {
+    if (eventMatches(event, kind, filter)) queue.push(event as Event);
+  });
+  return queue;
+}
+
+function resumePointOf(since: string, epoch: string): ResumePoint {
+  const eventCursor = decodeEventCursor(since);
+  if (eventCursor !== null) {
+    return eventCursor.epoch === epoch
+      ? { kind: 'sequence', sequence: eventCursor.sequence, watermark: eventCursor.watermark }
+      : { kind: 'watermark', watermark: eventCursor.watermark };
+  }
+  try {
+    const listCursor = decodeArtifactCursor(since);
+    return { kind: 'watermark', watermark: { studyRowId: listCursor.studyRowId, trialRowId: listCursor.trialRowId } };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw badUserInput('`since` must be the cursor of an earlier event or of an `artifacts` edge');
+  }
+}
+
+function replayAfter(
+  sources: ArtifactFeedSources,
+  kind: ArtifactEventKind,
+  filter: ArtifactRowFilter,
+  resumeFrom: ResumePoint,
+): ArtifactEvent<ArtifactRecord>[] {
+  if (resumeFrom.kind === 'sequence') {
+    let logged;
+    try {
+      logged = sources.events.eventsAfter(resumeFrom.sequence);
+    } catch {
+      throw badUserInput('`since` names an event this server has not sent');
+    }
+    if (logged !== undefined) {
+      const matching = logged.filter((event) => eventMatches(event, kind, filter));
+      if (matching.length > replayLimit) throw tooFarBehind();
+      return matching;
+    }
+    if (kind === 'deleted') {
+      throw badUserInput('`since` is older than the deletions this server keeps; refetch the `artifacts` list and subscribe without `since`');
+    }
+  }
+  if (kind === 'deleted') return []; // deletions of an earlier run are not in the database
+  if (resumeFrom.watermark === undefined) {
+    throw badUserInput('`since` comes from a server that was not following its database; refetch the `artifacts` list');
+  }
+  return creationsAfter(sources, filter, resumeFrom.watermark);
+}
+
+/**
+ * Artifacts whose metadata rows are above `watermark`, oldest first, as creation events. Only
+ * rows the log has announced are replayed (the rest arrive live); those the log still holds
+ * keep their event cursors, older ones get a list cursor (which resumes here again).
+ */
+function creationsAfter(sources: ArtifactFeedSources, filter: ArtifactRowFilter, watermark: AttributeRowIds): ArtifactEvent<ArtifactRecord>[] {
+  const { database, events } = sources;
+  const announced = events.watermark() ?? database.artifactAttributes.rowIdBounds();
+  const rows = database.artifactAttributes.newerThan(filter, watermark, replayLimit + 1);
+  if (rows.length > replayLimit) throw tooFarBehind();
+  const replay: ArtifactEvent<ArtifactRecord>[] = [];
+  const replayed = new Set<string>();
+  for (const row of rows) {
+    if (!isAtOrBelow({ source: row.source, rowId: row.rowId }, announced)) continue;
+    const record = artifactRecordFromRow(row, database.log);
+    // An artifact with two rows (an old dashboard row beside Optuna's) is replayed once.
+    if (record === null || replayed.has(record.artifactId)) continue;
+    replayed.add(record.artifactId);
+    replay.push(
+      events.creationOf(record.artifactId) ?? {
+        kind: 'created',
+        artifactId: record.artifactId,
+        studyId: record.studyId,
+        trialId: record.trialId,
+        artifact: record,
+        cursor: encodeArtifactCursor(cursorOfArtifact(record.position, announced)),
+      },
+    );
+  }
+  return replay;
+}
+
+const tooFarBehind = (): AppError =>
+  badUserInput(`more than ${replayLimit} events happened after \`since\`; refetch the \`artifacts\` list and subscribe without \`since\``);

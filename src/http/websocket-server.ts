@@ -1,0 +1,159 @@
+// GraphQL over WebSocket (graphql-ws, protocol `graphql-transport-ws`) on the HTTP server's
+// /graphql path. Operations run through Yoga's envelop (`getEnveloped`), so they get the same
+// schema, context, operation limits, error masking and token check as HTTP and SSE requests.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { GraphQLServer } from './graphql-handler.js';
+import { bearerToken, isTokenAccepted } from './request-guards.js';
+
+export interface GraphQLWebSocketOptions {
+  /** With a token, a client must present it in `connectionParams` (or the upgrade request's header). */
+  authToken?: string;
+  /**
+   * Browser pages from these origins may connect (--cors-origin; `*` = any), besides pages of
+   * the server's own origin. WebSockets are not covered by CORS: without this check any web
+   * page could read and write through a server on the user's machine.
+   * @default [] (same origin only)
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Milliseconds between WebSocket pings; a client that has not answered the previous one by
+   * then is disconnected. 12 s stays under the 30–60 s idle timeouts of common proxies.
+   * @default 12_000
+   */
+  keepAliveMs?: number;
+}
+
+export interface GraphQLWebSocketServer {
+  /** Says goodbye to every client (close code 1001) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+/** graphql-ws messages are small JSON documents; anything bigger is refused by `ws` itself. */
+const maxMessageBytes = 1024 * 1024;
+
+export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLServer, options: GraphQLWebSocketOptions = {}): GraphQLWebSocketServer {
+  const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  const { authToken } = options;
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (!isOriginAllowed(request, options.allowedOrigins ?? [])) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    webSocketServer.handleUpgrade(request, socket, head, (webSocket) => webSocketServer.emit('connection', webSocket, request));
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  const server = useServer<Record<string, unknown> | undefined>(
+    {
+      onConnect: (context) => {
+        if (authToken === undefined) return true;
+        const presented = tokenOfConnection(context.connectionParams, context.extra.request);
+        // false → graphql-ws closes the socket with 4403 Forbidden.
+        return isTokenAccepted(presented, authToken);
+      },
+      onSubscribe: async (context, _id, payload) => {
+        const upgradeRequest = context.extra.request;
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          request: requestOfConnection(upgradeRequest, context.connectionParams),
+          req: upgradeRequest,
+          socket: context.extra.socket,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+          // Plugins may throw from parse or validate (graphql-armor's limits do) rather than
+          // return errors: either way the client gets an error message, the socket stays open.
+          const validationErrors = validate(schema, document);
+          if (validationErrors.length > 0) return validationErrors;
+        } catch (error) {
+          if (isGraphQLError(error)) return [error];
+          throw error;
+        }
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        return args;
+      },
+      // The envelop-wrapped functions travel in rootValue from onSubscribe (the recipe of
+      // graphql-ws and Yoga): each operation gets the plugins of its own getEnveloped call.
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+    },
+    webSocketServer,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    async close() {
+      httpServer.off('upgrade', onUpgrade);
+      await server.dispose();
+    },
+  };
+}
+
+interface EnvelopedRoot {
+  execute: NonNullable<ServerOptions['execute']>;
+  subscribe: NonNullable<ServerOptions['subscribe']>;
+}
+
+/** No Origin (a client outside a browser), the server's own origin, or an allowed one. */
+function isOriginAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined || allowedOrigins.includes('*') || allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The token a WebSocket client presents: `connectionParams.authorization` ("Bearer TOKEN", as
+ * the HTTP header), `connectionParams.authToken`, or the upgrade request's own header (clients
+ * outside browsers can set it).
+ */
+function tokenOfConnection(connectionParams: Record<string, unknown> | undefined, upgradeRequest: IncomingMessage): string | undefined {
+  const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
+  if (typeof authorization === 'string') return bearerToken(authorization);
+  if (typeof connectionParams?.authToken === 'string') return connectionParams.authToken;
+  return bearerToken(upgradeRequest.headers.authorization);
+}
+
+/**
+ * A Fetch Request standing for the connection in the GraphQL context, as HTTP operations have:
+ * the upgrade request's headers, with the token from `connectionParams` as `authorization`
+ * (src/http/auth-plugin.ts reads it there).
+ */
+function requestOfConnection(upgradeRequest: IncomingMessage, connectionParams: Record<string, unknown> | undefined): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(upgradeRequest.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(', '));
+  }
+  const token = tokenOfConnection(connectionParams, upgradeRequest);
+  if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+  const host = upgradeRequest.headers.host ?? 'localhost';
+  // POST: Yoga refuses mutations in GET requests (a CSRF guard for links), which a WebSocket
+  // message is not.
+  return new Request(`http://${host}${upgradeRequest.url ?? '/graphql'}`, { method: 'POST', headers });
+}
+
+const isGraphQLError = (error: unknown): error is GraphQLError =>
+  Object.prototype.toString.call(error) === '[object GraphQLError]';
