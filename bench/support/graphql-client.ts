@@ -1,0 +1,41 @@
+// A minimal GraphQL-over-HTTP client for setting up and timing benchmark queries.
+
+export interface GraphQLResult<Data> {
+  data: Data;
+  /** Bytes of the JSON response. */
+  responseBytes: number;
+}
+
+/** POSTs one operation; throws when the response is not 200 or carries errors. */
+export async function postGraphQL<Data>(baseUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<Data>> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  const body = JSON.parse(text) as { data?: Data; errors?: { message: string }[] };
+  if (response.status !== 200 || body.errors !== undefined || body.data === undefined) {
+    throw new Error(`GraphQL request failed (${response.status}): ${text.slice(0, 500)}`);
+  }
+  return { data: body.data, responseBytes: Buffer.byteLength(text) };
+}
+
+export async function createStudy(baseUrl: string, name: string): Promise<number> {
+  const { data } = await postGraphQL<{ createStudy: { studyId: number } }>(
+    baseUrl,
+    'mutation ($name: String!) { createStudy(name: $name, directions: [MINIMIZE]) { studyId } }',
+    { name },
+  );
+  return data.createStudy.studyId;
+}
+
+/** What the upload mutations return, for checking hashes. */
+export interface UploadedArtifact {
+  artifactId: string;
+  size: number;
+  sha256: string;
+}
+
+export const uploadMutation = (studyId: number): string =>
+  `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId size sha256 } }`;
