@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { AppServices } from '../app-services.js';
-import { isArtifactNotFound, isValidArtifactId, type ArtifactStat } from '../stores/artifact-store.js';
+import { open } from 'node:fs/promises';
+import { ArtifactNotFoundError, isArtifactNotFound, isValidArtifactId, type ArtifactStat, type ByteRange } from '../stores/artifact-store.js';
+import { sendFileRange } from './send-file.js';
 import { contentDisposition } from './content-disposition.js';
 import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
 import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request.js';
@@ -25,6 +27,8 @@ interface DownloadPath {
  * caches from serving an artifact after it was deleted.
  */
 const cacheControl = 'private, max-age=31536000, immutable';
+
+const missingBytesMessage = 'The artifact is listed, but its bytes are not in the artifact store';
 
 /**
  * Even an inline artifact is a document of its own: no scripts, no plugins, no network, no
@@ -86,7 +90,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     stat = await services.store.stat(parsed.artifactId);
   } catch (error) {
     if (isArtifactNotFound(error)) {
-      sendText(response, 404, 'The artifact is listed, but its bytes are not in the artifact store');
+      sendText(response, 404, missingBytesMessage);
       return;
     }
     logger.error('artifact store stat failed', { artifactId: parsed.artifactId, error: String(error) });
@@ -133,24 +137,37 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     response.end();
     return;
   }
-  let body;
+  const bytes = range.kind === 'range' ? { start: range.start, end: range.end } : { start: 0, end: stat.size - 1 };
   try {
-    body = await services.store.read(parsed.artifactId, range.kind === 'range' ? { start: range.start, end: range.end } : undefined);
+    await sendBytes(services, parsed.artifactId, bytes, () => response.writeHead(status, headers), response);
   } catch (error) {
-    if (isArtifactNotFound(error)) {
-      sendText(response, 404, 'The artifact is listed, but its bytes are not in the artifact store');
+    if (isArtifactNotFound(error) && !response.headersSent) {
+      sendText(response, 404, missingBytesMessage);
       return;
     }
-    throw error;
-  }
-  response.writeHead(status, headers);
-  try {
-    await pipeline(body, response);
-  } catch (error) {
     // The client went away, or the store failed mid-stream: the response is already partly
-    // sent, so the connection is cut (pipeline destroyed it) and the client sees a short body.
-    if (!response.writableFinished) logger.warn('download interrupted', { artifactId: parsed.artifactId, error: String(error) });
+    // sent, so the connection is cut and the client sees a short body.
+    logger.warn('download interrupted', { artifactId: parsed.artifactId, error: String(error) });
   }
+}
+
+/**
+ * Streams the bytes from the store; `writeHead` runs once they can be read, so a file that
+ * vanished since `stat` still gets a clean 404. A local file goes through reused buffers.
+ */
+async function sendBytes(services: AppServices, artifactId: string, bytes: ByteRange, writeHead: () => void, response: ServerResponse): Promise<void> {
+  const localPath = services.store.localFilePath?.(artifactId);
+  if (localPath !== undefined) {
+    const file = await open(localPath, 'r').catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ArtifactNotFoundError(artifactId, { cause: error }) : error;
+    });
+    writeHead();
+    await sendFileRange(response, file, bytes.start, bytes.end);
+    return;
+  }
+  const body = await services.store.read(artifactId, bytes);
+  writeHead();
+  await pipeline(body, response);
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

@@ -91,6 +91,15 @@ export interface ArtifactStore {
 
   /** Where the bytes go, for the start-up log line: `file:///abs/path`, `s3://bucket/prefix`. */
   describe(): string;
+
+  /**
+   * The path of the local file that holds the artifact's bytes, for stores that keep them on
+   * this machine (the filesystem store); undefined for the others. It lets the HTTP layer send
+   * the file through a few reused buffers rather than a stream that allocates one per chunk
+   * (which costs about three times the CPU on large downloads, measured in `npm run bench`).
+   * The file may be gone by the time it is opened: treat ENOENT as not found.
+   */
+  localFilePath?(artifactId: string): string | undefined;
 }
 
 /** Nothing is stored under the artifact id. Never retried. */

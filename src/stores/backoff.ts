@@ -66,6 +66,10 @@ export class Backoff implements ArtifactStore {
     return this.backend.spoolDirectory;
   }
 
+  localFilePath(artifactId: string): string | undefined {
+    return this.backend.localFilePath?.(artifactId);
+  }
+
   read(artifactId: string, range?: ByteRange): Promise<Readable> {
     return this.withRetries('read', artifactId, () => this.backend.read(artifactId, range));
   }

@@ -55,6 +55,10 @@ export class FileSystemArtifactStore implements ArtifactStore {
     return join(this.basePath, artifactId);
   }
 
+  localFilePath(artifactId: string): string {
+    return this.pathOf(artifactId);
+  }
+
   async read(artifactId: string, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(artifactId);
     if (range) assertValidByteRange(range);

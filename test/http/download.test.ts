@@ -1,12 +1,13 @@
 // Downloads from a real server on a copy of the Optuna fixture: bytes, ranges, validators,
 // and headers that keep artifacts from acting as pages of this origin.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, type FixtureCopy } from '../support/fixture.js';
 import { startServerOnFixtureCopy, type TestServer } from '../support/test-server.js';
+import { uploadMultipart } from '../support/multipart.js';
 
 const manifest = loadManifest();
 const artifactNamed = (filename: string) => manifest.artifacts.find((artifact) => artifact.filename === filename)!;
@@ -169,5 +170,31 @@ describe("optuna-dashboard's paths", () => {
     expect(sha256(new Uint8Array(await ok.arrayBuffer()))).toBe(legacy.sha256);
     expect((await download(`/artifacts/${studyId}/${trialId + 1}/${legacy.artifact_id}`)).status).toBe(404);
     expect((await download(`/artifacts/${studyId + 1}/${trialId}/${legacy.artifact_id}`)).status).toBe(404);
+  });
+});
+
+describe('large downloads', () => {
+  it('survive a client that goes away mid-body, and serve the next request whole', async () => {
+    const content = randomBytes(16 * 1024 * 1024);
+    const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
+      server.url,
+      'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }',
+      { file: null },
+      [{ variablePath: 'variables.file', content, filename: 'weights.bin' }],
+    );
+    const { artifactId } = body.data!.uploadArtifact;
+
+    const aborted = new AbortController();
+    const partial = await fetch(`${server.url}/artifacts/${artifactId}`, { signal: aborted.signal });
+    const reader = partial.body!.getReader();
+    const first = await reader.read();
+    expect(first.value!.byteLength).toBeGreaterThan(0);
+    aborted.abort();
+
+    const whole = await rawGet(`/artifacts/${artifactId}`);
+    expect(whole.status).toBe(200);
+    expect(sha256(whole.body)).toBe(sha256(content));
+    const ranged = await download(`/artifacts/${artifactId}`, { range: `bytes=${3 * 1024 * 1024 - 10}-${5 * 1024 * 1024 + 9}` });
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(content.subarray(3 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10))).toBe(true);
   });
 });
