@@ -8,13 +8,14 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,listing,concurrent,fanout,s3
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConcurrentUploadBenchmark, type ConcurrentUploadOptions } from './concurrent-uploads.js';
 import { runFanoutBenchmark } from './fanout.js';
+import { runOptunaRoundTripBenchmark } from './optuna-roundtrip.js';
 import { runListingBenchmark, type ListingOptions } from './listing.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
 import { projectRoot } from './support/child-process.js';
@@ -23,7 +24,7 @@ import { describeMachine, markdownTable, recordInBenchmarksFile, targetLines, ty
 import { runS3WriteBenchmark } from './support/s3-write-process.js';
 import { formatBytes, GiB, MiB, parseByteSize } from './support/units.js';
 
-const benchmarkNames = ['transfer', 'listing', 'concurrent', 'fanout', 's3'] as const;
+const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3'] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
 interface RunSettings {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
 
   const sections: Record<BenchmarkName, [string, () => Promise<ResultRow[]>]> = {
     transfer: [`upload and download of ${formatBytes(settings.transfer.fileSize)}`, () => runTransferBenchmarks(settings.transfer)],
+    roundtrip: [`curl upload of ${formatBytes(settings.transfer.fileSize)} to each store, read by Optuna`, () => runOptunaRoundTripBenchmark({ fileSize: settings.transfer.fileSize })],
     listing: [`listing ${settings.listing.trials} trials`, () => runListingBenchmark(settings.listing)],
     concurrent: [`${settings.concurrent.count} concurrent uploads`, () => runConcurrentUploadBenchmark(settings.concurrent)],
     fanout: ['subscription fan-out', () => runFanoutBenchmark({ quick: settings.quick, progress })],
