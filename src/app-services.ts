@@ -30,7 +30,9 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
   try {
     database = openOptunaDatabase(resolve(cwd, sqlitePathFromStorageUrl(config.storageUrl)));
   } catch (error) {
-    throw new StartupError((error as Error).message, { cause: error });
+    const message = (error as Error).message;
+    // Messages of our own already name the URL; SQLite's own ("unable to open …") do not.
+    throw new StartupError(message.startsWith('storage URL') ? message : `storage URL "${config.storageUrl}": ${message}`, { cause: error });
   }
   try {
     store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd });
