@@ -21,13 +21,31 @@ export interface ArtifactPageRequest {
 }
 
 export interface ArtifactEdge {
-  cursor: string;
-  artifact: ArtifactRecord;
+  /** Encoded when read: big listings rarely ask for their cursors. */
+  readonly cursor: string;
+  readonly artifact: ArtifactRecord;
+  /** The artifact again, under the name a GraphQL edge gives it (so this is one). */
+  readonly node: ArtifactRecord;
 }
 
 export interface ArtifactPage {
   edges: ArtifactEdge[];
   hasNextPage: boolean;
+}
+
+class PageEdge implements ArtifactEdge {
+  constructor(
+    readonly artifact: ArtifactRecord,
+    private readonly bounds: AttributeRowIds,
+  ) {}
+
+  get cursor(): string {
+    return encodeArtifactCursor(cursorOfArtifact(this.artifact.position, this.bounds));
+  }
+
+  get node(): ArtifactRecord {
+    return this.artifact;
+  }
 }
 
 /** The largest row ids a page may show: what existed when read, and older than `after`. */
@@ -73,15 +91,19 @@ export function pageOfLoadedArtifacts(
   current: AttributeRowIds,
 ): ArtifactPage {
   const bounds = rowIdsOfPage(request, current);
-  const candidates = newestFirst.filter((record) => isAtOrBelow(record.position, bounds));
-  return pageFromRecords(candidates.slice(0, request.first + 1), request.first, bounds);
+  const wanted = request.first + 1;
+  const records: ArtifactRecord[] = [];
+  for (const record of newestFirst) {
+    if (records.length >= wanted) break;
+    if (isAtOrBelow(record.position, bounds)) records.push(record);
+  }
+  return pageFromRecords(records, request.first, bounds);
 }
 
 function pageFromRecords(records: readonly ArtifactRecord[], first: number, bounds: AttributeRowIds): ArtifactPage {
-  const edges = records.slice(0, first).map((artifact) => ({
-    cursor: encodeArtifactCursor(cursorOfArtifact(artifact.position, bounds)),
-    artifact,
-  }));
+  const count = Math.min(first, records.length);
+  const edges = new Array<ArtifactEdge>(count);
+  for (let index = 0; index < count; index += 1) edges[index] = new PageEdge(records[index]!, bounds);
   return { edges, hasNextPage: records.length > first };
 }
 

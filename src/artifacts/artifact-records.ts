@@ -1,5 +1,6 @@
 // Artifact metadata rows → the artifacts the server shows. Tombstones and non-artifact rows
 // vanish; a malformed row is reported (once) and skipped, so one bad row never hides the rest.
+import { BoundedMap } from '../bounded-map.js';
 import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { OnceLogger } from '../db/database-logger.js';
 import type { TrialState } from '../optuna/enums.js';
@@ -19,7 +20,47 @@ export interface ArtifactRecord extends ArtifactMeta {
 
 const tableOf = { study: 'study_system_attributes', trial: 'trial_system_attributes' } as const;
 
+/**
+ * Records already decoded, by table and row id: a listing decodes the same rows on every
+ * request. A record is a function of its row alone (table, row id, key, owner, trial state
+ * and `value_json`), and an entry is used only when ALL of these equal the row read now: an
+ * edited, deleted or re-used row is simply decoded anew, so the cache can make a read faster,
+ * never different. Records are shared between requests and must not be mutated. Bounded: the
+ * oldest entries go first.
+ */
+const maxDecodedRecordsPerTable = 20_000;
+const decodedRecords = {
+  study: new BoundedMap<number, CachedRecord>(maxDecodedRecordsPerTable),
+  trial: new BoundedMap<number, CachedRecord>(maxDecodedRecordsPerTable),
+};
+
+interface CachedRecord {
+  row: ArtifactAttributeRow;
+  record: ArtifactRecord;
+}
+
+const sameRow = (a: ArtifactAttributeRow, b: ArtifactAttributeRow): boolean =>
+  a.valueJson === b.valueJson &&
+  a.key === b.key &&
+  a.studyId === b.studyId &&
+  a.trialId === b.trialId &&
+  a.trialState === b.trialState;
+
 export function artifactRecordFromRow(row: ArtifactAttributeRow, log: OnceLogger): ArtifactRecord | null {
+  const cache = decodedRecords[row.source];
+  const cached = cache.get(row.rowId);
+  if (cached !== undefined && sameRow(cached.row, row)) return cached.record;
+  const record = decodeRecord(row, log);
+  // Only artifacts are kept: tombstones and other rows are cheap to decode, malformed ones are logged.
+  if (record !== null) {
+    cache.set(row.rowId, { row: { ...row }, record });
+  } else if (cached !== undefined) {
+    cache.delete(row.rowId);
+  }
+  return record;
+}
+
+function decodeRecord(row: ArtifactAttributeRow, log: OnceLogger): ArtifactRecord | null {
   const decoded = decodeArtifactAttribute(row.key, row.valueJson);
   let problem: string | null = null;
   if (decoded.kind === 'malformed') problem = decoded.reason;

@@ -10,6 +10,12 @@ import type { GraphQLContext } from './context.js';
 import { ArtifactRef, StudyRef, TrialRef } from './node-refs.js';
 import { connectionFromEdges, forwardPageSize, type Connection, type ForwardPageArguments } from './pagination.js';
 
+/** Characters that encodeURIComponent leaves as they are (artifact ids are UUIDs: all of them). */
+const unreservedOnly = /^[0-9A-Za-z._~-]*$/;
+
+const downloadPath = (artifactId: string): string =>
+  `/artifacts/${unreservedOnly.test(artifactId) ? artifactId : encodeURIComponent(artifactId)}`;
+
 ArtifactRef.implement({
   description: "An artifact: Optuna's ArtifactMeta, plus what the server knows about its bytes.",
   fields: (t) => ({
@@ -22,7 +28,7 @@ ArtifactRef.implement({
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (artifact) => artifact.createdAt }),
     downloadUrl: t.string({
       description: 'Path of the bytes on this server.',
-      resolve: (artifact) => `/artifacts/${encodeURIComponent(artifact.artifactId)}`,
+      resolve: (artifact) => downloadPath(artifact.artifactId),
     }),
     study: t.field({ type: StudyRef, resolve: (artifact) => artifact.studyId }),
     trial: t.field({
@@ -41,23 +47,26 @@ export const ArtifactConnection = builder.connectionObject(
 
 function artifactConnection(page: ArtifactPage, after: string | null, totalCount: () => number | Promise<number>): Connection<ArtifactRecord> {
   return connectionFromEdges(
-    page.edges.map((edge) => ({ cursor: edge.cursor, node: edge.artifact })),
+    page.edges,
     { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null },
     totalCount,
   );
 }
 
-/** A page of one owner's artifacts, all loaded already (by a dataloader). */
-async function ownerArtifactConnection(
-  loadArtifacts: Promise<ArtifactRecord[]>,
+/** A page of one owner's artifacts, all loaded (by a dataloader); at once when they are loaded already. */
+function ownerArtifactConnection(
+  loadArtifacts: ArtifactRecord[] | Promise<ArtifactRecord[]>,
   args: ForwardPageArguments,
   context: GraphQLContext,
-): Promise<Connection<ArtifactRecord>> {
-  const artifacts = await loadArtifacts;
+): Connection<ArtifactRecord> | Promise<Connection<ArtifactRecord>> {
+  if (isPromise(loadArtifacts)) return loadArtifacts.then((artifacts) => ownerArtifactConnection(artifacts, args, context));
+  const artifacts = loadArtifacts;
   const request = { first: forwardPageSize(args), after: args.after ?? null };
   const page = pageOfLoadedArtifacts(artifacts, request, context.loaders.attributeRowIds());
   return artifactConnection(page, request.after, () => artifacts.length);
 }
+
+const isPromise = <Value>(value: Value | Promise<Value>): value is Promise<Value> => value instanceof Promise;
 
 builder.objectFields(StudyRef, (t) => ({
   artifacts: t.field({
@@ -65,7 +74,7 @@ builder.objectFields(StudyRef, (t) => ({
     description: "The study's own artifacts (not its trials'), newest first.",
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: (study, args, context) =>
-      ownerArtifactConnection(context.loaders.studyArtifacts.load(study.studyId), args, context),
+      ownerArtifactConnection(context.loaders.studyArtifacts.get(study.studyId), args, context),
   }),
 }));
 
@@ -75,7 +84,7 @@ builder.objectFields(TrialRef, (t) => ({
     description: "The trial's artifacts (old optuna-dashboard uploads included), newest first.",
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: (trial, args, context) =>
-      ownerArtifactConnection(context.loaders.trialArtifacts.load(trial.trialId), args, context),
+      ownerArtifactConnection(context.loaders.trialArtifacts.get(trial.trialId), args, context),
   }),
 }));
 

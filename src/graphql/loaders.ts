@@ -11,44 +11,120 @@ import type { UserAttributes } from '../db/user-attributes.js';
 import type { TrialState } from '../optuna/enums.js';
 
 export interface RequestLoaders {
-  studyUserAttributes: DataLoader<number, UserAttributes>;
-  trialUserAttributes: DataLoader<number, UserAttributes>;
+  studyUserAttributes: BatchLoader<number, UserAttributes>;
+  trialUserAttributes: BatchLoader<number, UserAttributes>;
   /** Null when the trial has no values. */
-  trialValues: DataLoader<number, number[] | null>;
-  trialParams: DataLoader<number, TrialParam[]>;
-  trialIntermediateValues: DataLoader<number, IntermediateValue[]>;
-  bestTrialId: DataLoader<number, number | null>;
+  trialValues: BatchLoader<number, number[] | null>;
+  trialParams: BatchLoader<number, TrialParam[]>;
+  trialIntermediateValues: BatchLoader<number, IntermediateValue[]>;
+  bestTrialId: BatchLoader<number, number | null>;
   /** Key: [studyId, number]. */
-  trialByNumber: DataLoader<readonly [number, number], TrialRecord | null, string>;
+  trialByNumber: BatchLoader<readonly [number, number], TrialRecord | null, string>;
   /** Trials per study in the given states (null = all). */
-  trialCount(states: readonly TrialState[] | null): DataLoader<number, number>;
+  trialCount(states: readonly TrialState[] | null): BatchLoader<number, number>;
   /** One page of trials per study, for one set of page arguments. */
-  trialPage(query: TrialPageQuery): DataLoader<number, TrialRecord[]>;
+  trialPage(query: TrialPageQuery): BatchLoader<number, TrialRecord[]>;
   /** All artifacts of each trial, newest first. */
-  trialArtifacts: DataLoader<number, ArtifactRecord[]>;
+  trialArtifacts: BatchLoader<number, ArtifactRecord[]>;
   /** Each study's own artifacts, newest first. */
-  studyArtifacts: DataLoader<number, ArtifactRecord[]>;
+  studyArtifacts: BatchLoader<number, ArtifactRecord[]>;
   /** The attribute tables' largest row ids, read once so all artifact cursors of a response agree. */
   attributeRowIds(): AttributeRowIds;
 }
 
-/** A loader over a batch query that returns a Map; keys it does not return get `missing`. */
+/**
+ * A dataloader over a batch query that returns a Map (keys it does not return get `missing`),
+ * which also keeps what it has loaded, so a field can take a value without a promise once it
+ * is there: after `prefetch`, the fields of a thousand list items complete in one synchronous
+ * pass instead of a thousand promise chains.
+ */
+export class BatchLoader<Key, Value, CacheKey = Key> {
+  private readonly loaded = new Map<CacheKey, Value>();
+  private readonly loader: DataLoader<Key, Value, CacheKey>;
+  private readonly cacheKeyOf: (key: Key) => CacheKey;
+  /** Keys asked for by `prefetch` during this tick, and the end of their batch. */
+  private prefetchKeys: Key[] = [];
+  private prefetched: Promise<void> | null = null;
+
+  constructor(
+    private readonly batch: (keys: readonly Key[]) => Map<CacheKey, Value>,
+    private readonly missing: Value,
+    cacheKeyFn?: (key: Key) => CacheKey,
+  ) {
+    const cacheKeyOf = cacheKeyFn ?? ((key: Key) => key as unknown as CacheKey);
+    this.cacheKeyOf = cacheKeyOf;
+    this.loader = new DataLoader<Key, Value, CacheKey>(async (keys) => this.loadBatch(keys), cacheKeyFn ? { cacheKeyFn } : {});
+  }
+
+  load(key: Key): Promise<Value> {
+    const cacheKey = this.cacheKeyOf(key);
+    return this.loaded.has(cacheKey) ? Promise.resolve(this.loaded.get(cacheKey) as Value) : this.loader.load(key);
+  }
+
+  /** The value itself when this request has loaded it already, else a promise of it (as `load`). */
+  get(key: Key): Value | Promise<Value> {
+    const cacheKey = this.cacheKeyOf(key);
+    const value = this.loaded.get(cacheKey);
+    return value !== undefined || this.loaded.has(cacheKey) ? (value as Value) : this.loader.load(key);
+  }
+
+  /**
+   * Loads `keys` ahead of their fields, so that those find them loaded: the keys of every
+   * `prefetch` of this tick go into ONE batch, as with `load` (several studies' trial pages
+   * cost one statement), without a promise per key. Never rejects: when the batch fails, the
+   * keys are left to their fields, whose `get` loads them again and reports the error where it
+   * belongs.
+   */
+  prefetch(keys: readonly Key[]): Promise<void> {
+    for (const key of keys) if (!this.loaded.has(this.cacheKeyOf(key))) this.prefetchKeys.push(key);
+    if (this.prefetchKeys.length === 0) return this.prefetched ?? Promise.resolve();
+    return (this.prefetched ??= afterThisTick().then(() => this.runPrefetch()));
+  }
+
+  private runPrefetch(): void {
+    const keys: Key[] = [];
+    const seen = new Set<CacheKey>();
+    for (const key of this.prefetchKeys) {
+      const cacheKey = this.cacheKeyOf(key);
+      if (seen.has(cacheKey) || this.loaded.has(cacheKey)) continue;
+      seen.add(cacheKey);
+      keys.push(key);
+    }
+    this.prefetchKeys = [];
+    this.prefetched = null;
+    if (keys.length === 0) return;
+    try {
+      this.loadBatch(keys);
+    } catch {
+      // Left to the fields (see prefetch).
+    }
+  }
+
+  private loadBatch(keys: readonly Key[]): Value[] {
+    const found = this.batch(keys);
+    return keys.map((key) => {
+      const cacheKey = this.cacheKeyOf(key);
+      const value = found.has(cacheKey) ? (found.get(cacheKey) as Value) : this.missing;
+      this.loaded.set(cacheKey, value);
+      return value;
+    });
+  }
+}
+
+/** Resolves once the promise jobs of this tick have run (when DataLoader dispatches its batches). */
+function afterThisTick(): Promise<void> {
+  return new Promise((resolve) => {
+    void Promise.resolve().then(() => process.nextTick(resolve));
+  });
+}
+
+/** A BatchLoader (see above): one batch query per tick, results kept for this request. */
 function mapLoader<Key, Value, CacheKey = Key>(
   load: (keys: readonly Key[]) => Map<CacheKey, Value>,
   missing: Value,
   cacheKeyFn?: (key: Key) => CacheKey,
-): DataLoader<Key, Value, CacheKey> {
-  const cacheKeyOf = cacheKeyFn ?? ((key: Key) => key as unknown as CacheKey);
-  return new DataLoader<Key, Value, CacheKey>(
-    async (keys) => {
-      const found = load(keys);
-      return keys.map((key) => {
-        const cacheKey = cacheKeyOf(key);
-        return found.has(cacheKey) ? (found.get(cacheKey) as Value) : missing;
-      });
-    },
-    cacheKeyFn ? { cacheKeyFn } : {},
-  );
+): BatchLoader<Key, Value, CacheKey> {
+  return new BatchLoader(load, missing, cacheKeyFn);
 }
 
 /** One loader per distinct argument set (arguments are part of the query, not the key). */

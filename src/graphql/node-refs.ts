@@ -34,5 +34,6 @@ export const ArtifactRef = builder.loadableNodeRef('Artifact', {
   ],
   toKey: (artifact) => artifact.artifactId,
   sort: true,
-  cacheResolved: true,
+  // Not cacheResolved: listings resolve thousands of artifacts that the same request hardly
+  // ever asks for again by id, and priming the loader with each one costs more than it saves.
 });

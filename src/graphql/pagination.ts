@@ -64,10 +64,52 @@ export interface Edge<Node> {
   node: Node;
 }
 
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
 export interface Connection<Node> {
   edges: Edge<Node>[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: PageInfo;
   totalCount: () => number | Promise<number>;
+}
+
+/** An edge whose cursor is encoded only when a client asks for it (big listings rarely do). */
+class LazyEdge<Node> implements Edge<Node> {
+  constructor(
+    readonly node: Node,
+    private readonly cursorOf: (node: Node) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
+class EdgesPageInfo<Node> implements PageInfo {
+  constructor(
+    private readonly edges: readonly Edge<Node>[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges.length === 0 ? null : this.edges[0]!.cursor;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.length === 0 ? null : this.edges[this.edges.length - 1]!.cursor;
+  }
+}
+
+/** The edges of `nodes`, each cursor computed by `cursorOf` if and when it is read. */
+export function edgesOf<Node>(nodes: readonly Node[], cursorOf: (node: Node) => string): Edge<Node>[] {
+  const edges = new Array<Edge<Node>>(nodes.length);
+  for (let index = 0; index < nodes.length; index += 1) edges[index] = new LazyEdge(nodes[index]!, cursorOf);
+  return edges;
 }
 
 export function connectionFromEdges<Node>(
@@ -75,31 +117,23 @@ export function connectionFromEdges<Node>(
   page: { hasNextPage: boolean; hasPreviousPage: boolean },
   totalCount: () => number | Promise<number>,
 ): Connection<Node> {
-  return {
-    edges,
-    pageInfo: {
-      ...page,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount,
-  };
+  return { edges, pageInfo: new EdgesPageInfo(edges, page.hasNextPage, page.hasPreviousPage), totalCount };
 }
 
 /**
  * Edges of a page fetched with one extra row (`rows.length` up to size + 1), in display order.
  * The extra row only says whether there is more in the direction of travel.
  */
-export function pageFromRows<Row, Node>(
+export function pageFromRows<Row>(
   rows: readonly Row[],
   window: PageWindow,
-  toEdge: (row: Row) => Edge<Node>,
+  cursorOf: (row: Row) => string,
   totalCount: () => number | Promise<number>,
-): Connection<Node> {
+): Connection<Row> {
   const hasMore = rows.length > window.size;
   const kept = window.fromEnd ? rows.slice(Math.max(0, rows.length - window.size)) : rows.slice(0, window.size);
   return connectionFromEdges(
-    kept.map(toEdge),
+    edgesOf(kept, cursorOf),
     {
       hasNextPage: window.fromEnd ? window.before !== null : hasMore,
       hasPreviousPage: window.fromEnd ? hasMore : window.after !== null,

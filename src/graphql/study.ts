@@ -48,7 +48,7 @@ builder.queryFields((t) => ({
       return pageFromRows(
         studies,
         { size, fromEnd: false, after: args.after ?? null, before: null },
-        (study) => ({ cursor: encodeCursor('study', [study.studyId]), node: study }),
+        (study) => encodeCursor('study', [study.studyId]),
         () => database.studies.count(args.nameContains),
       );
     },

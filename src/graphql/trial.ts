@@ -1,11 +1,13 @@
 // The Trial type and what hangs off it, the trial fields of Study (trials, trial, bestTrial),
 // and Optuna's ask/tell as createTrial/finishTrial.
 import type { IntermediateValue, TrialParam } from '../db/trial-detail-queries.js';
-import type { TrialPosition } from '../db/trial-queries.js';
+import type { TrialPosition, TrialRecord } from '../db/trial-queries.js';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 import { normalizedStates, TrialStateEnum } from './enums.js';
 import { StudyRef, TrialRef } from './node-refs.js';
 import { decodeCursor, encodeCursor, pageFromRows, pageWindow } from './pagination.js';
+import { selectedFieldNames } from './selection.js';
 
 const TrialParamRef = builder.objectRef<TrialParam>('TrialParam').implement({
   description: 'A parameter of a trial.',
@@ -41,20 +43,20 @@ TrialRef.implement({
       type: ['OptunaFloat'],
       nullable: true,
       description: 'One per objective; null when the trial has none (RUNNING, WAITING, FAIL, most PRUNED).',
-      resolve: (trial, _args, context) => context.loaders.trialValues.load(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.trialValues.get(trial.trialId),
     }),
     params: t.field({
       type: [TrialParamRef],
-      resolve: (trial, _args, context) => context.loaders.trialParams.load(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.trialParams.get(trial.trialId),
     }),
     intermediateValues: t.field({
       type: [IntermediateValueRef],
       description: 'Reported intermediate values, by step.',
-      resolve: (trial, _args, context) => context.loaders.trialIntermediateValues.load(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.trialIntermediateValues.get(trial.trialId),
     }),
     userAttrs: t.field({
       type: 'JSON',
-      resolve: (trial, _args, context) => context.loaders.trialUserAttributes.load(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.trialUserAttributes.get(trial.trialId),
     }),
     datetimeStart: t.field({ type: 'DateTime', nullable: true, resolve: (trial) => trial.datetimeStart }),
     datetimeComplete: t.field({ type: 'DateTime', nullable: true, resolve: (trial) => trial.datetimeComplete }),
@@ -71,6 +73,26 @@ function trialPositionFromCursor(cursor: string | null): TrialPosition | null {
   return { number, trialId };
 }
 
+/**
+ * Loads, one batch per field, what the selected fields of a page of trials need, so that
+ * those fields resolve at once, without a promise per trial and field.
+ */
+async function prefetchTrialFields(trials: readonly TrialRecord[], selected: ReadonlySet<string>, context: GraphQLContext): Promise<void> {
+  if (trials.length === 0) return;
+  const loaders = context.loaders;
+  const prefetchers: [string, { prefetch(keys: readonly number[]): Promise<void> }][] = [
+    ['values', loaders.trialValues],
+    ['params', loaders.trialParams],
+    ['intermediateValues', loaders.trialIntermediateValues],
+    ['userAttrs', loaders.trialUserAttributes],
+    ['artifacts', loaders.trialArtifacts],
+  ];
+  const wanted = prefetchers.filter(([field]) => selected.has(field));
+  if (wanted.length === 0) return;
+  const trialIds = trials.map((trial) => trial.trialId);
+  await Promise.all(wanted.map(([, loader]) => loader.prefetch(trialIds)));
+}
+
 builder.objectFields(StudyRef, (t) => ({
   trials: t.field({
     type: TrialConnection,
@@ -79,7 +101,7 @@ builder.objectFields(StudyRef, (t) => ({
       ...t.arg.connectionArgs(),
       states: t.arg({ type: [TrialStateEnum], required: false }),
     },
-    resolve: async (study, args, context) => {
+    resolve: async (study, args, context, info) => {
       const window = pageWindow(args);
       const states = normalizedStates(args.states);
       const trials = await context.loaders
@@ -91,10 +113,11 @@ builder.objectFields(StudyRef, (t) => ({
           limit: window.size + 1,
         })
         .load(study.studyId);
+      await prefetchTrialFields(trials, selectedFieldNames(info, ['edges', 'node']), context);
       return pageFromRows(
         trials,
         window,
-        (trial) => ({ cursor: trialCursor(trial), node: trial }),
+        trialCursor,
         () => context.loaders.trialCount(states).load(study.studyId),
       );
     },

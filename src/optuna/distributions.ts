@@ -1,6 +1,7 @@
 // `trial_params` holds each parameter in Optuna's INTERNAL representation (a float; for a
 // categorical, the index into `choices`). This module turns it into the external value the user
 // suggested, using the row's `distribution_json`, as Optuna's `to_external_repr` does.
+import { BoundedMap } from '../bounded-map.js';
 import { parsePythonJson } from './python-json.js';
 
 export interface ParamDistribution {
@@ -17,7 +18,24 @@ const floatDistributions = new Set([
 ]);
 const intDistributions = new Set(['IntDistribution', 'IntUniformDistribution', 'IntLogUniformDistribution']);
 
+/**
+ * Parsed distributions, by their JSON text: the parameters of a study's trials mostly share a
+ * handful of distributions. Keyed by the stored text itself, so an entry never goes stale; the
+ * objects are shared and must not be mutated. Bounded: oldest entries go first.
+ */
+const distributionsByJson = new BoundedMap<string, ParamDistribution>(10_000);
+
+/** Optuna's `distribution_json` → {name, attributes}; throws when it is not a distribution. */
 export function parseDistributionJson(distributionJson: string): ParamDistribution {
+  let distribution = distributionsByJson.get(distributionJson);
+  if (distribution === undefined) {
+    distribution = parseDistribution(distributionJson);
+    distributionsByJson.set(distributionJson, distribution);
+  }
+  return distribution;
+}
+
+function parseDistribution(distributionJson: string): ParamDistribution {
   const parsed = parsePythonJson(distributionJson);
   if (
     typeof parsed !== 'object' ||
