@@ -89,7 +89,9 @@ export async function uploadArtifact(services: AppServices, owner: ArtifactOwner
 
   const { store, database, config, events } = services;
   const artifactId = randomUUID();
-  const spooled = await spoolUpload(file.stream, store.spoolDirectory, config.uploads.maxFileSize);
+  // A store that keeps the bytes on this machine flushes them to disk when storing them.
+  const flushWhileWriting = store.localFilePath?.(artifactId) !== undefined;
+  const spooled = await spoolUpload(file.stream, store.spoolDirectory, config.uploads.maxFileSize, { flushWhileWriting });
   try {
     try {
       await store.write(artifactId, spooled.path);

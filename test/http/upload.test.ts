@@ -184,3 +184,41 @@ describe('refused uploads leave nothing behind', () => {
     expect(after.temporaryFiles).toEqual([]);
   });
 });
+
+describe('large uploads', () => {
+  // Big enough that most socket reads hold nothing but file data: those chunks are moved to
+  // the spool writer thread rather than copied (see src/artifacts/spool.ts).
+  let bigServer: TestServer;
+  let bigStudyId: number;
+  beforeAll(async () => {
+    bigServer = await startTestServer(['--max-file-size', '24MiB']);
+    const study = await bigServer.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "large uploads", directions: [MINIMIZE]) { studyId } }');
+    bigStudyId = study.data!.createStudy.studyId;
+  });
+  afterAll(async () => {
+    await bigServer.stop();
+  });
+
+  it('stores multi-MiB files byte for byte, several in one request and several requests at once', async () => {
+    const requests = [0, 1, 2].map(() => [randomBytes(9 * 1024 * 1024 + 123), randomBytes(5 * 1024 * 1024 + 77)]);
+    const responses = await Promise.all(
+      requests.map((files) =>
+        uploadMultipart<{ uploadArtifacts: UploadedArtifact[] }>(
+          bigServer.url,
+          uploadMany,
+          { studyId: bigStudyId, files: files.map(() => null) },
+          files.map((content, index) => ({ variablePath: `variables.files.${index}`, content, filename: `big-${index}.bin` })),
+        ),
+      ),
+    );
+    for (const [requestIndex, { body }] of responses.entries()) {
+      expect(body.errors).toBeUndefined();
+      const files = requests[requestIndex]!;
+      expect(body.data!.uploadArtifacts.map((artifact) => [artifact.size, artifact.sha256])).toEqual(files.map((content) => [content.length, sha256(content)]));
+      for (const [index, artifact] of body.data!.uploadArtifacts.entries()) {
+        expect(readFileSync(join(bigServer.directory, 'artifacts', artifact.artifactId)).equals(files[index]!)).toBe(true);
+      }
+    }
+    expect(leftovers(join(bigServer.directory, 'optuna.db'), join(bigServer.directory, 'artifacts')).temporaryFiles).toEqual([]);
+  });
+});
