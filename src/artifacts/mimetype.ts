@@ -230,3 +230,13 @@ export function validateMediaToken(field: MediaTokenField, value: string): strin
   }
   return value;
 }
+
+/** Whether `value` passes {@link validateMediaToken}: for values read back from stored metadata. */
+export function isValidMediaToken(field: MediaTokenField, value: string): boolean {
+  try {
+    validateMediaToken(field, value);
+    return true;
+  } catch {
+    return false;
+  }
+}

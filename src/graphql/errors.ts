@@ -11,7 +11,7 @@ import { isAppError } from '../errors.js';
  * graphql-js (its CommonJS and ES module builds), and an error from either, or from a
  * subclass (Pothos' validation errors), is still a GraphQL error.
  */
-const isGraphQLErrorLike = (error: unknown): error is GraphQLError =>
+export const isGraphQLErrorLike = (error: unknown): error is GraphQLError =>
   Object.prototype.toString.call(error) === '[object GraphQLError]';
 
 /** The error a chain of GraphQL error wrappers was made from (the last wrapper if none). */

@@ -12,7 +12,7 @@ import { contentDisposition } from './content-disposition.js';
 import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
 import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request.js';
 import { sendText } from './plain-response.js';
-import { validateMediaToken, type MediaTokenField } from '../artifacts/mimetype.js';
+import { isValidMediaToken } from '../artifacts/mimetype.js';
 import { findArtifact } from '../artifacts/artifact-listing.js';
 import { logger } from '../logger.js';
 
@@ -35,15 +35,6 @@ const missingBytesMessage = 'The artifact is listed, but its bytes are not in th
  * same-origin access (an SVG or HTML file opened directly cannot act as this origin).
  */
 const contentSecurityPolicy = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
-
-function isValidMediaToken(field: MediaTokenField, value: string): boolean {
-  try {
-    validateMediaToken(field, value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The path parts of a download URL, or a client error message. */
 export function parseDownloadPath(path: string): DownloadPath | string {

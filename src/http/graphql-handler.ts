@@ -6,7 +6,7 @@ import type { AppServices } from '../app-services.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { createArmorPlugins } from '../graphql/armor.js';
-import { graphqlMaskedErrors } from '../graphql/errors.js';
+import { graphqlMaskedErrors, isGraphQLErrorLike } from '../graphql/errors.js';
 import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
@@ -52,7 +52,7 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
 }
 
 function logYogaMessage(level: 'warn' | 'error', args: unknown[]): void {
-  const isAnswerToClient = (arg: unknown) => isAppError(arg) || Object.prototype.toString.call(arg) === '[object GraphQLError]';
+  const isAnswerToClient = (arg: unknown) => isAppError(arg) || isGraphQLErrorLike(arg);
   if (args.some(isAnswerToClient)) return;
   logger[level]('graphql server', { detail: args.map(errorText).join(' ') });
 }

@@ -3,11 +3,12 @@
 // schema, context, operation limits, error masking and token check as HTTP and SSE requests.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLServer } from './graphql-handler.js';
+import { isGraphQLErrorLike } from '../graphql/errors.js';
 import { bearerToken, isTokenAccepted } from './request-guards.js';
 
 export interface GraphQLWebSocketOptions {
@@ -78,7 +79,7 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
           const validationErrors = validate(schema, document);
           if (validationErrors.length > 0) return validationErrors;
         } catch (error) {
-          if (isGraphQLError(error)) return [error];
+          if (isGraphQLErrorLike(error)) return [error];
           throw error;
         }
         const args: ExecutionArgs = {
@@ -154,6 +155,3 @@ function requestOfConnection(upgradeRequest: IncomingMessage, connectionParams: 
   // message is not.
   return new Request(`http://${host}${upgradeRequest.url ?? '/graphql'}`, { method: 'POST', headers });
 }
-
-const isGraphQLError = (error: unknown): error is GraphQLError =>
-  Object.prototype.toString.call(error) === '[object GraphQLError]';

@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { systemPython } from './python-optuna.js';
 
-const systemPython = '/usr/bin/python3';
 const script = fileURLToPath(new URL('./python/optuna_artifact_stores.py', import.meta.url));
 
 export interface BytesDigest {
