@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'TRIAL_FINISHED'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'CURSOR_EXPIRED';
 
 const httpStatusOfCode: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -18,6 +20,9 @@ const httpStatusOfCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   TRIAL_FINISHED: 409,
   STORE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+  // The resource (a replay from that point) is gone for good: refetch, then subscribe anew.
+  CURSOR_EXPIRED: 410,
 };
 
 /** An error whose message is safe to show to the client as it is. */
@@ -41,5 +46,9 @@ export const payloadTooLarge = (message: string): AppError => new AppError('PAYL
 export const trialFinished = (message: string): AppError => new AppError('TRIAL_FINISHED', message);
 export const storeUnavailable = (message: string, cause?: unknown): AppError =>
   new AppError('STORE_UNAVAILABLE', message, { cause });
+
+export const databaseUnavailable = (message: string, cause?: unknown): AppError =>
+  new AppError('DATABASE_UNAVAILABLE', message, { cause });
+export const cursorExpired = (message: string): AppError => new AppError('CURSOR_EXPIRED', message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -59,6 +59,38 @@ export interface ServerConfig {
   allowFinishedTrialUploads: boolean;
   /** Seconds between looks for artifacts written by other processes. */
   watchIntervalSeconds: number;
+  /**
+   * The server's address as clients see it (https://artifacts.example.org), without a trailing
+   * slash; when set, `downloadUrl` is absolute and its host is an allowed Host.
+   */
+  publicUrl?: string;
+  /**
+   * Host header values accepted (DNS-rebinding guard), lower case, each `name` or `name:port`.
+   * `undefined` = any host (bound to a non-loopback address and no --allowed-host given).
+   * @default localhost, 127.0.0.1, [::1] and the --public-url host when bound to a loopback
+   *   address: a page on a rebound name then cannot reach the server
+   */
+  allowedHosts?: string[];
+  /**
+   * Largest GraphQL document, in bytes, checked before parsing (413 beyond).
+   * @default 256 KiB: hand-written and generated documents are a few KiB; parsing is linear in
+   *   size but each parsed document is cached, so the limit bounds both time and memory
+   */
+  maxQueryBytes: number;
+  /**
+   * Seconds an upload may go without receiving a byte before it is cut. There is no limit on an
+   * upload's total duration: a slow link still finishes a big file.
+   * @default 60
+   */
+  uploadIdleTimeoutSeconds: number;
+  /**
+   * Subscriptions one WebSocket connection may hold at once; one more is refused.
+   * @default 100: a page subscribes to a handful; each costs memory for its queue
+   */
+  maxSubscriptionsPerConnection: number;
 }
+
+/** Host names that always mean this machine: accepted by default on a loopback bind. */
+export const loopbackHostNames = ['localhost', '127.0.0.1', '[::1]'];
 
 export const defaultBackoffConfig: BackoffConfig = { maxRetries: 10, multiplier: 2, minDelay: 0.1, maxDelay: 30 };

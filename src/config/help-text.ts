@@ -4,7 +4,7 @@ export const helpText = `optuna-artifacts-graphql — a GraphQL server for the a
 
 Usage:
   optuna-artifacts-graphql [STORAGE_URL] [options]
-  optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix] [--fix-metadata] [--json]
+  optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix] [--fix-metadata [--force]] [--json]
 
 STORAGE_URL                 Optuna RDB URL in SQLAlchemy syntax: sqlite:///relative.db or
                             sqlite:////absolute/path.db. Default sqlite:///optuna.db.
@@ -34,6 +34,18 @@ Options:
                             Accept trial artifacts on COMPLETE/PRUNED/FAIL trials (Optuna itself
                             refuses them; default: refuse with TRIAL_FINISHED).
   --watch-interval SECONDS  How often to look for artifacts written by other processes (default 1).
+  --public-url URL          The server's address as clients see it (https://artifacts.example.org);
+                            downloadUrl is absolute when set, and its host is an allowed Host.
+  --allowed-host NAME       Accept requests whose Host header is NAME (repeatable; NAME or
+                            NAME:PORT, a NAME without port matches any port). Default when
+                            bound to a loopback address: localhost, 127.0.0.1, [::1] and the
+                            --public-url host (a guard against DNS rebinding); bound to another
+                            address: any host unless this flag is given. Others get 403.
+  --max-query-bytes SIZE    Largest GraphQL document, refused with 413 before parsing
+                            (default 256KiB).
+  --upload-idle-timeout S   Cut an upload only when no byte arrived for S seconds (default 60);
+                            an upload's total duration is not limited.
+  --max-subscriptions N     Subscriptions one WebSocket connection may hold (default 100).
   --help                    Print this manual.
   --version                 Print the version.
 
@@ -41,8 +53,12 @@ check subcommand (like git fsck):
   Lists metadata rows whose bytes are missing and stored objects that no metadata row names.
   --fix                     Remove the orphaned objects (never metadata).
   --fix-metadata            Remove metadata rows whose bytes are missing (with --fix: both).
+                            Refuses (exit 2, nothing changed) when that would remove more than
+                            half of all artifact rows (a wrong --artifact-store?), unless --force.
+  --force                   With --fix-metadata: remove them even then.
   --json                    Print the report as JSON.
   Exit codes: 0 consistent (or everything found was fixed), 1 problems remain.
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad command line, unreachable store or unusable database.
+Exit codes: 0 ok, 1 runtime failure, 2 bad command line, port in use, unreachable store or
+unusable database.
 `;

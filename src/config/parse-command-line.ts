@@ -1,6 +1,6 @@
 // Flags and environment → one typed ServerConfig. The only module that reads process.env.
 import { parseArgs } from 'node:util';
-import { defaultBackoffConfig, type ServerConfig } from './config.js';
+import { defaultBackoffConfig, loopbackHostNames, type ServerConfig } from './config.js';
 import { parseByteSize } from './byte-size.js';
 
 /** A command-line mistake: the CLI prints the message as one line and exits with code 2. */
@@ -12,7 +12,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'serve'; config: ServerConfig }
-  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean; json: boolean };
+  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean; force: boolean; json: boolean };
 
 const optionDefinitions = {
   'artifact-store': { type: 'string' },
@@ -31,8 +31,14 @@ const optionDefinitions = {
   'cors-origin': { type: 'string', multiple: true },
   'allow-finished-trial-uploads': { type: 'boolean' },
   'watch-interval': { type: 'string' },
+  'public-url': { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  'max-query-bytes': { type: 'string' },
+  'upload-idle-timeout': { type: 'string' },
+  'max-subscriptions': { type: 'string' },
   fix: { type: 'boolean' },
   'fix-metadata': { type: 'boolean' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -56,14 +62,18 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
   if (storagePositionals.length > 1) {
     throw new UsageError(`expected at most one STORAGE_URL, got: ${storagePositionals.join(' ')}`);
   }
-  if (!isCheck && (values.fix || values['fix-metadata'] || values.json)) {
-    throw new UsageError('--fix, --fix-metadata and --json belong to the check subcommand');
+  if (!isCheck && (values.fix || values['fix-metadata'] || values.force || values.json)) {
+    throw new UsageError('--fix, --fix-metadata, --force and --json belong to the check subcommand');
   }
+  if (values.force && !values['fix-metadata']) throw new UsageError('--force goes with --fix-metadata');
+
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+  const publicUrl = publicUrlOption(values['public-url']);
 
   const config: ServerConfig = {
     storageUrl: storagePositionals[0] ?? env.OPTUNA_STORAGE ?? 'sqlite:///optuna.db',
     artifactStoreUrl: values['artifact-store'] ?? env.OPTUNA_ARTIFACT_STORE ?? 'file://./artifacts',
-    host: values.host ?? env.HOST ?? '127.0.0.1',
+    host,
     port: integerOption('--port', values.port ?? env.PORT, 4000, { min: 0, max: 65535 }),
     s3: {
       endpoint: urlOption('--s3-endpoint', values['s3-endpoint'] ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL),
@@ -90,10 +100,22 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
     corsOrigins: (values['cors-origin'] ?? []).map((origin) => originOption(origin)),
     allowFinishedTrialUploads: values['allow-finished-trial-uploads'] ?? false,
     watchIntervalSeconds: numberOption('--watch-interval', values['watch-interval'], 1, { min: 0.01 }),
+    publicUrl,
+    allowedHosts: allowedHostsOption(values['allowed-host'], host, publicUrl),
+    maxQueryBytes: byteSizeOption('--max-query-bytes', values['max-query-bytes'], 256 * 1024),
+    uploadIdleTimeoutSeconds: numberOption('--upload-idle-timeout', values['upload-idle-timeout'], 60, { min: 0.1 }),
+    maxSubscriptionsPerConnection: integerOption('--max-subscriptions', values['max-subscriptions'], 100, { min: 1, max: 100_000 }),
   };
 
   if (isCheck) {
-    return { kind: 'check', config, fixOrphans: values.fix ?? false, fixMissingBytes: values['fix-metadata'] ?? false, json: values.json ?? false };
+    return {
+      kind: 'check',
+      config,
+      fixOrphans: values.fix ?? false,
+      fixMissingBytes: values['fix-metadata'] ?? false,
+      force: values.force ?? false,
+      json: values.json ?? false,
+    };
   }
   return { kind: 'serve', config };
 }
@@ -139,6 +161,39 @@ function originOption(text: string): string {
     throw new UsageError(`--cors-origin needs an origin such as https://example.com or *, got "${text}"`);
   }
   return new URL(text).origin;
+}
+
+function publicUrlOption(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol) || new URL(text).search !== '' || new URL(text).hash !== '') {
+    throw new UsageError(`--public-url needs an http(s) URL without query, such as https://artifacts.example.org, got "${text}"`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+/** A Host header value as the Host check compares it: lower case, IPv6 in brackets. */
+function hostOption(text: string): string {
+  const candidate = text.trim().toLowerCase();
+  if (candidate === '' || !URL.canParse(`http://${candidate}/`) || new URL(`http://${candidate}/`).host !== candidate.replace(/:80$/, '')) {
+    throw new UsageError(`--allowed-host needs a host name such as artifacts.example.org or localhost:4000, got "${text}"`);
+  }
+  return candidate;
+}
+
+/**
+ * The Host values accepted. On a loopback bind only this machine's names (and the public URL's
+ * host): a DNS-rebinding page reaches the server under a foreign name and is refused. Bound to
+ * another address, clients use names this server cannot know, so any host unless listed.
+ */
+function allowedHostsOption(flags: string[] | undefined, host: string, publicUrl: string | undefined): string[] | undefined {
+  const publicHost = publicUrl === undefined ? [] : [new URL(publicUrl).host];
+  if (flags !== undefined && flags.length > 0) return [...flags.map(hostOption), ...publicHost];
+  if (!isLoopbackHost(host)) return undefined;
+  return [...loopbackHostNames, ...publicHost];
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** STORAGE_EMULATOR_HOST is conventionally host:port without a scheme. */

@@ -37,6 +37,10 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     corsOrigins: [],
     allowFinishedTrialUploads: false,
     watchIntervalSeconds: 1,
+    allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+    maxQueryBytes: 256 * 1024,
+    uploadIdleTimeoutSeconds: 60,
+    maxSubscriptionsPerConnection: 100,
   };
 }
 
