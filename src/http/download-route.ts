@@ -12,7 +12,7 @@ import { contentDisposition } from './content-disposition.js';
 import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
 import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request.js';
 import { sendText } from './plain-response.js';
-import { isValidMediaToken } from '../artifacts/mimetype.js';
+import { downloadContentType } from './download-content-type.js';
 import { findArtifact } from '../artifacts/artifact-listing.js';
 import { logger } from '../logger.js';
 
@@ -91,19 +91,16 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
 
   const meta = artifact;
   const etag = `"${meta.sha256 ?? stat.etag ?? `${parsed.artifactId}-${stat.size}`}"`;
-  // Metadata written by other tools is untrusted: a value that is not a clean token never
-  // reaches a header.
-  const mimetype = isValidMediaToken('mimetype', meta.mimetype) ? meta.mimetype : 'application/octet-stream';
+  const contentType = downloadContentType(meta.mimetype, meta.encoding);
   const headers: Record<string, string> = {
-    'Content-Type': mimetype,
+    'Content-Type': contentType,
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': contentSecurityPolicy,
-    'Content-Disposition': contentDisposition(meta.filename, { mimetype, forceAttachment: url.searchParams.get('download') === '1' }),
+    'Content-Disposition': contentDisposition(meta.filename, { mimetype: contentType, forceAttachment: url.searchParams.get('download') === '1' }),
   };
-  if (meta.encoding !== null && isValidMediaToken('encoding', meta.encoding)) headers['Content-Encoding'] = meta.encoding;
 
   if (etagMatches(request.headers['if-none-match'], etag)) {
     response.writeHead(304, { ETag: etag, 'Cache-Control': cacheControl });

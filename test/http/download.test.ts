@@ -44,19 +44,44 @@ describe('GET /artifacts/{artifactId}', () => {
       expect(response.status).toBe(200);
       expect(sha256(response.body)).toBe(artifact.sha256);
       expect(response.headers['content-length']).toBe(String(artifact.size));
-      expect(response.headers['content-type']).toBe(artifact.mimetype);
-      expect(response.headers['content-encoding']).toBe(artifact.encoding ?? undefined);
+      expect(response.headers['content-type']).toBe(artifact.encoding === 'gzip' ? 'application/gzip' : artifact.mimetype);
+      expect(response.headers['content-encoding']).toBeUndefined();
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['content-security-policy']).toContain('sandbox');
     }
   });
 
-  it('sends Content-Encoding for an encoded artifact, so the stored bytes arrive as they are', async () => {
+  it('serves an encoded artifact as the compressed file it is: its own type, no Content-Encoding, bytes that fetch() leaves alone', async () => {
     const tarball = artifactNamed('bundle.tar.gz');
-    const response = await rawGet(`/artifacts/${tarball.artifact_id}`);
-    expect(response.headers['content-encoding']).toBe('gzip');
-    expect(response.headers['content-type']).toBe('application/x-tar');
-    expect(sha256(response.body)).toBe(tarball.sha256);
+    const raw = await rawGet(`/artifacts/${tarball.artifact_id}`);
+    expect(raw.headers['content-encoding']).toBeUndefined();
+    expect(raw.headers['content-type']).toBe('application/gzip');
+    expect(sha256(raw.body)).toBe(tarball.sha256);
+    // fetch() decodes any Content-Encoding it is sent: with none, it hands over the stored bytes.
+    const fetched = await download(`/artifacts/${tarball.artifact_id}`);
+    expect(sha256(new Uint8Array(await fetched.arrayBuffer()))).toBe(tarball.sha256);
+  });
+
+  it.each([
+    ['gzip', 'application/gzip'],
+    ['bzip2', 'application/x-bzip2'],
+    ['xz', 'application/x-xz'],
+    ['compress', 'application/x-compress'],
+    ['br', 'application/x-brotli'],
+    ['zstd', 'application/octet-stream'],
+  ])('gives an artifact with encoding %s the type %s and an attachment disposition', async (encoding, contentType) => {
+    const content = randomBytes(64);
+    const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
+      server.url,
+      'mutation($file: Upload!, $encoding: String!) { uploadArtifact(studyId: 1, file: $file, mimetype: "text/csv", encoding: $encoding) { artifactId } }',
+      { file: null, encoding },
+      [{ variablePath: 'variables.file', content, filename: 'table.csv.packed' }],
+    );
+    const response = await rawGet(`/artifacts/${body.data!.uploadArtifact.artifactId}`);
+    expect(response.headers['content-type']).toBe(contentType);
+    expect(response.headers['content-encoding']).toBeUndefined();
+    expect(response.headers['content-disposition']).toMatch(/^attachment/);
+    expect(response.body.equals(content)).toBe(true);
   });
 
   it('answers Range: bytes=100-199 with exactly those 100 bytes, 206 and Content-Range', async () => {
