@@ -32,6 +32,8 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // CORS is answered for every route by src/http/cors.ts; Yoga's own would allow any origin.
+    cors: false,
     // Multipart bodies are parsed before Yoga (graphql-upload-minimal streams files to the
     // resolvers); Yoga's own multipart parser would buffer whole files in memory.
     multipart: false,

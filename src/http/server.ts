@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { AppServices } from '../app-services.js';
 import { createGraphQLServer } from './graphql-handler.js';
 import { applyCors } from './cors.js';
+import { refuseForeignHost } from './host-check.js';
 import { answerLiveness, answerReadiness } from './health-routes.js';
 import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
@@ -26,6 +27,7 @@ export function createHttpServer(services: AppServices) {
   const sockets = new Set<Socket>();
 
   const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (refuseForeignHost(request, response, services.config.allowedHosts)) return;
     if (applyCors(request, response, services.config.corsOrigins)) return;
     const path = (request.url ?? '/').split('?')[0]!;
 
@@ -89,6 +91,8 @@ export function createHttpServer(services: AppServices) {
   const webSocketServer = attachGraphQLWebSocketServer(httpServer, graphqlServer, {
     authToken: services.config.authToken,
     allowedOrigins: services.config.corsOrigins,
+    allowedHosts: services.config.allowedHosts,
+    publicUrl: services.config.publicUrl,
   });
 
   return {

@@ -10,6 +10,8 @@ import { WebSocketServer } from 'ws';
 import type { GraphQLServer } from './graphql-handler.js';
 import { isGraphQLErrorLike } from '../graphql/errors.js';
 import { bearerToken, isTokenAccepted } from './request-guards.js';
+import { isOriginAllowed } from './cors.js';
+import { isHostAllowed } from './host-check.js';
 
 export interface GraphQLWebSocketOptions {
   /** With a token, a client must present it in `connectionParams` (or the upgrade request's header). */
@@ -21,6 +23,15 @@ export interface GraphQLWebSocketOptions {
    * @default [] (same origin only)
    */
   allowedOrigins?: readonly string[];
+  /**
+   * The Host values this server answers to (--allowed-host; see src/http/host-check.ts): other
+   * upgrades are refused (DNS rebinding), and a page is of the server's own origin only on one
+   * of these names.
+   * @default undefined (any host)
+   */
+  allowedHosts?: readonly string[];
+  /** The server's address as clients see it (--public-url): its pages are of the server's own origin. */
+  publicUrl?: string;
   /**
    * Milliseconds between WebSocket pings; a client that has not answered the previous one by
    * then is disconnected. 12 s stays under the 30–60 s idle timeouts of common proxies.
@@ -47,7 +58,7 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (!isOriginAllowed(request, options.allowedOrigins ?? [])) {
+    if (!isHostAllowed(request.headers.host, options.allowedHosts) || !isPageAllowed(request, options)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -114,15 +125,19 @@ interface EnvelopedRoot {
   subscribe: NonNullable<ServerOptions['subscribe']>;
 }
 
-/** No Origin (a client outside a browser), the server's own origin, or an allowed one. */
-function isOriginAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+/**
+ * No Origin (a client outside a browser), an allowed origin, or a page of the server's own
+ * origin: the --public-url's, or one on the host the socket was opened to, provided that host
+ * is one of the server's names — after DNS rebinding, an attacker's page sends an Origin that
+ * matches the (rebound) Host, so matching the Host alone proves nothing.
+ */
+function isPageAllowed(request: IncomingMessage, options: GraphQLWebSocketOptions): boolean {
   const origin = request.headers.origin;
-  if (origin === undefined || allowedOrigins.includes('*') || allowedOrigins.includes(origin)) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
+  if (origin === undefined || isOriginAllowed(origin, options.allowedOrigins ?? [])) return true;
+  if (options.publicUrl !== undefined && new URL(options.publicUrl).origin === origin) return true;
+  if (!URL.canParse(origin)) return false;
+  const pageHost = new URL(origin).host;
+  return pageHost === request.headers.host?.toLowerCase() && isHostAllowed(pageHost, options.allowedHosts);
 }
 
 /**
