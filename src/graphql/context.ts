@@ -7,13 +7,21 @@ import { createRequestLoaders, type RequestLoaders } from './loaders.js';
 export interface GraphQLContext {
   services: AppServices;
   loaders: RequestLoaders;
+  /**
+   * The `Last-Event-ID` request header: the cursor of the last event a reconnecting
+   * EventSource received. A subscription resumes after it, as after `since`.
+   */
+  lastEventId?: string;
+  /** The cursor of the subscription event being resolved; SSE sends it as the event's `id`. */
+  eventCursor?: string;
 }
 
-export function createGraphQLContext(services: AppServices): GraphQLContext {
+export function createGraphQLContext(services: AppServices, request?: Request): GraphQLContext {
   return {
     // Pothos keeps its own per-request loaders (loadable nodes) in this cache.
     ...initContextCache(),
     services,
     loaders: createRequestLoaders(services.database),
+    lastEventId: request?.headers.get('last-event-id') || undefined,
   };
 }

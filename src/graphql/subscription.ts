@@ -39,7 +39,9 @@ function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: 
   const { database } = context.services;
   if (args.studyId != null && database.studies.byIds([args.studyId]).length === 0) throw notFound(`No study with id ${args.studyId}`);
   if (args.trialId != null && database.trials.byIds([args.trialId]).length === 0) throw notFound(`No trial with id ${args.trialId}`);
-  return subscribeToArtifactEvents(context.services, kind, { studyId: args.studyId, trialId: args.trialId }, args.since);
+  // An EventSource reconnecting sends the id of the last event it got, newer than any `since`.
+  const since = context.lastEventId ?? args.since;
+  return subscribeToArtifactEvents(context.services, kind, { studyId: args.studyId, trialId: args.trialId }, since);
 }
 
 /**
@@ -48,7 +50,8 @@ function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: 
  * current and nothing piles up. They are made on first use: most feeds select only the
  * artifact's own fields, and one event may go to thousands of subscribers.
  */
-function withFreshLoaders<Event>(event: Event, context: GraphQLContext): Event {
+function withFreshLoaders<Event extends { cursor: string }>(event: Event, context: GraphQLContext): Event {
+  context.eventCursor = event.cursor; // sent as the SSE event's id
   Object.assign(context, initContextCache());
   let loaders: RequestLoaders | undefined;
   Object.defineProperty(context, 'loaders', {

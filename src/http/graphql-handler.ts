@@ -11,6 +11,7 @@ import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
 import { useUnbufferedEventStreams } from './sse-headers-plugin.js';
+import { useEventStreamIds } from './sse-event-ids-plugin.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -25,6 +26,7 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     // in about two thirds of graphql-js's time (measured in `npm run bench`).
     useGraphQlJit({}, { cache: createLRUCache({ max: 1000 }) }) as Plugin,
     useUnbufferedEventStreams(),
+    useEventStreamIds() as Plugin,
     ...extraPlugins,
   ];
   if (authToken !== undefined) plugins.push(useAuthToken(authToken));
@@ -39,7 +41,7 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     multipart: false,
     maxRequestBodySize: maxJsonBodyBytes,
     graphiql: { title: 'optuna-artifacts-graphql', subscriptionsProtocol: 'WS' },
-    context: () => createGraphQLContext(services),
+    context: ({ request }) => createGraphQLContext(services, request),
     maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
     logging: {
       debug: () => {},
