@@ -1,6 +1,7 @@
 // A real browser for tests: Debian's Chromium driven by playwright-core (never a downloaded
-// browser build). Each test file launches one browser and opens fresh contexts from it.
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+// browser build). Each test file launches one browser in beforeAll, opens a fresh page per
+// test, and closes the browser in afterAll.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package installs the browser (.ci/run installs it). */
 export const chromiumPath = '/usr/bin/chromium';
@@ -20,11 +21,39 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+export interface BrowserOptions {
+  /**
+   * Names the browser resolves to 127.0.0.1 (Chromium's --host-resolver-rules), e.g. to be a
+   * DNS-rebinding page on `attacker.example` without touching the machine's DNS.
+   */
+  loopbackNames?: string[];
+}
+
+export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
+  const resolverRules = (options.loopbackNames ?? []).map((name) => `MAP ${name} 127.0.0.1`);
+  const args = resolverRules.length === 0 ? chromiumArgs : [...chromiumArgs, `--host-resolver-rules=${resolverRules.join(', ')}`];
+  return chromium.launch({ executablePath: chromiumPath, args });
 }
 
 /** A context with no state from earlier tests (cookies, cache, storage). */
 export async function freshContext(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ acceptDownloads: true });
+}
+
+/** A page in a fresh context, open at `url`; closing the page's context is up to `closePage`. */
+export async function openPage(browser: Browser, url: string): Promise<Page> {
+  const context = await freshContext(browser);
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+/** Closes the page and its context. */
+export async function closePage(page: Page | undefined): Promise<void> {
+  await page?.context().close();
+}
+
+/** For afterAll: closes the browser if beforeAll got as far as launching it. */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  await browser?.close();
 }
