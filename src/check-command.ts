@@ -7,6 +7,7 @@ import { openConfiguredDatabase, openConfiguredStore, StartupError } from './app
 import {
   checkConsistency,
   fixConsistency,
+  removesMostMetadata,
   type ConsistencyFixResult,
   type ConsistencyReport,
   type MissingBytesArtifact,
@@ -28,7 +29,8 @@ export interface CheckOutput {
 /**
  * Runs the check and resolves with the exit code: 0 when the store is consistent or
  * everything found was fixed, 1 when problems remain or a removal failed.
- * @throws StartupError when the database or the store cannot be opened (exit code 2).
+ * @throws StartupError when the database or the store cannot be opened, or when
+ *   --fix-metadata refuses to remove most of the metadata (exit code 2; nothing changed).
  */
 export async function runCheckCommand(command: CheckCommand, output: CheckOutput): Promise<number> {
   const { config } = command;
@@ -40,6 +42,13 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
   try {
     const services = { database, store: await openConfiguredStore(config, { serving: false }) };
     const report = await checkConsistency(services, { onProgress: progress.update });
+    if (command.fixMissingBytes && !command.force && removesMostMetadata(report)) {
+      throw new StartupError(
+        `--fix-metadata would remove the metadata of ${report.missingBytes.length} of ${report.metadataRows} artifacts ` +
+          `(more than half), so nothing was changed: is ${services.store.describe()} the right artifact store? ` +
+          'Add --force to remove them anyway.',
+      );
+    }
     const fix =
       command.fixOrphans || command.fixMissingBytes
         ? await fixConsistency(services, report, {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -201,6 +202,45 @@ describe('check on a filesystem store', () => {
     expect(onEmptyFolder.exitCode).toBe(1);
     expect(parseReport(onEmptyFolder.stdout).missingBytes).toHaveLength(manifest.counts.artifacts);
     expect(treeSnapshot(fixture.directory)).toEqual(before);
+  });
+
+  it('--fix-metadata refuses to remove more than half of the metadata (exit 2, one line, nothing changed) unless --force', async () => {
+    // The wrong folder: no bytes of any artifact, one object no row names.
+    const wrongFolder = join(fixture.directory, 'wrong-artifacts');
+    mkdirSync(wrongFolder);
+    writeFileSync(join(wrongFolder, randomUUID()), 'bytes nobody points at');
+    const wrongStoreArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${wrongFolder}`];
+    const rowsBefore = systemAttributeRows(fixture.databasePath);
+    const before = treeSnapshot(fixture.directory);
+
+    for (const fixFlags of [['--fix-metadata'], ['--fix', '--fix-metadata', '--json']]) {
+      const refused = await runCli([...wrongStoreArgs, ...fixFlags]);
+
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        `optuna-artifacts-graphql: --fix-metadata would remove the metadata of ${manifest.counts.artifacts} of ${manifest.counts.artifacts} artifacts ` +
+          `(more than half), so nothing was changed: is ${pathToFileURL(wrongFolder).href} the right artifact store? Add --force to remove them anyway.\n`,
+      );
+      expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore);
+      expect(treeSnapshot(fixture.directory)).toEqual(before);
+    }
+
+    const forced = await runCli([...wrongStoreArgs, '--fix-metadata', '--force', '--json']);
+
+    expect(forced.exitCode).toBe(1); // the orphan remains: --fix was not given
+    expect(parseReport(forced.stdout).fix?.removedMetadata).toHaveLength(new Set(manifest.artifacts.map((artifact) => artifact.artifact_id)).size);
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore.filter((row) => !manifest.artifacts.some((artifact) => isRowOf(artifact)(row))));
+  });
+
+  it('--fix-metadata removes the rows without being forced when they are at most half of all', async () => {
+    const lost = manifest.artifacts.slice(0, Math.floor(manifest.counts.artifacts / 2));
+    for (const artifact of lost) rmSync(join(fixture.artifactsPath, artifact.artifact_id));
+
+    const run = await runCli([...storeArgs, '--fix-metadata', '--json']);
+
+    expect(run.exitCode).toBe(0);
+    expect(parseReport(run.stdout).fix?.removedMetadata.sort()).toEqual(lost.map((artifact) => artifact.artifact_id).sort());
   });
 
   it('exits 2 with one line for a storage URL that is not an Optuna SQLite URL', async () => {
