@@ -23,24 +23,56 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-/** Opens the database and the store the config names, and proves both answer. */
+/** Opens the database and the store the config names for a server, and proves both answer. */
 export async function openAppServices(config: ServerConfig, cwd: string = process.cwd()): Promise<AppServices> {
-  let database: OptunaDatabase;
+  const database = openConfiguredDatabase(config, { cwd });
   let store: ArtifactStore;
   try {
-    database = openOptunaDatabase(resolve(cwd, sqlitePathFromStorageUrl(config.storageUrl)));
+    store = await openConfiguredStore(config, { cwd, serving: true });
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return { config, database, store, events: new ArtifactEventLog<ArtifactRecord>() };
+}
+
+export interface OpenConfiguredDatabaseOptions {
+  /** @default process.cwd() */
+  cwd?: string;
+  /** See OpenOptunaDatabaseOptions.readonly. @default false */
+  readonly?: boolean;
+}
+
+/** The database of `config.storageUrl`. @throws StartupError with one line naming the URL. */
+export function openConfiguredDatabase(config: ServerConfig, options: OpenConfiguredDatabaseOptions = {}): OptunaDatabase {
+  try {
+    return openOptunaDatabase(resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl)), { readonly: options.readonly ?? false });
   } catch (error) {
     const message = (error as Error).message;
     // Messages of our own already name the URL; SQLite's own ("unable to open …") do not.
     throw new StartupError(message.startsWith('storage URL') ? message : `storage URL "${config.storageUrl}": ${message}`, { cause: error });
   }
+}
+
+export interface OpenConfiguredStoreOptions {
+  /** @default process.cwd() */
+  cwd?: string;
+  /**
+   * For a server: also create the store's missing folder and remove what crashed processes
+   * left. Without it nothing in the store is created or changed (`check` reports first).
+   */
+  serving: boolean;
+}
+
+/** The store of `config.artifactStoreUrl`, proven reachable. @throws StartupError with one line naming the URL. */
+export async function openConfiguredStore(config: ServerConfig, options: OpenConfiguredStoreOptions): Promise<ArtifactStore> {
   try {
-    store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd });
+    const store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd: options.cwd ?? process.cwd() });
+    if (options.serving) await store.createMissingFolder?.();
     await store.checkReachable();
-    await store.removeLeftoverTemporaryFiles();
+    if (options.serving) await store.removeLeftoverTemporaryFiles();
+    return store;
   } catch (error) {
-    database.close();
     throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
   }
-  return { config, database, store, events: new ArtifactEventLog<ArtifactRecord>() };
 }

@@ -3,10 +3,11 @@
 // fixes asked for, and turns what remains into the exit code.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openAppServices, StartupError } from './app-services.js';
+import { openConfiguredDatabase, openConfiguredStore, StartupError } from './app-services.js';
 import {
   checkConsistency,
   fixConsistency,
+  removesMostMetadata,
   type ConsistencyFixResult,
   type ConsistencyReport,
   type MissingBytesArtifact,
@@ -28,15 +29,26 @@ export interface CheckOutput {
 /**
  * Runs the check and resolves with the exit code: 0 when the store is consistent or
  * everything found was fixed, 1 when problems remain or a removal failed.
- * @throws StartupError when the database or the store cannot be opened (exit code 2).
+ * @throws StartupError when the database or the store cannot be opened, or when
+ *   --fix-metadata refuses to remove most of the metadata (exit code 2; nothing changed).
  */
 export async function runCheckCommand(command: CheckCommand, output: CheckOutput): Promise<number> {
-  assertDatabaseExists(command.config.storageUrl);
-  assertStoreFolderExists(command.config.artifactStoreUrl);
-  const services = await openAppServices(command.config);
+  const { config } = command;
+  assertDatabaseExists(config.storageUrl);
+  assertStoreFolderExists(config.artifactStoreUrl);
+  // Only --fix-metadata writes to the database; a report must not be able to.
+  const database = openConfiguredDatabase(config, { readonly: !command.fixMissingBytes });
   const progress = createProgressReporter(output.stderr);
   try {
+    const services = { database, store: await openConfiguredStore(config, { serving: false }) };
     const report = await checkConsistency(services, { onProgress: progress.update });
+    if (command.fixMissingBytes && !command.force && removesMostMetadata(report)) {
+      throw new StartupError(
+        `--fix-metadata would remove the metadata of ${report.missingBytes.length} of ${report.metadataRows} artifacts ` +
+          `(more than half), so nothing was changed: is ${services.store.describe()} the right artifact store? ` +
+          'Add --force to remove them anyway.',
+      );
+    }
     const fix =
       command.fixOrphans || command.fixMissingBytes
         ? await fixConsistency(services, report, {
@@ -52,7 +64,7 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
     return consistent ? 0 : 1;
   } finally {
     progress.finish();
-    services.database.close();
+    database.close();
   }
 }
 
@@ -75,8 +87,8 @@ function assertDatabaseExists(storageUrl: string): void {
 }
 
 /**
- * Opening a file store creates a missing folder (right for `serve`); here a mistyped path
- * would report every artifact's bytes missing, and `--fix-metadata` would delete them all.
+ * `serve` creates a missing store folder; `check` never does, and says so in one plain line: a
+ * mistyped path names no store, whose every artifact would otherwise look like missing bytes.
  */
 function assertStoreFolderExists(artifactStoreUrl: string): void {
   let folder: string | null;

@@ -37,7 +37,15 @@ export async function runCli(argv: string[]): Promise<void> {
     if (error instanceof StartupError) return exitWith(2, error.message);
     throw error;
   }
-  const running = await createHttpServer(services).start(command.config.host, command.config.port);
+  let running;
+  try {
+    running = await createHttpServer(services).start(command.config.host, command.config.port);
+  } catch (error) {
+    const problem = listenProblem(error, command.config.host, command.config.port);
+    if (problem === null) throw error;
+    services.database.close();
+    return exitWith(2, problem);
+  }
   logger.info(`serving GraphQL at ${running.url}/graphql`, {
     url: `${running.url}/graphql`,
     storage: command.config.storageUrl,
@@ -62,6 +70,20 @@ async function runCheck(command: CheckCommand): Promise<void> {
     if (error instanceof StartupError) return exitWith(2, error.message);
     // A store that fails mid-listing is an outcome to report in one line, not a crash.
     return exitWith(1, `check failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** One line for the listen failures that the configuration (or another process) causes; null for others. */
+function listenProblem(error: unknown, host: string, port: number): string | null {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (EADDRINUSE)`;
+    case 'EACCES':
+      return `no permission to listen on port ${port} on ${host} (EACCES)${port < 1024 ? ': ports below 1024 need root or CAP_NET_BIND_SERVICE' : ''}`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host}: not an address of this machine (EADDRNOTAVAIL)`;
+    default:
+      return null;
   }
 }
 

@@ -147,6 +147,16 @@ export async function checkConsistency(services: ConsistencyCheckServices, optio
   };
 }
 
+/**
+ * True when removing the metadata of every artifact without bytes would remove more than half
+ * of all artifact rows. A store that lacks most bytes is far more likely the wrong store (a
+ * mistyped folder, another bucket) than a store that lost them, and the rows hold filenames
+ * and owners that nothing else keeps: `check --fix-metadata` refuses then, unless forced.
+ */
+export function removesMostMetadata(report: ConsistencyReport): boolean {
+  return report.missingBytes.length * 2 > report.metadataRows;
+}
+
 function byOwnerThenId(a: MissingBytesArtifact, b: MissingBytesArtifact): number {
   return a.studyId - b.studyId || (a.trialId ?? -1) - (b.trialId ?? -1) || (a.artifactId < b.artifactId ? -1 : a.artifactId > b.artifactId ? 1 : 0);
 }

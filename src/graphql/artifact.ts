@@ -7,6 +7,7 @@ import { badUserInput, notFound } from '../errors.js';
 import { isValidArtifactId } from '../stores/artifact-store.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
+import { storedSizeLoader } from './stored-size-loader.js';
 import { ArtifactRef, StudyRef, TrialRef } from './node-refs.js';
 import { connectionFromEdges, forwardPageSize, type Connection, type ForwardPageArguments } from './pagination.js';
 
@@ -23,7 +24,13 @@ ArtifactRef.implement({
     filename: t.exposeString('filename'),
     mimetype: t.exposeString('mimetype'),
     encoding: t.exposeString('encoding', { nullable: true, description: 'Content-Encoding, e.g. gzip.' }),
-    size: t.field({ type: 'SafeInt', nullable: true, description: 'Bytes; null when unknown.', resolve: (artifact) => artifact.size }),
+    size: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Bytes; null when unknown.',
+      // Python's upload_artifact records no size: the store's is asked for, only where needed.
+      resolve: (artifact, _args, context) => artifact.size ?? storedSizeLoader(context.services.store).get(artifact.artifactId),
+    }),
     sha256: t.exposeString('sha256', { nullable: true, description: 'Hex; null when unknown.' }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (artifact) => artifact.createdAt }),
     downloadUrl: t.string({

@@ -69,23 +69,30 @@ export interface ArtifactStore {
   list(): AsyncIterable<string>;
 
   /**
-   * For `/readyz` and start-up: resolves when the backend answers, rejects with a one-line
-   * message otherwise.
+   * For `/readyz`, start-up and `check`: resolves when the backend answers, rejects with a
+   * one-line message otherwise. A probe only: it creates and changes nothing.
    */
   checkReachable(): Promise<void>;
 
   /**
+   * For stores that keep the bytes on this machine (the filesystem store): creates the
+   * store's folder when it is missing, as Optuna's examples do. Called when a server starts,
+   * before `checkReachable()`; never by `check` or `/readyz`, which create nothing.
+   */
+  createMissingFolder?(): Promise<void>;
+
+  /**
    * A directory where the upload pipeline puts spool files before `write()`. For the
    * filesystem store it lies inside the base folder (same filesystem, so the write can be a
-   * link and a rename); for S3 and GCS under `os.tmpdir()`. It exists once
-   * `checkReachable()` or `removeLeftoverTemporaryFiles()` has resolved.
+   * link and a rename); for S3 and GCS under `os.tmpdir()`. Nothing creates it before an
+   * upload needs it: whoever writes a spool file there creates it first.
    */
   readonly spoolDirectory: string;
 
   /**
-   * Called at start-up: removes temporary and spool files a crashed process left behind.
-   * Only files older than the store's leftover age are removed, because another live
-   * process may share the folder and be in the middle of an upload.
+   * Called when a server starts (never by `check`): removes temporary and spool files a
+   * crashed process left behind. Only files older than the store's leftover age are removed,
+   * because another live process may share the folder and be in the middle of an upload.
    */
   removeLeftoverTemporaryFiles(): Promise<void>;
 

@@ -43,8 +43,9 @@ const sleepWithTimer = (milliseconds: number): Promise<void> =>
  * makes one call fewer than its name says.
  *
  * `read` retries opening the stream; a failure in the middle of a stream reaches the reader.
- * `list`, `checkReachable` and `removeLeftoverTemporaryFiles` are not retried: the first is
- * a long scan the caller can rerun, the others report the present state at start-up.
+ * `list`, `checkReachable`, `createMissingFolder` and `removeLeftoverTemporaryFiles` are not
+ * retried: the first is a long scan the caller can rerun, the others report the present state
+ * at start-up.
  */
 export class Backoff implements ArtifactStore {
   readonly backend: ArtifactStore;
@@ -94,6 +95,10 @@ export class Backoff implements ArtifactStore {
 
   checkReachable(): Promise<void> {
     return this.backend.checkReachable();
+  }
+
+  async createMissingFolder(): Promise<void> {
+    await this.backend.createMissingFolder?.();
   }
 
   removeLeftoverTemporaryFiles(): Promise<void> {

@@ -131,10 +131,20 @@ export class FileSystemArtifactStore implements ArtifactStore {
     }
   }
 
-  /** Creates the folders when missing (as Optuna's examples do), then checks they are writable. */
+  /** Creates the base folder when missing, as Optuna's examples do; the spool folder waits for the first upload. */
+  async createMissingFolder(): Promise<void> {
+    try {
+      await mkdir(this.basePath, { recursive: true });
+    } catch (error) {
+      throw new Error(`artifact folder ${this.basePath} cannot be created: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** A probe only: /readyz and `check` call it, and neither may create or change anything. */
   async checkReachable(): Promise<void> {
     try {
-      await mkdir(this.spoolDirectory, { recursive: true });
+      const stats = await stat(this.basePath);
+      if (!stats.isDirectory()) throw new Error('not a folder');
       await access(this.basePath, constants.R_OK | constants.W_OK);
     } catch (error) {
       throw new Error(`artifact folder ${this.basePath} is not usable: ${(error as Error).message}`, { cause: error });

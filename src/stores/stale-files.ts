@@ -1,5 +1,5 @@
 // Start-up clean-up shared by the adapters: deletes temporary files a crashed process left.
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOwnerGone } from './file-owner.js';
@@ -14,9 +14,12 @@ export const defaultLeftoverAgeMs = 24 * 60 * 60 * 1000;
 /** Where the S3 and GCS stores let the upload pipeline spool files: any local disk will do. */
 export const defaultRemoteStoreSpoolDirectory = join(tmpdir(), 'optuna-artifacts-spool');
 
-/** Creates the spool folder if needed and removes its stale files. */
+/**
+ * Removes the spool folder's stale files. A missing folder is left missing: the upload
+ * pipeline creates it when it first spools a file, so a server that never receives an upload
+ * (or `check`) leaves no folder behind.
+ */
 export async function cleanSpoolDirectory(directory: string, olderThanMs: number): Promise<void> {
-  await mkdir(directory, { recursive: true });
   await removeStaleFiles(directory, { olderThanMs });
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
 import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
-import { checkConsistency, fixConsistency } from '../../src/artifacts/consistency-check.js';
+import { checkConsistency, fixConsistency, removesMostMetadata } from '../../src/artifacts/consistency-check.js';
 import { parseCommandLine } from '../../src/config/parse-command-line.js';
 import type { ArtifactStore } from '../../src/stores/artifact-store.js';
 import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.js';
@@ -103,6 +103,17 @@ describe('checkConsistency and fixConsistency', () => {
 
     expect(result).toEqual({ removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [artifact.artifact_id], failure: null });
     expect(services.database.artifactAttributes.byArtifactIds([artifact.artifact_id])).toHaveLength(1);
+  });
+
+  it('says a metadata fix removes most rows only past half of all artifact rows (a wrong store, likely)', async () => {
+    const half = Math.floor(manifest.counts.artifacts / 2);
+    for (const artifact of manifest.artifacts.slice(0, half)) rmSync(join(fixture.artifactsPath, artifact.artifact_id));
+
+    expect(removesMostMetadata(await checkConsistency(services))).toBe(false);
+
+    rmSync(join(fixture.artifactsPath, manifest.artifacts[half]!.artifact_id));
+
+    expect(removesMostMetadata(await checkConsistency(services))).toBe(true);
   });
 
   it('reports progress for each phase, the fix counting every removal it attempts', async () => {

@@ -2,12 +2,13 @@
 // Python-written fixture and against S3 (s3rver), with problems made on purpose: files
 // deleted under live metadata rows (missing bytes) and objects no row names (orphans).
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyFixture, loadManifest, type FixtureCopy, type ManifestArtifact } from '../support/fixture.js';
+import { copyFixture, loadManifest, sha256OfFile, type FixtureCopy, type ManifestArtifact } from '../support/fixture.js';
 import { runCli } from '../support/run-cli.js';
 import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
 
@@ -59,6 +60,26 @@ function systemAttributeRows(databasePath: string): AttributeRow[] {
   } finally {
     connection.close();
   }
+}
+
+/** Every file and folder under `root` with what a write would change: size, mtime and content hash of files. */
+function treeSnapshot(root: string): Record<string, string> {
+  const snapshot: Record<string, string> = {};
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      const relativePath = relative(root, path);
+      if (entry.isDirectory()) {
+        snapshot[relativePath] = 'folder';
+        visit(path);
+      } else {
+        const { size, mtimeMs } = statSync(path);
+        snapshot[relativePath] = `${size} ${mtimeMs} ${sha256OfFile(path)}`;
+      }
+    }
+  };
+  visit(root);
+  return snapshot;
 }
 
 // The filesystem store keeps its spool folder (.spool) inside the base folder; it is no artifact.
@@ -167,6 +188,59 @@ describe('check on a filesystem store', () => {
     expect(run.exitCode).toBe(0);
     expect(parseReport(run.stdout)).toMatchObject({ consistent: true, storedObjects: manifest.counts.artifacts, orphanedObjects: [], missingBytes: [] });
     expect(readFileSync(join(fixture.artifactsPath, 'notes.txt'), 'utf8')).toBe('a note beside the artifacts');
+  });
+
+  it('writes nothing when only reporting: no folder, no file, no database change', async () => {
+    const emptyFolder = join(fixture.directory, 'empty-artifacts');
+    mkdirSync(emptyFolder);
+    const before = treeSnapshot(fixture.directory);
+
+    const onFixture = await runCli(storeArgs);
+    const onEmptyFolder = await runCli(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${emptyFolder}`, '--json']);
+
+    expect(onFixture.exitCode).toBe(0);
+    expect(onEmptyFolder.exitCode).toBe(1);
+    expect(parseReport(onEmptyFolder.stdout).missingBytes).toHaveLength(manifest.counts.artifacts);
+    expect(treeSnapshot(fixture.directory)).toEqual(before);
+  });
+
+  it('--fix-metadata refuses to remove more than half of the metadata (exit 2, one line, nothing changed) unless --force', async () => {
+    // The wrong folder: no bytes of any artifact, one object no row names.
+    const wrongFolder = join(fixture.directory, 'wrong-artifacts');
+    mkdirSync(wrongFolder);
+    writeFileSync(join(wrongFolder, randomUUID()), 'bytes nobody points at');
+    const wrongStoreArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${wrongFolder}`];
+    const rowsBefore = systemAttributeRows(fixture.databasePath);
+    const before = treeSnapshot(fixture.directory);
+
+    for (const fixFlags of [['--fix-metadata'], ['--fix', '--fix-metadata', '--json']]) {
+      const refused = await runCli([...wrongStoreArgs, ...fixFlags]);
+
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        `optuna-artifacts-graphql: --fix-metadata would remove the metadata of ${manifest.counts.artifacts} of ${manifest.counts.artifacts} artifacts ` +
+          `(more than half), so nothing was changed: is ${pathToFileURL(wrongFolder).href} the right artifact store? Add --force to remove them anyway.\n`,
+      );
+      expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore);
+      expect(treeSnapshot(fixture.directory)).toEqual(before);
+    }
+
+    const forced = await runCli([...wrongStoreArgs, '--fix-metadata', '--force', '--json']);
+
+    expect(forced.exitCode).toBe(1); // the orphan remains: --fix was not given
+    expect(parseReport(forced.stdout).fix?.removedMetadata).toHaveLength(new Set(manifest.artifacts.map((artifact) => artifact.artifact_id)).size);
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore.filter((row) => !manifest.artifacts.some((artifact) => isRowOf(artifact)(row))));
+  });
+
+  it('--fix-metadata removes the rows without being forced when they are at most half of all', async () => {
+    const lost = manifest.artifacts.slice(0, Math.floor(manifest.counts.artifacts / 2));
+    for (const artifact of lost) rmSync(join(fixture.artifactsPath, artifact.artifact_id));
+
+    const run = await runCli([...storeArgs, '--fix-metadata', '--json']);
+
+    expect(run.exitCode).toBe(0);
+    expect(parseReport(run.stdout).fix?.removedMetadata.sort()).toEqual(lost.map((artifact) => artifact.artifact_id).sort());
   });
 
   it('exits 2 with one line for a storage URL that is not an Optuna SQLite URL', async () => {

@@ -10,6 +10,7 @@ import { schema } from '../../src/graphql/schema.js';
 import { copyFixture, type FixtureCopy } from '../support/fixture.js';
 import { testServerConfig, type GraphQLResponse } from '../support/graphql-in-process.js';
 import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
+import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 
 let copy: FixtureCopy;
 let database: OptunaDatabase;
@@ -18,7 +19,7 @@ let execute: (query: string) => Promise<GraphQLResponse<unknown>>;
 beforeAll(() => {
   copy = copyFixture();
   database = openOptunaDatabase(copy.databasePath);
-  const services: AppServices = { config: testServerConfig('sqlite:///optuna.db'), database, store: {} as AppServices['store'], events: new ArtifactEventLog() };
+  const services: AppServices = { config: testServerConfig('sqlite:///optuna.db'), database, store: new FileSystemArtifactStore(copy.artifactsPath), events: new ArtifactEventLog() };
   const yoga = createYoga({
     schema,
     context: () => createGraphQLContext(services),

@@ -222,8 +222,8 @@ describe('one query over the fixture', () => {
         filename: expected.filename,
         mimetype: expected.mimetype,
         encoding: expected.encoding,
-        // Python-written metadata has no size/sha256 keys: unknown, not guessed.
-        size: null,
+        // Python-written metadata has no size/sha256 keys: the size is the stored file's, the hash unknown.
+        size: expected.size,
         sha256: null,
         downloadUrl: `/artifacts/${expected.artifact_id}`,
         study: { studyId: expected.owner.study_id },

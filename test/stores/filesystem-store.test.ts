@@ -27,6 +27,8 @@ describe('FileSystemArtifactStore', () => {
     base = await makeTemporaryDirectory('fs-store-');
     store = new FileSystemArtifactStore(base.path);
     await store.checkReachable();
+    // As the upload pipeline does before its first spool file: nothing else creates it.
+    await mkdir(store.spoolDirectory);
   });
 
   afterAll(() => base.remove());
@@ -144,11 +146,25 @@ describe('FileSystemArtifactStore', () => {
     await expect(access(join(base.path, artifactId))).resolves.toBeUndefined();
   });
 
-  it('creates a missing base folder and its spool folder in checkReachable', async () => {
+  it('creates a missing base folder in createMissingFolder, and nothing inside it', async () => {
     const fresh = new FileSystemArtifactStore(join(base.path, 'not', 'there', 'yet'));
+    await fresh.createMissingFolder();
     await fresh.checkReachable();
-    expect((await stat(fresh.spoolDirectory)).isDirectory()).toBe(true);
+    expect(await readdir(fresh.basePath)).toEqual([]);
     expect(fresh.spoolDirectory).toBe(join(fresh.basePath, '.spool'));
+  });
+
+  it('creates nothing in checkReachable and the start-up clean-up (the spool folder waits for an upload)', async () => {
+    const empty = join(base.path, `empty-${randomUUID()}`);
+    await mkdir(empty);
+    const fresh = new FileSystemArtifactStore(empty);
+    await fresh.checkReachable();
+    await fresh.removeLeftoverTemporaryFiles();
+    expect(await readdir(empty)).toEqual([]);
+
+    const missing = new FileSystemArtifactStore(join(base.path, `missing-${randomUUID()}`));
+    await expect(missing.checkReachable()).rejects.toThrow(/is not usable/);
+    await expect(access(missing.basePath)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('rejects checkReachable with one line when the base path is a file', async () => {

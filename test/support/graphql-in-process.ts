@@ -1,5 +1,6 @@
 // Runs GraphQL operations in-process (`yoga.fetch`, no socket) against a real SQLite file,
 // with the production schema, context and error masking.
+import { dirname, join } from 'node:path';
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../../src/app-services.js';
 import { defaultBackoffConfig, type ServerConfig } from '../../src/config/config.js';
@@ -8,6 +9,8 @@ import { createGraphQLContext } from '../../src/graphql/context.js';
 import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
 import { schema } from '../../src/graphql/schema.js';
 import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
+import type { ArtifactStore } from '../../src/stores/artifact-store.js';
+import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 
 export interface GraphQLResponse<Data> {
   data?: Data | null;
@@ -44,12 +47,16 @@ export function testServerConfig(storageUrl: string): ServerConfig {
   };
 }
 
-export function createInProcessGraphQL(database: OptunaDatabase): InProcessGraphQL {
+/**
+ * @param store where artifact sizes the metadata lacks are asked for.
+ *   @default the folder `artifacts` beside the database (the fixture's layout); a folder
+ *   that does not exist holds no bytes, so such sizes are null.
+ */
+export function createInProcessGraphQL(database: OptunaDatabase, store: ArtifactStore = new FileSystemArtifactStore(join(dirname(database.path), 'artifacts'))): InProcessGraphQL {
   const services: AppServices = {
     config: testServerConfig(`sqlite:///${database.path}`),
     database,
-    // The read API and ask/tell never touch the artifact store.
-    store: {} as AppServices['store'],
+    store,
     events: new ArtifactEventLog(),
   };
   const unexpectedErrors: unknown[] = [];

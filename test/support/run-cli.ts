@@ -15,8 +15,14 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Who the child runs as (numeric ids); this process's user by default. */
+export interface CliUser {
+  uid?: number;
+  gid?: number;
+}
+
 /** `optuna-artifacts-graphql ...args`, with `env` added to this process's environment. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}, user: CliUser = {}): Promise<CliRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const name of inheritedSettingsToDrop) if (!(name in env)) delete childEnv[name];
   return new Promise((resolve, reject) => {
@@ -24,6 +30,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
       cwd: projectDirectory,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...user,
     });
     let stdout = '';
     let stderr = '';
