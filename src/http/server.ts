@@ -11,6 +11,7 @@ import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from 
 import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
 import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
+import { maxJsonRequestBytes } from './json-body-limit.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
 import { logger } from '../logger.js';
 
@@ -89,6 +90,7 @@ export function createHttpServer(services: AppServices) {
   const webSocketServer = attachGraphQLWebSocketServer(httpServer, graphqlServer, {
     authToken: services.config.authToken,
     allowedOrigins: services.config.corsOrigins,
+    maxMessageBytes: maxJsonRequestBytes(services.config.maxQueryBytes),
   });
 
   return {
