@@ -1,6 +1,7 @@
 // Limits on the text of a GraphQL document, on every transport (HTTP, SSE, WebSocket and
-// multipart operations all parse through Yoga's envelop): its size is checked before anything
-// reads it, its tokens and bracket nesting in one lexing pass before the recursive parser runs.
+// multipart operations all parse through Yoga's envelop): its size before it is parsed, its
+// tokens and bracket nesting in one lexing pass that stops at the first excess, before the
+// recursive parser runs.
 import { Lexer, Source, TokenKind, parse, type DocumentNode, type GraphQLError, type ParseOptions, type Token } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { payloadTooLarge } from '../errors.js';
@@ -12,7 +13,7 @@ export interface DocumentLimits {
    * Lexical tokens: names, punctuators and values (comments are not tokens). The largest
    * documents in use are far smaller — GraphiQL's introspection query has ~185 tokens, the
    * artifact browser's listing ~120 — while a parsed document holds ~500 bytes per token
-   * (measured), so 5,000 caps one at ~2.5 MB and its parse at about a millisecond.
+   * (measured), so 5,000 caps one at ~2.5 MB and its parse at a few milliseconds.
    * @default 5_000
    */
   maxTokens: number;
