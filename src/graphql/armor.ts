@@ -1,5 +1,6 @@
 // Limits on what one GraphQL operation may ask for (graphql-armor), as yoga plugins. The
 // nested lists are paged (≤ 1000 per page), so depth, aliases and total cost bound the work.
+// The document's text (bytes, tokens, nesting) is limited before it gets here: document-limits.ts.
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';

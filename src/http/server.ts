@@ -12,6 +12,7 @@ import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from 
 import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
 import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
+import { maxJsonRequestBytes } from './json-body-limit.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
 import { logger } from '../logger.js';
 
@@ -93,6 +94,7 @@ export function createHttpServer(services: AppServices) {
     allowedOrigins: services.config.corsOrigins,
     allowedHosts: services.config.allowedHosts,
     publicUrl: services.config.publicUrl,
+    maxMessageBytes: maxJsonRequestBytes(services.config.maxQueryBytes),
   });
 
   return {

@@ -8,7 +8,8 @@ import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLServer } from './graphql-handler.js';
-import { isGraphQLErrorLike } from '../graphql/errors.js';
+import { createMaskError, isGraphQLErrorLike } from '../graphql/errors.js';
+import { logger } from '../logger.js';
 import { bearerToken, isTokenAccepted } from './request-guards.js';
 import { isOriginAllowed } from './cors.js';
 import { isHostAllowed } from './host-check.js';
@@ -38,6 +39,13 @@ export interface GraphQLWebSocketOptions {
    * @default 12_000
    */
   keepAliveMs?: number;
+  /**
+   * Largest message, in bytes; `ws` closes the socket (1009) on a bigger one. A subscribe
+   * message is a GraphQL request in JSON, like an HTTP POST body: the server gives it the
+   * same limit (json-body-limit.ts).
+   * @default 1 MiB
+   */
+  maxMessageBytes?: number;
 }
 
 export interface GraphQLWebSocketServer {
@@ -45,11 +53,11 @@ export interface GraphQLWebSocketServer {
   close(): Promise<void>;
 }
 
-/** graphql-ws messages are small JSON documents; anything bigger is refused by `ws` itself. */
-const maxMessageBytes = 1024 * 1024;
+/** Errors raised while parsing or validating, answered as over HTTP: with their code, or masked. */
+const maskError = createMaskError((error) => logger.error('unexpected error in a WebSocket operation', { error: String(error) }));
 
 export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLServer, options: GraphQLWebSocketOptions = {}): GraphQLWebSocketServer {
-  const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });
   const { authToken } = options;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -85,12 +93,15 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
         let document;
         try {
           document = parse(payload.query);
-          // Plugins may throw from parse or validate (graphql-armor's limits do) rather than
-          // return errors: either way the client gets an error message, the socket stays open.
+          // Plugins may throw from parse or validate (the document limits and graphql-armor's
+          // do) rather than return errors: either way the client gets an error message with
+          // the error's code, and the socket stays open.
           const validationErrors = validate(schema, document);
           if (validationErrors.length > 0) return validationErrors;
         } catch (error) {
-          if (isGraphQLErrorLike(error)) return [error];
+          // AppErrors (PAYLOAD_TOO_LARGE) get their code; unexpected errors are logged and masked.
+          const masked = maskError(error, 'Unexpected error.');
+          if (isGraphQLErrorLike(masked)) return [masked];
           throw error;
         }
         const args: ExecutionArgs = {
