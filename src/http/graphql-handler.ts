@@ -6,6 +6,7 @@ import type { AppServices } from '../app-services.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { createArmorPlugins } from '../graphql/armor.js';
+import { isCompilableOperation } from '../graphql/compilable-operations.js';
 import { graphqlMaskedErrors, isGraphQLErrorLike } from '../graphql/errors.js';
 import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
@@ -22,8 +23,9 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
   const plugins: Plugin[] = [
     ...createArmorPlugins(),
     // Compiles each operation once into a specialised function: the 1,000-trial listing runs
-    // in about two thirds of graphql-js's time (measured in `npm run bench`).
-    useGraphQlJit({}, { cache: createLRUCache({ max: 1000 }) }) as Plugin,
+    // in about two thirds of graphql-js's time (measured in `npm run bench`). Only queries: see
+    // compilable-operations.ts for what it got wrong elsewhere.
+    useGraphQlJit({}, { cache: createLRUCache({ max: 1000 }), enableIf: isCompilableOperation }) as Plugin,
     useUnbufferedEventStreams(),
     ...extraPlugins,
   ];
