@@ -89,6 +89,7 @@ export function createHttpServer(services: AppServices) {
   const webSocketServer = attachGraphQLWebSocketServer(httpServer, graphqlServer, {
     authToken: services.config.authToken,
     allowedOrigins: services.config.corsOrigins,
+    maxSubscriptionsPerConnection: services.config.maxSubscriptionsPerConnection,
   });
 
   return {

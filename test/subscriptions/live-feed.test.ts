@@ -17,6 +17,8 @@ import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   connectWebSocket,
+  refusalOverSse,
+  refusalOverWebSocket,
   subscribeOverSse,
   subscribeOverWebSocket,
   subscribeWithFetch,
@@ -309,13 +311,11 @@ describe('resuming with a cursor (done-when 3)', () => {
     const viaSse = subscribeOverSse(server.url, { query: createdQuery, variables: { since: 'bm9wZQ' } });
     const viaWebSocket = subscribeOverWebSocket(client, { query: createdQuery, variables: { since: 'bm9wZQ' } });
     try {
-      for (const subscription of [viaFetch, viaWebSocket]) {
-        const [result] = await subscription.received.count(1);
-        expect(result!.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      }
-      // Over SSE the refusal is an HTTP 400 (before any stream starts), which the graphql-sse
-      // client reports as a NetworkError carrying the response.
-      expect(viaFetch.response.status).toBe(400);
+      // Over SSE the refusal is an HTTP 400 whose event stream carries the errors, which the
+      // graphql-sse client reports as a NetworkError carrying the response; over WebSocket, an
+      // `error` message.
+      expect(await refusalOverSse(viaFetch)).toMatchObject({ status: 400, errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+      expect(await refusalOverWebSocket(viaWebSocket)).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
       await viaSse.received.ended();
       const { response } = viaSse.received.errors[0] as { response: Response };
       expect(response.status).toBe(400);
