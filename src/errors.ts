@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'TRIAL_FINISHED'
   | 'STORE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
-  | 'CURSOR_EXPIRED';
+  | 'CURSOR_EXPIRED'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 const httpStatusOfCode: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -23,6 +24,8 @@ const httpStatusOfCode: Record<ErrorCode, number> = {
   DATABASE_UNAVAILABLE: 503,
   // The resource (a replay from that point) is gone for good: refetch, then subscribe anew.
   CURSOR_EXPIRED: 410,
+  // Not a wrong argument: the same subscription is accepted once the client ends another.
+  TOO_MANY_SUBSCRIPTIONS: 429,
 };
 
 /** An error whose message is safe to show to the client as it is. */
@@ -50,5 +53,6 @@ export const storeUnavailable = (message: string, cause?: unknown): AppError =>
 export const databaseUnavailable = (message: string, cause?: unknown): AppError =>
   new AppError('DATABASE_UNAVAILABLE', message, { cause });
 export const cursorExpired = (message: string): AppError => new AppError('CURSOR_EXPIRED', message);
+export const tooManySubscriptions = (message: string): AppError => new AppError('TOO_MANY_SUBSCRIPTIONS', message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -31,7 +31,10 @@ export function encodeArtifactCursor(cursor: ArtifactCursor): string {
 export function decodeArtifactCursor(text: string): ArtifactCursor {
   const decoded = Buffer.from(text, 'base64url').toString('utf8');
   const match = /^artifact:v1:(study|trial):(\d+):(\d+)$/.exec(decoded);
-  if (!match) throw badUserInput(`Invalid artifact cursor ${JSON.stringify(text)}`);
+  // Row ids beyond 2^53 would be rounded to other rows: not a cursor this server made.
+  if (!match || !Number.isSafeInteger(Number(match[2])) || !Number.isSafeInteger(Number(match[3]))) {
+    throw badUserInput(`Invalid artifact cursor ${JSON.stringify(text)}`);
+  }
   return { source: match[1] as AttributeSource, studyRowId: Number(match[2]), trialRowId: Number(match[3]) };
 }
 

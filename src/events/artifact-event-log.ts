@@ -69,7 +69,8 @@ export interface ArtifactEventLogOptions {
 export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPosition } = ArtifactRecord> {
   /** Distinguishes this process's sequence numbers from an earlier run's (or another server's). */
   readonly epoch = randomBytes(6).toString('base64url');
-  private readonly capacity: number;
+  /** How many events are kept for replay (see ArtifactEventLogOptions). */
+  readonly capacity: number;
   private readonly events: LoggedEvent<Artifact>[] = [];
   private nextSequence = 1;
   /** Artifacts announced (or existing at start) and not deleted since, with their owners. */
@@ -213,6 +214,9 @@ export function encodeEventCursor(cursor: EventCursor): string {
 export function decodeEventCursor(text: string): EventCursor | null {
   const match = eventCursorPattern.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (match === null) return null;
+  const numbers = match.slice(2).filter((part) => part !== undefined).map(Number);
+  // Digits beyond 2^53 would be rounded into some other event or row: not a cursor we made.
+  if (!numbers.every(Number.isSafeInteger)) return null;
   return {
     epoch: match[1]!,
     sequence: Number(match[2]),

@@ -6,14 +6,16 @@
 // `since` may be
 //   - an event cursor of this run → the logged events after it;
 //   - an event cursor of an earlier run (or another server instance), or one older than the
-//     log keeps → creations replayed from the database rows above its watermark; deletions
-//     cannot be replayed that way (the rows are gone): the subscription goes live without them;
+//     log keeps → creations replayed from the database rows above its watermark;
 //   - an edge cursor of the `artifacts` query (a watermark too) → the same database replay.
+// A replay this server cannot prove complete is refused with CURSOR_EXPIRED rather than
+// served with a gap: deletions from anything but a cursor the log still holds (deleted rows
+// leave no trace in the database), or a replay longer than `replayLimit`.
 import { cursorOfArtifact, decodeArtifactCursor, encodeArtifactCursor, isAtOrBelow } from '../artifacts/artifact-cursor.js';
 import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
 import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
-import { AppError, badUserInput } from '../errors.js';
+import { AppError, badUserInput, cursorExpired } from '../errors.js';
 import { decodeEventCursor, eventMatches, type ArtifactEvent, type ArtifactEventLog } from './artifact-event-log.js';
 import { EventQueue } from './event-queue.js';
 
@@ -76,27 +78,32 @@ function replayAfter(
   filter: ArtifactRowFilter,
   resumeFrom: ResumePoint,
 ): ArtifactEvent<ArtifactRecord>[] {
-  if (resumeFrom.kind === 'sequence') {
-    let logged;
-    try {
-      logged = sources.events.eventsAfter(resumeFrom.sequence);
-    } catch {
-      throw badUserInput('`since` names an event this server has not sent');
-    }
-    if (logged !== undefined) {
-      const matching = logged.filter((event) => eventMatches(event, kind, filter));
-      if (matching.length > replayLimit) throw tooFarBehind();
-      return matching;
-    }
-    if (kind === 'deleted') {
-      throw badUserInput('`since` is older than the deletions this server keeps; refetch the `artifacts` list and subscribe without `since`');
-    }
+  const logged = resumeFrom.kind === 'sequence' ? loggedEventsAfter(sources.events, resumeFrom.sequence) : undefined;
+  if (logged !== undefined) {
+    const matching = logged.filter((event) => eventMatches(event, kind, filter));
+    if (matching.length > replayLimit) throw tooFarBehind(kind);
+    return matching;
   }
-  if (kind === 'deleted') return []; // deletions of an earlier run are not in the database
+  if (kind === 'deleted') {
+    throw cursorExpired(
+      resumeFrom.kind === 'sequence'
+        ? `\`since\` is older than the deletions this server remembers (its last ${sources.events.capacity} events); ${remedy.deleted}`
+        : `deletions can only be replayed from an event cursor this server handed out since it started; ${remedy.deleted}`,
+    );
+  }
   if (resumeFrom.watermark === undefined) {
-    throw badUserInput('`since` comes from a server that was not following its database; refetch the `artifacts` list');
+    throw cursorExpired(`\`since\` comes from a server that was not following its database; ${remedy.created}`);
   }
   return creationsAfter(sources, filter, resumeFrom.watermark);
+}
+
+/** The logged events after `sequence`; undefined when the log no longer holds them all. */
+function loggedEventsAfter(events: ArtifactEventLog<ArtifactRecord>, sequence: number): readonly ArtifactEvent<ArtifactRecord>[] | undefined {
+  try {
+    return events.eventsAfter(sequence);
+  } catch {
+    throw badUserInput('`since` names an event this server has not sent');
+  }
 }
 
 /**
@@ -108,7 +115,7 @@ function creationsAfter(sources: ArtifactFeedSources, filter: ArtifactRowFilter,
   const { database, events } = sources;
   const announced = events.watermark() ?? database.artifactAttributes.rowIdBounds();
   const rows = database.artifactAttributes.newerThan(filter, watermark, replayLimit + 1);
-  if (rows.length > replayLimit) throw tooFarBehind();
+  if (rows.length > replayLimit) throw tooFarBehind('created');
   const replay: ArtifactEvent<ArtifactRecord>[] = [];
   const replayed = new Set<string>();
   for (const row of rows) {
@@ -131,5 +138,13 @@ function creationsAfter(sources: ArtifactFeedSources, filter: ArtifactRowFilter,
   return replay;
 }
 
-const tooFarBehind = (): AppError =>
-  badUserInput(`more than ${replayLimit} events happened after \`since\`; refetch the \`artifacts\` list and subscribe without \`since\``);
+/** How a client carries on without a gap after CURSOR_EXPIRED. */
+const remedy: Record<ArtifactEventKind, string> = {
+  // A fresh list's edge cursor is always replayable: creations come back from the database.
+  created: 'refetch the `artifacts` list and resume from its newest edge cursor',
+  // Deletions after the list was read are only seen by a feed that was already listening.
+  deleted: 'subscribe without `since`, then refetch the `artifacts` list',
+};
+
+const tooFarBehind = (kind: ArtifactEventKind): AppError =>
+  cursorExpired(`more than ${replayLimit} events happened after \`since\`; ${remedy[kind]}`);

@@ -63,7 +63,8 @@ function withFreshLoaders<Event extends { cursor: string }>(event: Event, contex
 }
 
 const feedDescription =
-  'No filter = every artifact; `trialId` = that trial\'s artifacts (its study is implied). `since` = the `cursor` of an earlier event, or an edge cursor of the `artifacts` query: first replays what happened after it, then goes live, without gaps or duplicates.';
+  'No filter = every artifact; `trialId` = that trial\'s artifacts (its study is implied). `since` = the `cursor` of an earlier event, or an edge cursor of the `artifacts` query: first replays what happened after it, then goes live, without gaps or duplicates. ' +
+  'Checked before the first event: an unknown study or trial is NOT_FOUND, a malformed `since` BAD_USER_INPUT, a `since` whose replay this server cannot prove complete CURSOR_EXPIRED.';
 
 const feedArguments = builder.args((t) => ({
   studyId: t.int({ required: false }),
@@ -74,14 +75,14 @@ const feedArguments = builder.args((t) => ({
 builder.subscriptionFields((t) => ({
   artifactCreated: t.field({
     type: ArtifactCreatedEventRef,
-    description: `Artifacts as they are created. ${feedDescription} After a server restart, creations are replayed from the database.`,
+    description: `Artifacts as they are created. ${feedDescription} Creations are replayed from the database, after a server restart too; on CURSOR_EXPIRED (more than 10,000 to replay), refetch the \`artifacts\` list and resume from its newest edge cursor.`,
     args: feedArguments,
     subscribe: (_root, args, context) => openFeed('created', args, context),
     resolve: (event, _args, context) => withFreshLoaders(event, context),
   }),
   artifactDeleted: t.field({
     type: ArtifactDeletedEventRef,
-    description: `Artifacts as they are deleted. ${feedDescription} Deletions are remembered in memory only (the last 10,000 events): \`since\` from an earlier run of the server, or an \`artifacts\` edge cursor, replays none; one older than that memory is refused.`,
+    description: `Artifacts as they are deleted. ${feedDescription} Deletions are remembered in memory only (this server's last 10,000 events): they are replayed only from an event cursor this server handed out since it started and still remembers; any other \`since\` (an earlier run's or another instance's, an \`artifacts\` edge cursor) is CURSOR_EXPIRED. Then subscribe without \`since\`, and refetch the \`artifacts\` list once subscribed.`,
     args: feedArguments,
     subscribe: (_root, args, context) => openFeed('deleted', args, context),
     resolve: (event, _args, context) => withFreshLoaders(event, context),

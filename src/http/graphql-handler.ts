@@ -8,6 +8,7 @@ import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js
 import { createArmorPlugins } from '../graphql/armor.js';
 import { defaultDocumentLimits, useDocumentLimits } from '../graphql/document-limits.js';
 import { createParseCache } from '../graphql/parse-cache.js';
+import { isCompilableOperation } from '../graphql/compilable-operations.js';
 import { graphqlMaskedErrors, isGraphQLErrorLike } from '../graphql/errors.js';
 import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
@@ -26,10 +27,10 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     useDocumentLimits({ maxBytes: maxQueryBytes, ...defaultDocumentLimits }),
     ...createArmorPlugins(),
     // Compiles each operation once into a specialised function: the 1,000-trial listing runs
-    // in about two thirds of graphql-js's time (measured in `npm run bench`). Compiled queries
-    // are kept per parsed document (a WeakMap), so they live as long as the parse cache holds
-    // their document, and no longer.
-    useGraphQlJit() as Plugin,
+    // in about two thirds of graphql-js's time (measured in `npm run bench`). Only queries: see
+    // compilable-operations.ts for what it got wrong elsewhere. Compiled queries are kept per
+    // parsed document (a WeakMap), so they live as long as the parse cache holds their document.
+    useGraphQlJit({}, { enableIf: isCompilableOperation }) as Plugin,
     useUnbufferedEventStreams(),
     useEventStreamIds() as Plugin,
     ...extraPlugins,

@@ -95,6 +95,7 @@ export function createHttpServer(services: AppServices) {
     allowedHosts: services.config.allowedHosts,
     publicUrl: services.config.publicUrl,
     maxMessageBytes: maxJsonRequestBytes(services.config.maxQueryBytes),
+    maxSubscriptionsPerConnection: services.config.maxSubscriptionsPerConnection,
   });
 
   return {

@@ -3,16 +3,19 @@
 // schema, context, operation limits, error masking and token check as HTTP and SSE requests.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs } from 'graphql';
+import { getOperationAST, type ExecutionArgs, type GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { createGraphQLError, isAsyncIterable } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { GraphQLServer } from './graphql-handler.js';
 import { createMaskError, isGraphQLErrorLike } from '../graphql/errors.js';
+import { tooManySubscriptions, type AppError } from '../errors.js';
 import { logger } from '../logger.js';
 import { bearerToken, isTokenAccepted } from './request-guards.js';
 import { isOriginAllowed } from './cors.js';
 import { isHostAllowed } from './host-check.js';
+import { SubscriptionSlots } from './subscription-slots.js';
 
 export interface GraphQLWebSocketOptions {
   /** With a token, a client must present it in `connectionParams` (or the upgrade request's header). */
@@ -46,6 +49,12 @@ export interface GraphQLWebSocketOptions {
    * @default 1 MiB
    */
   maxMessageBytes?: number;
+  /**
+   * Subscriptions one connection may hold open at once (--max-subscriptions); each holds a
+   * listener and a queue of undelivered events, so one socket must not open them without end.
+   * @default 100
+   */
+  maxSubscriptionsPerConnection?: number;
 }
 
 export interface GraphQLWebSocketServer {
@@ -74,6 +83,8 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
   };
   httpServer.on('upgrade', onUpgrade);
 
+  const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
+  const subscriptionSlots = new SubscriptionSlots(maxSubscriptions);
   const server = useServer<Record<string, unknown> | undefined>(
     {
       onConnect: (context) => {
@@ -82,7 +93,7 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
         // false → graphql-ws closes the socket with 4403 Forbidden.
         return isTokenAccepted(presented, authToken);
       },
-      onSubscribe: async (context, _id, payload) => {
+      onSubscribe: async (context, id, payload) => {
         const upgradeRequest = context.extra.request;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           request: requestOfConnection(upgradeRequest, context.connectionParams),
@@ -104,6 +115,13 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
           if (isGraphQLErrorLike(masked)) return [masked];
           throw error;
         }
+        const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+        // Checked before anything is allocated for the subscription, and before the first
+        // await, so that a burst of subscribe messages cannot slip past the count together.
+        if (isSubscription && !subscriptionSlots.take(context, id)) {
+          const advice = 'complete one first, or open another connection';
+          return [graphQLErrorOf(tooManySubscriptions(`This connection already has ${maxSubscriptions} open subscriptions (--max-subscriptions); ${advice}`))];
+        }
         const args: ExecutionArgs = {
           schema,
           document,
@@ -112,7 +130,14 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        return args;
+        if (!isSubscription) return args;
+        // The subscription starts here rather than in `subscribe` below: a refusal (an unknown
+        // owner, a malformed or expired `since`) then reaches the client as a graphql-ws
+        // `error` message, as the protocol has it, instead of a `next` that looks like an event.
+        const stream = await subscribe(args);
+        if (!isAsyncIterable(stream) && stream.errors?.length) return [...stream.errors];
+        const started: EnvelopedRoot = { execute, subscribe: () => stream };
+        return { ...args, rootValue: started };
       },
       // The envelop-wrapped functions travel in rootValue from onSubscribe (the recipe of
       // graphql-ws and Yoga): each operation gets the plugins of its own getEnveloped call.
@@ -135,6 +160,9 @@ interface EnvelopedRoot {
   execute: NonNullable<ServerOptions['execute']>;
   subscribe: NonNullable<ServerOptions['subscribe']>;
 }
+
+/** An AppError as graphql-ws sends it in an `error` message: its message and its code. */
+const graphQLErrorOf = (error: AppError): GraphQLError => createGraphQLError(error.message, { extensions: { code: error.code } });
 
 /**
  * No Origin (a client outside a browser), an allowed origin, or a page of the server's own

@@ -6,6 +6,14 @@ import { isFinishedTrialState, type StudyDirection, type TrialState } from './en
 /** `studies.study_name` is VARCHAR(512); Optuna's MySQL/PostgreSQL storages enforce it. */
 export const maxStudyNameLength = 512;
 
+/**
+ * Optuna sets no limit on a study's objectives, but each is a `study_directions` row and a value
+ * in every finished trial, and many-objective optimisation stops making sense long before a
+ * hundred (Optuna's own multi-objective samplers are built and tested for a handful). The cap
+ * keeps one createStudy from writing an unbounded number of rows.
+ */
+export const maxStudyDirections = 100;
+
 /** Checks a new study's name and directions; Optuna's default is one MINIMIZE objective. */
 export function validateNewStudy(name: string, directions: readonly StudyDirection[] | null): StudyDirection[] {
   if (name.length === 0) throw badUserInput('A study name cannot be empty');
@@ -14,6 +22,7 @@ export function validateNewStudy(name: string, directions: readonly StudyDirecti
   }
   const chosen = directions ?? ['MINIMIZE'];
   if (chosen.length === 0) throw badUserInput('A study needs at least one direction');
+  if (chosen.length > maxStudyDirections) throw badUserInput(`A study can have at most ${maxStudyDirections} directions (objectives)`);
   if (chosen.includes('NOT_SET')) throw badUserInput('Study directions must be MINIMIZE or MAXIMIZE');
   return [...chosen];
 }

@@ -74,15 +74,18 @@ async function take(iterator: AsyncIterator<ArtifactEvent<ArtifactRecord>>, coun
 
 const ids = (taken: ArtifactEvent<ArtifactRecord>[]) => taken.map((event) => event.artifactId);
 
-function expectBadUserInput(action: () => unknown): void {
+function expectRefusal(code: 'BAD_USER_INPUT' | 'CURSOR_EXPIRED', action: () => unknown, message?: RegExp): void {
   try {
     action();
   } catch (error) {
-    expect(isAppError(error) && error.code).toBe('BAD_USER_INPUT');
+    expect(isAppError(error) && error.code).toBe(code);
+    if (message) expect((error as Error).message).toMatch(message);
     return;
   }
-  throw new Error('expected BAD_USER_INPUT');
+  throw new Error(`expected ${code}`);
 }
+const expectBadUserInput = (action: () => unknown) => expectRefusal('BAD_USER_INPUT', action);
+const expectCursorExpired = (action: () => unknown, message?: RegExp) => expectRefusal('CURSOR_EXPIRED', action, message);
 
 describe('live events', () => {
   it('delivers what is published after subscribing, in order, filtered by owner', async () => {
@@ -191,18 +194,15 @@ describe('since: older than the log keeps, or from an earlier run', () => {
     expect(ids(await take(fromSecond, 2))).toEqual(ids(replayed.slice(2)));
   });
 
-  it('goes live without replaying deletions of an earlier run', async () => {
+  it('refuses to replay deletions of an earlier run (CURSOR_EXPIRED): they are not in the database', () => {
     const artifactId = upload({ kind: 'study', studyId });
     const cursor = events.currentCursor();
     remove(artifactId);
     watcher.stop();
     const restarted = new ArtifactEventLog<ArtifactRecord>();
     watcher = startArtifactWatcher(temporary.database, restarted, 3600);
-    const deletions = subscribe('deleted', {}, cursor, restarted);
-    const later = upload({ kind: 'study', studyId }, restarted);
-    temporary.database.artifactAttributeWrites.delete(later);
-    restarted.publishDeleted(later, { studyId, trialId: null });
-    expect(ids(await take(deletions, 1))).toEqual([later]);
+    expectCursorExpired(() => subscribe('deleted', {}, cursor, restarted));
+    expect(restarted.listenerCount()).toBe(0);
   });
 
   it('falls back to the database when the log no longer holds the cursor, for creations only', async () => {
@@ -212,11 +212,38 @@ describe('since: older than the log keeps, or from an earlier run', () => {
     const cursor = small.currentCursor();
     const uploaded = [1, 2, 3].map(() => upload({ kind: 'trial', trialId: trialA }, small));
     expect(ids(await take(subscribe('created', {}, cursor, small), 3))).toEqual(uploaded);
-    expectBadUserInput(() => subscribe('deleted', {}, cursor, small));
+    expectCursorExpired(() => subscribe('deleted', {}, cursor, small));
+  });
+
+  it('refuses creations after a cursor of a log that was not following the database (CURSOR_EXPIRED)', () => {
+    const unseeded = new ArtifactEventLog<ArtifactRecord>();
+    upload({ kind: 'trial', trialId: trialA }, unseeded);
+    const cursor = unseeded.currentCursor();
+    expectCursorExpired(() => subscribe('created', {}, cursor), /not following its database/);
+  });
+
+  it('refuses a replay longer than it serves (CURSOR_EXPIRED)', () => {
+    const cursor = events.currentCursor();
+    // Written by "another process" while no one was listening (one transaction keeps it quick).
+    temporary.database.connection.transaction(() => {
+      for (let index = 0; index < 10_001; index++) buildArtifact(temporary.database, { kind: 'trial', trialId: trialA });
+    })();
+    const restarted = new ArtifactEventLog<ArtifactRecord>();
+    watcher.stop();
+    watcher = startArtifactWatcher(temporary.database, restarted, 3600);
+    expectCursorExpired(() => subscribe('created', {}, cursor, restarted), /more than 10000 events/);
+    expect(restarted.listenerCount()).toBe(0);
   });
 });
 
 describe('since: an edge cursor of the artifacts list', () => {
+  it('is refused for deletions (CURSOR_EXPIRED): the log cannot tell which came after the list was read', () => {
+    upload({ kind: 'trial', trialId: trialA });
+    const page = listArtifactsNewestFirst(temporary.database, {}, { first: 1, after: null });
+    expectCursorExpired(() => subscribe('deleted', {}, page.edges[0]!.cursor));
+    expect(events.listenerCount()).toBe(0);
+  });
+
   it('replays what was created after the edge (another connection included), then goes live, once each', async () => {
     const older = upload({ kind: 'trial', trialId: trialA });
     const edge = upload({ kind: 'trial', trialId: trialA });
@@ -235,6 +262,9 @@ describe('since: not a cursor', () => {
     expectBadUserInput(() => subscribe('created', {}, 'not-a-cursor'));
     expectBadUserInput(() => subscribe('deleted', {}, ''));
     expectBadUserInput(() => subscribe('deleted', {}, Buffer.from('artifact:v1:study:x:1').toString('base64url')));
+    // Numbers past 2^53 would round to some other event or row.
+    expectBadUserInput(() => subscribe('created', {}, Buffer.from('artifact:v1:study:99999999999999999999:1').toString('base64url')));
+    expectBadUserInput(() => subscribe('created', {}, Buffer.from(`event:v1:${events.epoch}:99999999999999999999`).toString('base64url')));
     expect(events.listenerCount()).toBe(0);
   });
 });

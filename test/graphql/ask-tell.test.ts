@@ -7,11 +7,14 @@ import { createInProcessGraphQL, errorCode, type InProcessGraphQL } from '../sup
 
 let temporary: TemporaryDatabase;
 let graphql: InProcessGraphQL;
-beforeEach(() => {
+beforeEach(async () => {
   temporary = createTemporaryDatabase();
-  graphql = createInProcessGraphQL(temporary.database);
+  graphql = await createInProcessGraphQL(temporary.path);
 });
-afterEach(() => temporary.remove());
+afterEach(async () => {
+  await graphql.close();
+  temporary.remove();
+});
 
 interface TrialResult {
   trialId: number;

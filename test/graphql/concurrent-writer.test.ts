@@ -7,7 +7,7 @@ import { holdWriteLock } from '../support/python-optuna.js';
 
 test('a mutation issued while another process holds the write lock waits and succeeds', async () => {
   const temporary = createTemporaryDatabase();
-  const graphql = createInProcessGraphQL(temporary.database);
+  const graphql = await createInProcessGraphQL(temporary.path);
   const study = await graphql.execute<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "s") { studyId } }');
 
   const lock = await holdWriteLock(temporary.path, 0.5);
@@ -20,5 +20,6 @@ test('a mutation issued while another process holds the write lock waits and suc
   expect(response.data!.createTrial.number).toBe(0);
   const read = await graphql.execute('{ studies { totalCount } }');
   expect(read.errors).toBeUndefined();
+  await graphql.close();
   temporary.remove();
 });

@@ -6,33 +6,36 @@ import { createInProcessGraphQL } from '../support/graphql-in-process.js';
 
 test('an AppError keeps its message and carries its code', async () => {
   const temporary = createTemporaryDatabase();
-  const graphql = createInProcessGraphQL(temporary.database);
+  const graphql = await createInProcessGraphQL(temporary.path);
   const response = await graphql.execute('mutation { createTrial(studyId: 7) { trialId } }');
   expect(response.errors).toEqual([
     expect.objectContaining({ message: 'No study with id 7', path: ['createTrial'], extensions: { code: 'NOT_FOUND' } }),
   ]);
   expect(graphql.unexpectedErrors).toEqual([]);
+  await graphql.close();
   temporary.remove();
 });
 
 test('an unexpected failure is masked for the client and logged for the operator', async () => {
   const temporary = createTemporaryDatabase();
-  const graphql = createInProcessGraphQL(temporary.database);
-  temporary.database.close();
+  const graphql = await createInProcessGraphQL(temporary.path);
+  graphql.services.database.close();
   const response = await graphql.execute('{ studies { totalCount } }');
   expect(response.errors).toEqual([
     expect.objectContaining({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
   ]);
   expect(JSON.stringify(response)).not.toMatch(/database|sqlite/i);
   expect(graphql.unexpectedErrors).toHaveLength(1);
+  await graphql.close();
   temporary.remove();
 });
 
 test('syntax and validation errors pass through as GraphQL reports them', async () => {
   const temporary = createTemporaryDatabase();
-  const graphql = createInProcessGraphQL(temporary.database);
+  const graphql = await createInProcessGraphQL(temporary.path);
   const response = await graphql.execute('{ studies { nope } }');
   expect(response.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
   expect(graphql.unexpectedErrors).toEqual([]);
+  await graphql.close();
   temporary.remove();
 });

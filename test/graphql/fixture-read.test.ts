@@ -1,7 +1,6 @@
 // Done-when 2: one GraphQL query over a copy of the real-Optuna fixture returns every study,
 // trial and artifact of MANIFEST.json with the right values.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
 import { copyFixture, loadManifest, type FixtureCopy, type ManifestFloat } from '../support/fixture.js';
 import { createInProcessGraphQL } from '../support/graphql-in-process.js';
 
@@ -58,6 +57,8 @@ interface Everything {
   artifacts: ArtifactList;
 }
 
+// Page sizes fit the fixture (3 studies, at most 10 trials and 21 artifacts) and keep the query
+// within the server's operation limits (src/graphql/armor.ts), as a real client's must be.
 const everythingQuery = /* GraphQL */ `
   fragment ArtifactFields on Artifact {
     artifactId filename mimetype encoding size sha256 downloadUrl
@@ -65,7 +66,7 @@ const everythingQuery = /* GraphQL */ `
     trial { trialId }
   }
   query Everything {
-    studies(first: 1000) {
+    studies(first: 10) {
       totalCount
       edges { node {
         studyId name directions userAttrs
@@ -77,20 +78,20 @@ const everythingQuery = /* GraphQL */ `
         waiting: trialCount(states: [WAITING])
         finished: trialCount(states: [COMPLETE, PRUNED, FAIL])
         bestTrial { number }
-        artifacts(first: 1000) { totalCount edges { node { ...ArtifactFields } } }
-        trials(first: 1000) {
+        artifacts(first: 10) { totalCount edges { node { ...ArtifactFields } } }
+        trials(first: 20) {
           totalCount
           edges { node {
             trialId number state values datetimeStart datetimeComplete userAttrs
             params { name value distribution }
             intermediateValues { step value }
             study { studyId }
-            artifacts(first: 1000) { totalCount edges { node { ...ArtifactFields } } }
+            artifacts(first: 10) { totalCount edges { node { ...ArtifactFields } } }
           } }
         }
       } }
     }
-    artifacts(first: 1000) { totalCount edges { node { ...ArtifactFields } } }
+    artifacts(first: 100) { totalCount edges { node { ...ArtifactFields } } }
   }
 `;
 
@@ -100,20 +101,18 @@ const ids = (list: ArtifactList): Set<string> => new Set(list.edges.map((edge) =
 const isoFromManifest = (text: string | null): string | null => (text === null ? null : `${text.replace(' ', 'T')}Z`);
 
 let copy: FixtureCopy;
-let database: OptunaDatabase;
 let result: Everything;
 
 beforeAll(async () => {
   copy = copyFixture();
-  database = openOptunaDatabase(copy.databasePath);
-  const graphql = createInProcessGraphQL(database);
+  const graphql = await createInProcessGraphQL(copy.databasePath, ['--artifact-store', `file://${copy.artifactsPath}`]);
   const response = await graphql.execute<Everything>(everythingQuery);
+  await graphql.close();
   expect(response.errors).toBeUndefined();
   result = response.data!;
 });
 
 afterAll(() => {
-  database.close();
   copy.remove();
   if (originalTimeZone === undefined) delete process.env.TZ;
   else process.env.TZ = originalTimeZone;

@@ -11,12 +11,15 @@ import { createInProcessGraphQL, type InProcessGraphQL } from '../support/graphq
 let temporary: TemporaryDatabase;
 let graphql: InProcessGraphQL;
 
-beforeEach(() => {
+beforeEach(async () => {
   temporary = createTemporaryDatabase();
-  graphql = createInProcessGraphQL(temporary.database);
+  graphql = await createInProcessGraphQL(temporary.path);
 });
 
-afterEach(() => temporary.remove());
+afterEach(async () => {
+  await graphql.close();
+  temporary.remove();
+});
 
 interface ListingData {
   study: {
@@ -105,7 +108,7 @@ test('only the selected trial fields are loaded ahead, fragments included and @s
   for (let index = 0; index < 3; index += 1) buildTrial(database, study.studyId, { params: { x: index } });
   const statements = async (query: string, variables: Record<string, unknown> = {}): Promise<string[]> => {
     const texts: string[] = [];
-    const stop = database.statements.onStatement((text) => texts.push(text));
+    const stop = graphql.services.database.statements.onStatement((text) => texts.push(text));
     try {
       const response = await graphql.execute(query, { studyId: study.studyId, ...variables });
       expect(response.errors).toBeUndefined();

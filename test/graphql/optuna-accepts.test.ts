@@ -35,7 +35,7 @@ let artifactTrialId: number;
 
 beforeAll(async () => {
   temporary = createTemporaryDatabase();
-  graphql = createInProcessGraphQL(temporary.database);
+  graphql = await createInProcessGraphQL(temporary.path);
   const studies = await mutate<{ a: { studyId: number }; b: { studyId: number } }>(`mutation {
     a: createStudy(name: "single") { studyId }
     b: createStudy(name: "multi", directions: [MINIMIZE, MAXIMIZE]) { studyId }
@@ -54,7 +54,10 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => temporary.remove());
+afterAll(async () => {
+  await graphql.close();
+  temporary.remove();
+});
 
 test('Optuna accepts the database as its own, and opening it changes not a byte', async () => {
   const before = sha256OfFile(temporary.path);

@@ -29,12 +29,12 @@ const nestedQuery = /* GraphQL */ `
 let temporary: TemporaryDatabase;
 let graphql: InProcessGraphQL;
 
-beforeAll(() => {
+beforeAll(async () => {
   temporary = createTemporaryDatabase();
   const { database } = temporary;
   // One outer transaction makes the many small writes of the setup fast (they nest as savepoints).
   database.connection.transaction(() => buildStudies(database))();
-  graphql = createInProcessGraphQL(database);
+  graphql = await createInProcessGraphQL(temporary.path);
 });
 
 function buildStudies(database: TemporaryDatabase['database']): void {
@@ -54,10 +54,15 @@ function buildStudies(database: TemporaryDatabase['database']): void {
   }
 }
 
-afterAll(() => temporary.remove());
+afterAll(async () => {
+  await graphql.close();
+  temporary.remove();
+});
 
 async function statementsFor(n: number): Promise<{ count: number; trials: number; artifacts: number }> {
-  const before = temporary.database.statements.count;
+  // The server's own connection: its statements are the ones the query caused.
+  const { statements } = graphql.services.database;
+  const before = statements.count;
 
   const response = await graphql.execute<{
     studies: { edges: { node: { trials: { edges: { node: { artifacts: { edges: unknown[] } } }[] } } }[] };
@@ -65,7 +70,7 @@ async function statementsFor(n: number): Promise<{ count: number; trials: number
   expect(response.errors).toBeUndefined();
   const trials = response.data!.studies.edges.flatMap((edge) => edge.node.trials.edges);
   return {
-    count: temporary.database.statements.count - before,
+    count: statements.count - before,
     trials: trials.length,
     artifacts: trials.flatMap((trial) => trial.node.artifacts.edges).length,
   };

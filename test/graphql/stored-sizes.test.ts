@@ -4,11 +4,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
 import { concurrentStats } from '../../src/graphql/stored-size-loader.js';
 import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.js';
-import { createInProcessGraphQL } from '../support/graphql-in-process.js';
+import { createInProcessGraphQL, type InProcessGraphQL } from '../support/graphql-in-process.js';
 import { startServerOnFixtureCopy } from '../support/test-server.js';
 
 const manifest = loadManifest();
@@ -43,19 +42,29 @@ describe('size of artifacts that Python uploaded, on a real server', () => {
 
 describe('how sizes are asked of the store', () => {
   let fixture: FixtureCopy;
-  let database: OptunaDatabase;
+  let opened: InProcessGraphQL[] = [];
   let store: FileSystemArtifactStore;
   /** stat calls so far, and the most that were in flight at once. */
   let stats: { calls: number; inFlight: number; mostInFlight: number };
 
   beforeAll(() => {
     fixture = copyFixture();
-    database = openOptunaDatabase(fixture.databasePath);
   });
   afterAll(() => {
-    database.close();
     fixture.remove();
   });
+  afterEach(async () => {
+    await Promise.all(opened.map((graphql) => graphql.close()));
+    opened = [];
+  });
+
+  /** The production GraphQL server on the fixture copy, asking `sizesFrom` for sizes. */
+  const graphqlOn = async (sizesFrom: FileSystemArtifactStore): Promise<InProcessGraphQL> => {
+    const graphql = await createInProcessGraphQL(fixture.databasePath, ['--artifact-store', `file://${fixture.artifactsPath}`]);
+    graphql.services.store = sizesFrom;
+    opened.push(graphql);
+    return graphql;
+  };
   beforeEach(() => {
     // A fresh store each time: sizes are kept per store.
     store = new FileSystemArtifactStore(fixture.artifactsPath);
@@ -75,7 +84,7 @@ describe('how sizes are asked of the store', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('asks once per artifact, several at a time but at most the bound, and keeps the sizes for later requests', async () => {
-    const graphql = createInProcessGraphQL(database, store);
+    const graphql = await graphqlOn(store);
 
     const first = await graphql.execute<SizesData>(sizesQuery);
 
@@ -91,7 +100,7 @@ describe('how sizes are asked of the store', () => {
   });
 
   it('asks nothing when size is not selected', async () => {
-    const graphql = createInProcessGraphQL(database, store);
+    const graphql = await graphqlOn(store);
 
     const response = await graphql.execute('{ artifacts(first: 1000) { edges { node { artifactId filename sha256 createdAt } } } }');
 
@@ -100,7 +109,7 @@ describe('how sizes are asked of the store', () => {
   });
 
   it('asks again for missing bytes, which may arrive after the row (Optuna writes the row first)', async () => {
-    const graphql = createInProcessGraphQL(database, store);
+    const graphql = await graphqlOn(store);
     const late = manifest.artifacts[0]!;
     const path = join(fixture.artifactsPath, late.artifact_id);
     rmSync(path);
@@ -119,7 +128,7 @@ describe('how sizes are asked of the store', () => {
     writeFileSync(notAFolder, 'a file where the store folder should be');
     const brokenStore = new FileSystemArtifactStore(notAFolder);
     const statSpy = vi.spyOn(brokenStore, 'stat');
-    const graphql = createInProcessGraphQL(database, brokenStore);
+    const graphql = await graphqlOn(brokenStore);
 
     const response = await graphql.execute<SizesData>(sizesQuery);
 

@@ -1,7 +1,8 @@
 // The live feed end to end, with real clients on a real server: uploads and deletes through
 // the API reach exactly the subscribers they should; rows other processes write are noticed
 // within two watch intervals, once; a client that reconnects with its last cursor gets what
-// it missed, then live events; replay survives a server restart.
+// it missed, then live events; replay of creations survives a server restart, and a replay of
+// deletions that cannot be complete is refused.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   connectWebSocket,
+  refusalOverSse,
+  refusalOverWebSocket,
   subscribeOverSse,
   subscribeOverWebSocket,
   subscribeWithFetch,
@@ -309,13 +312,11 @@ describe('resuming with a cursor (done-when 3)', () => {
     const viaSse = subscribeOverSse(server.url, { query: createdQuery, variables: { since: 'bm9wZQ' } });
     const viaWebSocket = subscribeOverWebSocket(client, { query: createdQuery, variables: { since: 'bm9wZQ' } });
     try {
-      for (const subscription of [viaFetch, viaWebSocket]) {
-        const [result] = await subscription.received.count(1);
-        expect(result!.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      }
-      // Over SSE the refusal is an HTTP 400 (before any stream starts), which the graphql-sse
-      // client reports as a NetworkError carrying the response.
-      expect(viaFetch.response.status).toBe(400);
+      // Over SSE the refusal is an HTTP 400 whose event stream carries the errors, which the
+      // graphql-sse client reports as a NetworkError carrying the response; over WebSocket, an
+      // `error` message.
+      expect(await refusalOverSse(viaFetch)).toMatchObject({ status: 400, errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+      expect(await refusalOverWebSocket(viaWebSocket)).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
       await viaSse.received.ended();
       const { response } = viaSse.received.errors[0] as { response: Response };
       expect(response.status).toBe(400);
@@ -329,7 +330,7 @@ describe('resuming with a cursor (done-when 3)', () => {
 });
 
 describe('resuming after a server restart', () => {
-  it('replays the creations after an event cursor of the earlier run from the database, then goes live', async () => {
+  it('replays the creations after an event cursor of the earlier run from the database, then goes live; refuses its deletions with CURSOR_EXPIRED', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'oag-restart-'));
     const databasePath = join(directory, 'optuna.db');
     const args = [`sqlite:///${databasePath}`, '--artifact-store', `file://${join(directory, 'artifacts')}`, '--watch-interval', '0.05'];
@@ -353,17 +354,21 @@ describe('resuming after a server restart', () => {
       try {
         const afterRestart = await uploadThroughApi(later, { trialId }, 'after-restart.txt');
         const resumed = await subscribeWithFetch(later.url, { query: createdQuery, variables: { since: lastEvent!.cursor } });
-        const deletions = await subscribeWithFetch(later.url, { query: deletedQuery, variables: { since: lastEvent!.cursor } });
+        const deletionsOverSse = await subscribeWithFetch(later.url, { query: deletedQuery, variables: { since: lastEvent!.cursor } });
+        const webSocket = connectWebSocket(later.url);
+        const deletionsOverWebSocket = subscribeOverWebSocket(webSocket, { query: deletedQuery, variables: { since: lastEvent!.cursor } });
         try {
           expect(await artifactIdsOf(resumed, 2)).toEqual([whileDown, afterRestart]);
           const live = await uploadThroughApi(later, { trialId }, 'live.txt');
           expect(await artifactIdsOf(resumed, 3)).toEqual([whileDown, afterRestart, live]);
-          // Deletions of the earlier run cannot be replayed: that feed starts live.
-          await deleteThroughApi(later, live);
-          expect(await artifactIdsOf(deletions, 1)).toEqual([live]);
+          // Deletions of the earlier run are gone with its memory: a replay from its cursor
+          // cannot be complete, and is refused rather than served with a gap.
+          expect(await refusalOverSse(deletionsOverSse)).toMatchObject({ status: 410, errors: [{ extensions: { code: 'CURSOR_EXPIRED' } }] });
+          expect(await refusalOverWebSocket(deletionsOverWebSocket)).toMatchObject([{ extensions: { code: 'CURSOR_EXPIRED' } }]);
         } finally {
           resumed.close();
-          deletions.close();
+          deletionsOverSse.close();
+          await webSocket.dispose();
         }
       } finally {
         await later.stop();

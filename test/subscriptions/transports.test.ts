@@ -8,7 +8,15 @@ import { createGraphQLServer } from '../../src/http/graphql-handler.js';
 import { attachGraphQLWebSocketServer } from '../../src/http/websocket-server.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
-import { connectWebSocket, subscribeOverSse, subscribeOverWebSocket, subscribeWithFetch, untilListening } from '../support/subscription-clients.js';
+import {
+  connectWebSocket,
+  refusalOverSse,
+  refusalOverWebSocket,
+  subscribeOverSse,
+  subscribeOverWebSocket,
+  subscribeWithFetch,
+  untilListening,
+} from '../support/subscription-clients.js';
 import { join } from 'node:path';
 
 const created = `subscription($studyId: Int, $trialId: Int, $since: String) {
@@ -90,16 +98,16 @@ describe('SSE', () => {
 
   it('answers an invalid `since` with BAD_USER_INPUT', async () => {
     const stream = await subscribeWithFetch(server.url, { query: created, variables: { since: 'garbage' } });
-    const [result] = await stream.received.count(1);
-    expect(result!.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const refusal = await refusalOverSse(stream);
+    expect(refusal.errors.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     stream.close();
     expect(server.services.events.listenerCount()).toBe(0);
   });
 
   it('answers an unknown trial with NOT_FOUND', async () => {
     const stream = await subscribeWithFetch(server.url, { query: created, variables: { trialId: 999_999 } });
-    const [result] = await stream.received.count(1);
-    expect(result!.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const refusal = await refusalOverSse(stream);
+    expect(refusal).toMatchObject({ status: 404, errors: [{ extensions: { code: 'NOT_FOUND' } }] });
     stream.close();
   });
 });
@@ -163,8 +171,7 @@ describe('WebSocket (graphql-ws)', () => {
       await tooDeep.received.ended();
       expect(String(JSON.stringify(tooDeep.received.errors))).toMatch(/depth/i);
       const badSince = subscribeOverWebSocket(client, { query: created, variables: { since: 'garbage' } });
-      const [result] = await badSince.received.count(1);
-      expect(result!.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await refusalOverWebSocket(badSince)).map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       const syntax = subscribeOverWebSocket(client, { query: 'subscription {' });
       await syntax.received.ended();
       expect(syntax.received.errors).toHaveLength(1);

@@ -1,16 +1,15 @@
-// Runs GraphQL operations in-process (`yoga.fetch`, no socket) against a real SQLite file,
-// with the production schema, context and error masking.
-import { dirname, join } from 'node:path';
-import { createYoga } from 'graphql-yoga';
-import type { AppServices } from '../../src/app-services.js';
+// Runs GraphQL operations in-process (`yoga.fetch`, no socket) on the production GraphQL server:
+// createGraphQLServer (graphql-jit, operation limits, token check, error masking) over services
+// opened by openAppServices from a command line, as `npm start` opens them — the given SQLite
+// file and a real FileSystem store in a temp folder. Transports (uploads, SSE, WebSocket) need
+// a listening server: test/support/test-server.ts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAppServices, type AppServices } from '../../src/app-services.js';
 import { defaultBackoffConfig, type ServerConfig } from '../../src/config/config.js';
-import type { OptunaDatabase } from '../../src/db/optuna-database.js';
-import { createGraphQLContext } from '../../src/graphql/context.js';
-import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
-import { schema } from '../../src/graphql/schema.js';
-import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
-import type { ArtifactStore } from '../../src/stores/artifact-store.js';
-import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
+import { parseCommandLine } from '../../src/config/parse-command-line.js';
+import { createGraphQLServer } from '../../src/http/graphql-handler.js';
 
 export interface GraphQLResponse<Data> {
   data?: Data | null;
@@ -22,11 +21,96 @@ export const errorCode = (response: GraphQLResponse<unknown>): string | undefine
 
 export interface InProcessGraphQL {
   services: AppServices;
-  /** Unexpected (masked) errors the server logged. */
-  unexpectedErrors: unknown[];
+  /** Unexpected (masked) errors the server logged for its operator while this one ran. */
+  unexpectedErrors: ServerLogLine[];
   execute<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>>;
+  /** Closes the server's database connection and removes its store folder. */
+  close(): Promise<void>;
 }
 
+/**
+ * @param databasePath an Optuna SQLite file (the server creates Optuna's schema when it is new).
+ * @param args more command-line arguments, as after `npm start --`; without `--artifact-store`,
+ *   a FileSystem store in a fresh temp folder.
+ */
+export async function createInProcessGraphQL(databasePath: string, args: string[] = []): Promise<InProcessGraphQL> {
+  const storeDirectory = await mkdtemp(join(tmpdir(), 'oag-in-process-store-'));
+  const storeArgs = args.includes('--artifact-store') ? [] : ['--artifact-store', `file://${storeDirectory}`];
+  const command = parseCommandLine([`sqlite:///${databasePath}`, ...storeArgs, ...args], {});
+  if (command.kind !== 'serve') throw new Error(`not a server command line: ${args.join(' ')}`);
+  const services = await openAppServices(command.config);
+  const yoga = createGraphQLServer(services);
+  const unexpectedErrors: ServerLogLine[] = [];
+  const stopReading = readServerLog((line) => {
+    if (line.message === 'unexpected error in a resolver') unexpectedErrors.push(line);
+  });
+  return {
+    services,
+    unexpectedErrors,
+    async execute(query, variables) {
+      const response = await yoga.fetch('http://127.0.0.1/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<never>;
+    },
+    async close() {
+      stopReading();
+      if (services.database.connection.open) services.database.close();
+      await rm(storeDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A line of the server's log (src/logger.ts: one JSON object per line on stderr). */
+export interface ServerLogLine {
+  level: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+const logReaders = new Set<(line: ServerLogLine) => void>();
+let writeToStderr: typeof process.stderr.write | undefined;
+
+/**
+ * Calls `reader` with each log line the server writes, until the returned function is called.
+ * The lines still reach stderr.
+ */
+function readServerLog(reader: (line: ServerLogLine) => void): () => void {
+  if (writeToStderr === undefined) {
+    const original = process.stderr.write.bind(process.stderr) as typeof process.stderr.write;
+    writeToStderr = original;
+    process.stderr.write = ((chunk: unknown, ...rest: never[]) => {
+      if (typeof chunk === 'string') for (const line of logLinesIn(chunk)) for (const read of logReaders) read(line);
+      return original(chunk as string, ...rest);
+    }) as typeof process.stderr.write;
+  }
+  logReaders.add(reader);
+  return () => {
+    logReaders.delete(reader);
+    if (logReaders.size === 0 && writeToStderr !== undefined) {
+      process.stderr.write = writeToStderr;
+      writeToStderr = undefined;
+    }
+  };
+}
+
+function logLinesIn(text: string): ServerLogLine[] {
+  const lines: ServerLogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const parsed = JSON.parse(line) as Partial<ServerLogLine>;
+      if (typeof parsed.level === 'string' && typeof parsed.message === 'string') lines.push(parsed as ServerLogLine);
+    } catch {
+      // not a log line of ours
+    }
+  }
+  return lines;
+}
+
+/** A complete server config for tests that build a GraphQL server of their own. */
 export function testServerConfig(storageUrl: string): ServerConfig {
   return {
     storageUrl,
@@ -44,38 +128,5 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     maxQueryBytes: 256 * 1024,
     uploadIdleTimeoutSeconds: 60,
     maxSubscriptionsPerConnection: 100,
-  };
-}
-
-/**
- * @param store where artifact sizes the metadata lacks are asked for.
- *   @default the folder `artifacts` beside the database (the fixture's layout); a folder
- *   that does not exist holds no bytes, so such sizes are null.
- */
-export function createInProcessGraphQL(database: OptunaDatabase, store: ArtifactStore = new FileSystemArtifactStore(join(dirname(database.path), 'artifacts'))): InProcessGraphQL {
-  const services: AppServices = {
-    config: testServerConfig(`sqlite:///${database.path}`),
-    database,
-    store,
-    events: new ArtifactEventLog(),
-  };
-  const unexpectedErrors: unknown[] = [];
-  const yoga = createYoga({
-    schema,
-    context: () => createGraphQLContext(services),
-    maskedErrors: graphqlMaskedErrors((error) => unexpectedErrors.push(error)),
-    logging: false,
-  });
-  return {
-    services,
-    unexpectedErrors,
-    async execute(query, variables) {
-      const response = await yoga.fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<never>;
-    },
   };
 }

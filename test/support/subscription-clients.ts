@@ -2,7 +2,7 @@
 // graphql-sse client, and a bare fetch reading the event stream — each collecting what it
 // receives, and helpers that wait for events (failing after a timeout) instead of sleeping.
 import { vi } from 'vitest';
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWebSocketClient, type Client as WebSocketClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -187,6 +187,32 @@ export async function subscribeWithFetch(
     if (!abort.signal.aborted) received.fail(error);
   });
   return { received, response, comments: () => comments, close: () => abort.abort() };
+}
+
+/**
+ * The errors of a subscription the server refused before it started: over graphql-ws an
+ * `error` message, with no `next` before it.
+ */
+export async function refusalOverWebSocket(subscription: Subscription): Promise<readonly GraphQLFormattedError[]> {
+  await subscription.received.ended();
+  const [errors] = subscription.received.errors;
+  if (subscription.received.items.length > 0 || !Array.isArray(errors)) {
+    throw new Error(`expected an error message, got ${JSON.stringify({ next: subscription.received.items, error: subscription.received.errors })}`);
+  }
+  return errors as GraphQLFormattedError[];
+}
+
+/**
+ * The same over SSE: the HTTP status, and the errors of the one `next` event (no data) that
+ * comes before `complete`.
+ */
+export async function refusalOverSse(stream: RawEventStream): Promise<{ status: number; errors: readonly GraphQLFormattedError[] }> {
+  await stream.received.ended();
+  const [result, ...more] = stream.received.items;
+  if (!stream.received.completed || result?.errors === undefined || result.data != null || more.length > 0) {
+    throw new Error(`expected one next carrying errors, then complete; got ${JSON.stringify(stream.received.items)}`);
+  }
+  return { status: stream.response.status, errors: result.errors };
 }
 
 /** Waits until the server has `count` subscriptions listening to its event log. */
