@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import type { ServerConfig } from './config/config.js';
 import { sqlitePathFromStorageUrl } from './config/storage-url.js';
-import { openOptunaDatabase, type OptunaDatabase } from './db/optuna-database.js';
+import type { OptunaDatabase } from './db/optuna-database.js';
+import { openOptunaDatabase } from './db/sqlite-database.js';
 import type { ArtifactStore } from './stores/artifact-store.js';
 import { storeFromUrl } from './stores/store-from-url.js';
 import { ArtifactEventLog } from './events/artifact-event-log.js';
@@ -28,7 +29,9 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
   let database: OptunaDatabase;
   let store: ArtifactStore;
   try {
-    database = openOptunaDatabase(resolve(cwd, sqlitePathFromStorageUrl(config.storageUrl)));
+    database = openOptunaDatabase(resolve(cwd, sqlitePathFromStorageUrl(config.storageUrl)), {
+      busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000,
+    });
   } catch (error) {
     const message = (error as Error).message;
     // Messages of our own already name the URL; SQLite's own ("unable to open …") do not.

@@ -60,19 +60,19 @@ const extraRows = 8;
  * One page of the artifacts matching `filter`, newest first. `current` = the attribute tables'
  * largest row ids as this request saw them (read now when not given).
  */
-export function listArtifactsNewestFirst(
+export async function listArtifactsNewestFirst(
   database: OptunaDatabase,
   filter: ArtifactRowFilter,
   request: ArtifactPageRequest,
-  current: AttributeRowIds = database.artifactAttributes.rowIdBounds(),
-): ArtifactPage {
-  const bounds = rowIdsOfPage(request, current);
+  current?: AttributeRowIds,
+): Promise<ArtifactPage> {
+  const bounds = rowIdsOfPage(request, current ?? (await database.artifactAttributes.rowIdBounds()));
   const wanted = request.first + 1;
   const records: ArtifactRecord[] = [];
   let atOrBelow: AttributeRowIds = bounds;
   for (;;) {
     const limit = wanted - records.length + extraRows;
-    const rows = database.artifactAttributes.page(filter, atOrBelow, limit);
+    const rows = await database.artifactAttributes.page(filter, atOrBelow, limit);
     for (const row of rows) {
       const record = artifactRecordFromRow(row, database.log);
       if (record) records.push(record);
@@ -108,20 +108,20 @@ function pageFromRecords(records: readonly ArtifactRecord[], first: number, boun
 }
 
 /** How many artifacts match `filter` (rows are decoded: tombstones and malformed rows do not count). */
-export function countArtifacts(database: OptunaDatabase, filter: ArtifactRowFilter): number {
-  const rows = database.artifactAttributes.page(filter, database.artifactAttributes.rowIdBounds(), -1);
+export async function countArtifacts(database: OptunaDatabase, filter: ArtifactRowFilter): Promise<number> {
+  const rows = await database.artifactAttributes.page(filter, await database.artifactAttributes.rowIdBounds(), -1);
   return artifactRecordsFromRows(rows, database.log).length;
 }
 
 /** One artifact by id, with its owner study/trial and the trial's state; null when unknown. */
-export function findArtifact(database: OptunaDatabase, artifactId: string): ArtifactRecord | null {
-  return findArtifactsByIds(database, [artifactId]).get(artifactId) ?? null;
+export async function findArtifact(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
+  return (await findArtifactsByIds(database, [artifactId])).get(artifactId) ?? null;
 }
 
 /** Artifacts by id; an id without a (well-formed) metadata row is absent. */
-export function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Map<string, ArtifactRecord> {
+export async function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Promise<Map<string, ArtifactRecord>> {
   const found = new Map<string, ArtifactRecord>();
-  for (const record of artifactRecordsFromRows(database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
+  for (const record of artifactRecordsFromRows(await database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
     if (!found.has(record.artifactId)) found.set(record.artifactId, record);
   }
   return found;

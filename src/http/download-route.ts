@@ -66,7 +66,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     sendText(response, 400, parsed);
     return;
   }
-  const artifact = findArtifact(services.database, parsed.artifactId);
+  const artifact = await findArtifact(services.database, parsed.artifactId);
   const belongsToPath =
     artifact !== null &&
     (parsed.studyId === undefined || parsed.studyId === artifact.studyId) &&

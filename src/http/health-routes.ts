@@ -1,4 +1,5 @@
-// /healthz answers while the process serves; /readyz also proves the database and the store answer.
+// /healthz answers while the process serves; /readyz also proves the database and the store answer
+// (a database locked by another process counts as answering until the busy timeout, as requests wait that long).
 import type { ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
 import { sendJson } from './plain-response.js';
@@ -10,7 +11,7 @@ export function answerLiveness(response: ServerResponse): void {
 export async function answerReadiness(response: ServerResponse, services: AppServices): Promise<void> {
   const problems: string[] = [];
   try {
-    services.database.checkReadable();
+    await services.database.checkReadable();
   } catch (error) {
     problems.push(`database: ${(error as Error).message}`);
   }

@@ -107,7 +107,7 @@ export function createHttpServer(services: AppServices) {
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       // From now on, artifacts other processes write are announced on the live feed.
-      const watcher = startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
+      const watcher = await startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
       return {
         url: `http://${hostForUrl}:${address.port}`,
         httpServer,

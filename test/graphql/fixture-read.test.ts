@@ -1,7 +1,7 @@
 // Done-when 2: one GraphQL query over a copy of the real-Optuna fixture returns every study,
 // trial and artifact of MANIFEST.json with the right values.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
+import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { copyFixture, loadManifest, type FixtureCopy, type ManifestFloat } from '../support/fixture.js';
 import { createInProcessGraphQL } from '../support/graphql-in-process.js';
 
@@ -100,7 +100,7 @@ const ids = (list: ArtifactList): Set<string> => new Set(list.edges.map((edge) =
 const isoFromManifest = (text: string | null): string | null => (text === null ? null : `${text.replace(' ', 'T')}Z`);
 
 let copy: FixtureCopy;
-let database: OptunaDatabase;
+let database: SqliteOptunaDatabase;
 let result: Everything;
 
 beforeAll(async () => {

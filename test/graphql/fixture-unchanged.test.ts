@@ -1,7 +1,7 @@
 // Done-when 5: opening and reading the fixture database does not change its bytes.
 import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { openOptunaDatabase } from '../../src/db/optuna-database.js';
+import { openOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { copyFixture, loadManifest, sha256OfFile } from '../support/fixture.js';
 import { createInProcessGraphQL } from '../support/graphql-in-process.js';
 

@@ -1,13 +1,13 @@
 // The read API's lookups and pagination over the fixture: node ids, finding studies, paging
 // trials both ways, caps and bad cursors, artifact lookups and filters.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
+import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.js';
 import { createInProcessGraphQL, errorCode, type InProcessGraphQL } from '../support/graphql-in-process.js';
 
 const manifest = loadManifest();
 let copy: FixtureCopy;
-let database: OptunaDatabase;
+let database: SqliteOptunaDatabase;
 let graphql: InProcessGraphQL;
 
 beforeAll(() => {

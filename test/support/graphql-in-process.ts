@@ -3,7 +3,7 @@
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../../src/app-services.js';
 import { defaultBackoffConfig, type ServerConfig } from '../../src/config/config.js';
-import type { OptunaDatabase } from '../../src/db/optuna-database.js';
+import type { SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { createGraphQLContext } from '../../src/graphql/context.js';
 import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
 import { schema } from '../../src/graphql/schema.js';
@@ -37,6 +37,7 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     corsOrigins: [],
     allowFinishedTrialUploads: false,
     watchIntervalSeconds: 1,
+    databaseBusyTimeoutSeconds: 5,
     allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     maxQueryBytes: 256 * 1024,
     uploadIdleTimeoutSeconds: 60,
@@ -44,7 +45,7 @@ export function testServerConfig(storageUrl: string): ServerConfig {
   };
 }
 
-export function createInProcessGraphQL(database: OptunaDatabase): InProcessGraphQL {
+export function createInProcessGraphQL(database: SqliteOptunaDatabase): InProcessGraphQL {
   const services: AppServices = {
     config: testServerConfig(`sqlite:///${database.path}`),
     database,
