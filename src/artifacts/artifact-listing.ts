@@ -3,6 +3,7 @@
 // cursors of artifact-cursor.ts.
 import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
+import { isAppError } from '../errors.js';
 import {
   cursorOfArtifact,
   decodeArtifactCursor,
@@ -12,6 +13,7 @@ import {
   rowIdsOlderThan,
 } from './artifact-cursor.js';
 import { artifactRecordFromRow, artifactRecordsFromRows, type ArtifactRecord } from './artifact-records.js';
+import { recentArtifact } from './recent-artifacts.js';
 
 export interface ArtifactPageRequest {
   /** Page size (already validated by the caller). */
@@ -116,6 +118,38 @@ export async function countArtifacts(database: OptunaDatabase, filter: ArtifactR
 /** One artifact by id, with its owner study/trial and the trial's state; null when unknown. */
 export async function findArtifact(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
   return (await findArtifactsByIds(database, [artifactId])).get(artifactId) ?? null;
+}
+
+/**
+ * How long a download waits for the database before answering from the metadata it read
+ * last: a healthy database answers in a millisecond or two, a locked one may not for seconds.
+ */
+const databasePatienceMs = 100;
+
+/**
+ * One artifact by id, as findArtifact; but when the database has not answered within
+ * `databasePatienceMs` (or gave up with DATABASE_UNAVAILABLE) and the artifact was read
+ * recently, that metadata (see recent-artifacts.ts). Without it, waits as any read does.
+ */
+export async function findArtifactWithoutWaiting(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
+  const lookup = findArtifact(database, artifactId);
+  const remembered = recentArtifact(artifactId);
+  if (remembered === undefined) return lookup;
+  // Answered or not, the lookup goes on; when it succeeds it refreshes the memory.
+  lookup.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const patience = new Promise<'impatient'>((resolve) => {
+    timer = setTimeout(() => resolve('impatient'), databasePatienceMs);
+  });
+  try {
+    const answer = await Promise.race([lookup, patience]);
+    return answer === 'impatient' ? remembered : answer;
+  } catch (error) {
+    if (isAppError(error) && error.code === 'DATABASE_UNAVAILABLE') return remembered;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Artifacts by id; an id without a (well-formed) metadata row is absent. */

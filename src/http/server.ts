@@ -12,6 +12,7 @@ import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations
 import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
+import { isAppError } from '../errors.js';
 import { logger } from '../logger.js';
 
 export interface RunningServer {
@@ -77,6 +78,8 @@ export function createHttpServer(services: AppServices) {
 
   const httpServer = createNodeServer((request, response) => {
     handleRequest(request, response).catch((error: unknown) => {
+      // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
+      if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
       logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
       if (!response.headersSent) sendText(response, 500, 'Internal server error');
       else response.destroy();
