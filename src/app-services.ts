@@ -42,7 +42,7 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
     await store.checkReachable();
     await store.removeLeftoverTemporaryFiles();
   } catch (error) {
-    database.close();
+    await database.close();
     throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
   }
   return { config, database, store, events: new ArtifactEventLog<ArtifactRecord>() };

@@ -52,7 +52,7 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
     return consistent ? 0 : 1;
   } finally {
     progress.finish();
-    services.database.close();
+    await services.database.close();
   }
 }
 

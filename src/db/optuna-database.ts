@@ -143,6 +143,6 @@ export interface OptunaDatabase {
   artifactChangesSince(since: DataVersion | null): Promise<ArtifactChanges>;
   /** Resolves when the database answers a read (for readiness); rejects otherwise, within the busy timeout. */
   checkReadable(): Promise<void>;
-  /** Closes the connection(s); work still waiting for a lock rejects with DATABASE_UNAVAILABLE. */
-  close(): void;
+  /** Closes the connection(s) (a pool ends asynchronously); work still waiting for a lock rejects with DATABASE_UNAVAILABLE. */
+  close(): Promise<void>;
 }

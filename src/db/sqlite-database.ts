@@ -120,10 +120,12 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     return this.connection.readonly;
   }
 
-  close(): void {
+  /** Closes at once (better-sqlite3 is synchronous); the promise is the contract's. */
+  close(): Promise<void> {
     this.readQueue.close();
     this.writeQueue.close();
     this.connection.close();
+    return Promise.resolve();
   }
 }
 

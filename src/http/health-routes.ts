@@ -1,5 +1,6 @@
-// /healthz answers while the process serves; /readyz also proves the database and the store answer
-// (a database locked by another process counts as answering until the busy timeout, as requests wait that long).
+// /healthz answers while the process serves; /readyz also proves the database and the store answer.
+// While another process locks the database, /readyz waits as a request would: ready if the lock
+// goes within the busy timeout, 503 when it does not.
 import type { ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
 import { sendJson } from './plain-response.js';
