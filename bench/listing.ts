@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openAppServices } from '../src/app-services.js';
 import { artifactAttributeKey, encodeArtifactMetaValueJson } from '../src/artifacts/artifact-meta.js';
 import { parseCommandLine } from '../src/config/parse-command-line.js';
-import { openOptunaDatabase } from '../src/db/optuna-database.js';
+import { openOptunaDatabase } from '../src/db/sqlite-database.js';
 import { createGraphQLServer } from '../src/http/graphql-handler.js';
 import { optunaDatetimeFromDate } from '../src/optuna/datetimes.js';
 import { startServerProcess, type ListeningChild } from './support/child-process.js';
@@ -65,10 +65,10 @@ interface ListingData {
 }
 
 /** Rows written as Optuna writes them, in one transaction (seconds, not minutes, for 1,000 trials). */
-export function buildStudyDatabase(path: string, { trials, artifactsPerTrial }: ListingOptions): number {
+export async function buildStudyDatabase(path: string, { trials, artifactsPerTrial }: ListingOptions): Promise<number> {
   const database = openOptunaDatabase(path);
   try {
-    const { studyId } = database.studyWrites.create('bench-listing', ['MINIMIZE']);
+    const { studyId } = await database.studyWrites.create('bench-listing', ['MINIMIZE']);
     const { connection } = database;
     const insertTrial = connection.prepare(
       `INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, 'COMPLETE', ?, ?) RETURNING trial_id`,
@@ -172,7 +172,7 @@ export async function runListingBenchmark(options: ListingOptions): Promise<Resu
   const artifactDirectory = join(workspace, 'artifacts');
   try {
     progress(`listing: building a study with ${trials} trials and ${trials * artifactsPerTrial} artifacts`);
-    const studyId = buildStudyDatabase(databasePath, options);
+    const studyId = await buildStudyDatabase(databasePath, options);
     const variables = { studyId, trials, artifacts: artifactsPerTrial };
 
     const server = await startServerProcess({ databasePath, artifactDirectory });

@@ -8,12 +8,13 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConcurrentUploadBenchmark, type ConcurrentUploadOptions } from './concurrent-uploads.js';
+import { runDatabaseLockBenchmark } from './database-lock.js';
 import { runFanoutBenchmark } from './fanout.js';
 import { runOptunaRoundTripBenchmark } from './optuna-roundtrip.js';
 import { runListingBenchmark, type ListingOptions } from './listing.js';
@@ -25,7 +26,7 @@ import { describeMachine, markdownTable, recordInBenchmarksFile, targetLines, ty
 import { runS3WriteBenchmark } from './support/s3-write-process.js';
 import { formatBytes, GiB, MiB, parseByteSize } from './support/units.js';
 
-const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3', 'limits'] as const;
+const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3', 'limits', 'lock'] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
 interface RunSettings {
@@ -103,6 +104,10 @@ async function main(): Promise<void> {
     fanout: ['subscription fan-out', () => runFanoutBenchmark({ quick: settings.quick, progress })],
     s3: ['S3 write', () => runS3WriteBenchmark(settings.quick)],
     limits: ['huge GraphQL documents', () => runQueryLimitsBenchmark()],
+    lock: [
+      '/healthz under a database lock',
+      () => runDatabaseLockBenchmark({ lockSeconds: 8, unlockedRequests: settings.quick ? 200 : 1000, readIntervalMs: 50 }),
+    ],
   };
   const rows: ResultRow[] = [];
   for (const name of benchmarkNames) {

@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import type { ServerConfig } from './config/config.js';
 import { sqlitePathFromStorageUrl } from './config/storage-url.js';
-import { openOptunaDatabase, type OptunaDatabase } from './db/optuna-database.js';
+import type { OptunaDatabase } from './db/optuna-database.js';
+import { openOptunaDatabase } from './db/sqlite-database.js';
 import type { ArtifactStore } from './stores/artifact-store.js';
 import { storeFromUrl } from './stores/store-from-url.js';
 import { ArtifactEventLog } from './events/artifact-event-log.js';
@@ -30,7 +31,7 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
   try {
     store = await openConfiguredStore(config, { cwd, serving: true });
   } catch (error) {
-    database.close();
+    await database.close();
     throw error;
   }
   return { config, database, store, events: new ArtifactEventLog<ArtifactRecord>() };
@@ -46,7 +47,10 @@ export interface OpenConfiguredDatabaseOptions {
 /** The database of `config.storageUrl`. @throws StartupError with one line naming the URL. */
 export function openConfiguredDatabase(config: ServerConfig, options: OpenConfiguredDatabaseOptions = {}): OptunaDatabase {
   try {
-    return openOptunaDatabase(resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl)), { readonly: options.readonly ?? false });
+    return openOptunaDatabase(resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl)), {
+      readonly: options.readonly ?? false,
+      busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000,
+    });
   } catch (error) {
     const message = (error as Error).message;
     // Messages of our own already name the URL; SQLite's own ("unable to open …") do not.

@@ -64,7 +64,7 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
     return consistent ? 0 : 1;
   } finally {
     progress.finish();
-    database.close();
+    await database.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // cursors of artifact-cursor.ts.
 import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
+import { isAppError } from '../errors.js';
 import {
   cursorOfArtifact,
   decodeArtifactCursor,
@@ -12,6 +13,7 @@ import {
   rowIdsOlderThan,
 } from './artifact-cursor.js';
 import { artifactRecordFromRow, artifactRecordsFromRows, type ArtifactRecord } from './artifact-records.js';
+import { recentArtifact } from './recent-artifacts.js';
 
 export interface ArtifactPageRequest {
   /** Page size (already validated by the caller). */
@@ -60,19 +62,19 @@ const extraRows = 8;
  * One page of the artifacts matching `filter`, newest first. `current` = the attribute tables'
  * largest row ids as this request saw them (read now when not given).
  */
-export function listArtifactsNewestFirst(
+export async function listArtifactsNewestFirst(
   database: OptunaDatabase,
   filter: ArtifactRowFilter,
   request: ArtifactPageRequest,
-  current: AttributeRowIds = database.artifactAttributes.rowIdBounds(),
-): ArtifactPage {
-  const bounds = rowIdsOfPage(request, current);
+  current?: AttributeRowIds,
+): Promise<ArtifactPage> {
+  const bounds = rowIdsOfPage(request, current ?? (await database.artifactAttributes.rowIdBounds()));
   const wanted = request.first + 1;
   const records: ArtifactRecord[] = [];
   let atOrBelow: AttributeRowIds = bounds;
   for (;;) {
     const limit = wanted - records.length + extraRows;
-    const rows = database.artifactAttributes.page(filter, atOrBelow, limit);
+    const rows = await database.artifactAttributes.page(filter, atOrBelow, limit);
     for (const row of rows) {
       const record = artifactRecordFromRow(row, database.log);
       if (record) records.push(record);
@@ -108,20 +110,52 @@ function pageFromRecords(records: readonly ArtifactRecord[], first: number, boun
 }
 
 /** How many artifacts match `filter` (rows are decoded: tombstones and malformed rows do not count). */
-export function countArtifacts(database: OptunaDatabase, filter: ArtifactRowFilter): number {
-  const rows = database.artifactAttributes.page(filter, database.artifactAttributes.rowIdBounds(), -1);
+export async function countArtifacts(database: OptunaDatabase, filter: ArtifactRowFilter): Promise<number> {
+  const rows = await database.artifactAttributes.page(filter, await database.artifactAttributes.rowIdBounds(), -1);
   return artifactRecordsFromRows(rows, database.log).length;
 }
 
 /** One artifact by id, with its owner study/trial and the trial's state; null when unknown. */
-export function findArtifact(database: OptunaDatabase, artifactId: string): ArtifactRecord | null {
-  return findArtifactsByIds(database, [artifactId]).get(artifactId) ?? null;
+export async function findArtifact(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
+  return (await findArtifactsByIds(database, [artifactId])).get(artifactId) ?? null;
+}
+
+/**
+ * How long a download waits for the database before answering from the metadata it read
+ * last: a healthy database answers in a millisecond or two, a locked one may not for seconds.
+ */
+const databasePatienceMs = 100;
+
+/**
+ * One artifact by id, as findArtifact; but when the database has not answered within
+ * `databasePatienceMs` (or gave up with DATABASE_UNAVAILABLE) and the artifact was read
+ * recently, that metadata (see recent-artifacts.ts). Without it, waits as any read does.
+ */
+export async function findArtifactWithoutWaiting(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
+  const lookup = findArtifact(database, artifactId);
+  const remembered = recentArtifact(artifactId);
+  if (remembered === undefined) return lookup;
+  // Answered or not, the lookup goes on; when it succeeds it refreshes the memory.
+  lookup.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const patience = new Promise<'impatient'>((resolve) => {
+    timer = setTimeout(() => resolve('impatient'), databasePatienceMs);
+  });
+  try {
+    const answer = await Promise.race([lookup, patience]);
+    return answer === 'impatient' ? remembered : answer;
+  } catch (error) {
+    if (isAppError(error) && error.code === 'DATABASE_UNAVAILABLE') return remembered;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Artifacts by id; an id without a (well-formed) metadata row is absent. */
-export function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Map<string, ArtifactRecord> {
+export async function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Promise<Map<string, ArtifactRecord>> {
   const found = new Map<string, ArtifactRecord>();
-  for (const record of artifactRecordsFromRows(database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
+  for (const record of artifactRecordsFromRows(await database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
     if (!found.has(record.artifactId)) found.set(record.artifactId, record);
   }
   return found;

@@ -6,6 +6,7 @@ import type { OnceLogger } from '../db/database-logger.js';
 import type { TrialState } from '../optuna/enums.js';
 import type { ArtifactPosition } from './artifact-cursor.js';
 import { decodeArtifactAttribute, type ArtifactMeta } from './artifact-meta.js';
+import { rememberArtifact } from './recent-artifacts.js';
 
 export interface ArtifactRecord extends ArtifactMeta {
   studyId: number;
@@ -49,11 +50,15 @@ const sameRow = (a: ArtifactAttributeRow, b: ArtifactAttributeRow): boolean =>
 export function artifactRecordFromRow(row: ArtifactAttributeRow, log: OnceLogger): ArtifactRecord | null {
   const cache = decodedRecords[row.source];
   const cached = cache.get(row.rowId);
-  if (cached !== undefined && sameRow(cached.row, row)) return cached.record;
+  if (cached !== undefined && sameRow(cached.row, row)) {
+    rememberArtifact(cached.record);
+    return cached.record;
+  }
   const record = decodeRecord(row, log);
   // Only artifacts are kept: tombstones and other rows are cheap to decode, malformed ones are logged.
   if (record !== null) {
     cache.set(row.rowId, { row: { ...row }, record });
+    rememberArtifact(record);
   } else if (cached !== undefined) {
     cache.delete(row.rowId);
   }

@@ -88,8 +88,8 @@ interface MetadataSnapshot {
   malformedRows: number;
 }
 
-function readMetadata(database: OptunaDatabase): MetadataSnapshot {
-  const rows = database.artifactAttributes.page({}, database.artifactAttributes.rowIdBounds(), -1);
+async function readMetadata(database: OptunaDatabase): Promise<MetadataSnapshot> {
+  const rows = await database.artifactAttributes.page({}, await database.artifactAttributes.rowIdBounds(), -1);
   const snapshot: MetadataSnapshot = { records: [], namedIds: new Set(), tombstones: 0, malformedRows: 0 };
   for (const row of rows) {
     const record = artifactRecordFromRow(row, database.log);
@@ -121,7 +121,7 @@ const isTombstone = (row: ArtifactAttributeRow): boolean => decodeArtifactAttrib
  */
 export async function checkConsistency(services: ConsistencyCheckServices, options: ConsistencyCheckOptions = {}): Promise<ConsistencyReport> {
   const { database, store } = services;
-  const before = readMetadata(database);
+  const before = await readMetadata(database);
   const metadataRows = before.records.length + before.tombstones + before.malformedRows;
   options.onProgress?.({ phase: 'metadata', done: metadataRows, total: metadataRows });
 
@@ -131,7 +131,7 @@ export async function checkConsistency(services: ConsistencyCheckServices, optio
     options.onProgress?.({ phase: 'store', done: stored.size, total: before.namedIds.size });
   }
 
-  const after = readMetadata(database);
+  const after = await readMetadata(database);
   const missingBytes = before.records
     .filter((record) => !stored.has(record.artifactId) && after.namedIds.has(record.artifactId))
     .map(({ artifactId, studyId, trialId, filename, legacy }) => ({ artifactId, studyId, trialId, filename, legacy }))
@@ -176,13 +176,13 @@ export async function fixConsistency(
   const result: ConsistencyFixResult = { removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [], failure: null };
   type Outcome = 'removed' | 'resolved';
   const removeOrphan = async (artifactId: string): Promise<Outcome> => {
-    if (isNamedByMetadata(database, artifactId)) return 'resolved';
+    if (await isNamedByMetadata(database, artifactId)) return 'resolved';
     await store.remove(artifactId);
     return 'removed';
   };
   const removeMetadataWithoutBytes = async (artifactId: string): Promise<Outcome> => {
     if (await hasBytes(store, artifactId)) return 'resolved';
-    return database.artifactAttributeWrites.delete(artifactId).length > 0 ? 'removed' : 'resolved';
+    return (await database.artifactAttributeWrites.delete(artifactId)).length > 0 ? 'removed' : 'resolved';
   };
   const steps = [
     ...(options.removeOrphans ? report.orphanedObjects : []).map((artifactId) => ({
@@ -214,8 +214,8 @@ export async function fixConsistency(
 }
 
 /** True when a row other than a tombstone names the id now (malformed rows count: see ConsistencyReport). */
-function isNamedByMetadata(database: OptunaDatabase, artifactId: string): boolean {
-  return database.artifactAttributes.byArtifactIds([artifactId]).some((row) => !isTombstone(row));
+async function isNamedByMetadata(database: OptunaDatabase, artifactId: string): Promise<boolean> {
+  return (await database.artifactAttributes.byArtifactIds([artifactId])).some((row) => !isTombstone(row));
 }
 
 async function hasBytes(store: ArtifactStore, artifactId: string): Promise<boolean> {

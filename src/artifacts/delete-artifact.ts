@@ -17,7 +17,7 @@ export interface DeletedArtifact {
 export async function deleteArtifact(services: AppServices, artifactId: string): Promise<DeletedArtifact> {
   if (!isValidArtifactId(artifactId)) throw badUserInput('artifactId must be an Optuna artifact id (a UUID)');
   const { database, store, events } = services;
-  const rows = database.artifactAttributeWrites.delete(artifactId);
+  const rows = await database.artifactAttributeWrites.delete(artifactId);
   const [record] = artifactRecordsFromRows(rows, database.log);
   if (rows.length === 0) {
     // No metadata: perhaps an earlier delete stopped between the row and the bytes. Finish it
@@ -27,7 +27,7 @@ export async function deleteArtifact(services: AppServices, artifactId: string):
   }
   const first = rows[0]!;
   const deleted: DeletedArtifact = { artifactId, studyId: record?.studyId ?? first.studyId, trialId: record?.trialId ?? first.trialId };
-  events.publishDeleted(artifactId, { studyId: deleted.studyId, trialId: deleted.trialId }, record);
+  await events.publishDeleted(artifactId, { studyId: deleted.studyId, trialId: deleted.trialId }, record);
   await removeBytes(services, artifactId);
   logger.info('artifact deleted', { ...deleted });
   return deleted;

@@ -42,13 +42,13 @@ export function artifactOwnerFromArguments(args: { studyId?: number | null; tria
  * Refuses an upload before any byte is read when its owner does not exist or is a finished
  * trial. The insert checks again inside its transaction, since a trial may finish meanwhile.
  */
-export function assertOwnerAcceptsUploads(services: AppServices, owner: ArtifactOwner): void {
+export async function assertOwnerAcceptsUploads(services: AppServices, owner: ArtifactOwner): Promise<void> {
   const { database, config } = services;
   if (owner.kind === 'study') {
-    if (database.studies.byIds([owner.studyId]).length === 0) throw notFound(`No study with id ${owner.studyId}`);
+    if ((await database.studies.byIds([owner.studyId])).length === 0) throw notFound(`No study with id ${owner.studyId}`);
     return;
   }
-  const [trial] = database.trials.byIds([owner.trialId]);
+  const [trial] = await database.trials.byIds([owner.trialId]);
   if (trial === undefined) throw notFound(`No trial with id ${owner.trialId}`);
   if (isFinishedTrialState(trial.state) && !config.allowFinishedTrialUploads) {
     throw trialFinished(`Trial #${trial.number} is ${trial.state}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
@@ -81,7 +81,7 @@ export async function uploadArtifact(services: AppServices, owner: ArtifactOwner
   let naming: ArtifactNaming;
   try {
     naming = nameArtifact(file.filename, overrides);
-    assertOwnerAcceptsUploads(services, owner);
+    await assertOwnerAcceptsUploads(services, owner);
   } catch (error) {
     drain(file.stream);
     throw error;
@@ -108,15 +108,15 @@ export async function uploadArtifact(services: AppServices, owner: ArtifactOwner
     });
     let row;
     try {
-      row = database.artifactAttributeWrites.insert(owner, artifactId, valueJson, { allowFinishedTrial: config.allowFinishedTrialUploads });
+      row = await database.artifactAttributeWrites.insert(owner, artifactId, valueJson, { allowFinishedTrial: config.allowFinishedTrialUploads });
     } catch (error) {
       await removeStoredBytes(services, artifactId);
       throw isAppError(error) ? error : new Error('could not record the artifact metadata', { cause: error });
     }
     const record = artifactRecordFromRow(row, database.log);
     if (record === null) throw new Error(`the metadata just written for ${artifactId} does not decode`);
-    // Published in the same tick as the commit: no subscriber can see the row before the event.
-    events.publishCreated(artifactId, { studyId: record.studyId, trialId: record.trialId }, record);
+    // Published right after the commit (the log first announces what others committed before it).
+    await events.publishCreated(artifactId, { studyId: record.studyId, trialId: record.trialId }, record);
     logger.info('artifact uploaded', { artifactId, studyId: record.studyId, trialId: record.trialId, size: spooled.size });
     return record;
   } finally {

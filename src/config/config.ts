@@ -60,6 +60,14 @@ export interface ServerConfig {
   /** Seconds between looks for artifacts written by other processes. */
   watchIntervalSeconds: number;
   /**
+   * Seconds a request waits for the database while another process holds its lock (a Python
+   * Optuna writer on the same SQLite file) before it fails with DATABASE_UNAVAILABLE. The wait
+   * does not hold up other requests.
+   * @default 5: Optuna's own writes take milliseconds; a lock held longer is a stuck or bulk
+   *   writer, and a client is better told so than left hanging
+   */
+  databaseBusyTimeoutSeconds: number;
+  /**
    * The server's address as clients see it (https://artifacts.example.org), without a trailing
    * slash; when set, `downloadUrl` is absolute and its host is an allowed Host.
    */

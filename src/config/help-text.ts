@@ -34,6 +34,9 @@ Options:
                             Accept trial artifacts on COMPLETE/PRUNED/FAIL trials (Optuna itself
                             refuses them; default: refuse with TRIAL_FINISHED).
   --watch-interval SECONDS  How often to look for artifacts written by other processes (default 1).
+  --db-busy-timeout SECONDS How long a request waits while another process holds the database's
+                            lock before failing with DATABASE_UNAVAILABLE (default 5); other
+                            requests are served meanwhile.
   --public-url URL          The server's address as clients see it (https://artifacts.example.org);
                             downloadUrl is absolute when set, and its host is an allowed Host.
   --allowed-host NAME       Accept requests whose Host header is NAME (repeatable; NAME or

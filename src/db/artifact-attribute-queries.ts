@@ -1,10 +1,11 @@
 // Raw artifact metadata rows, from wherever Optuna and optuna-dashboard put them: trial system
 // attributes `artifacts:<id>`, study system attributes `artifacts:<id>` and legacy
 // `dashboard:artifacts:<trial_id>:<id>` (a trial's artifact kept on its study). Decoding the
-// values is the artifacts layer's job (src/artifacts); this module only finds the rows.
+// values is the artifacts layer's job (src/artifacts); this module only finds the rows (SQLite).
 import { sql, type SQL } from 'drizzle-orm';
 import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
-import { inJsonArray, type OptunaSql } from './sql-executor.js';
+import type { ArtifactAttributeQueries } from './optuna-database.js';
+import { inJsonArray, type OptunaSql, type ReadRunner } from './sql-executor.js';
 
 /** The attribute table a row lives in. */
 export type AttributeSource = 'study' | 'trial';
@@ -83,58 +84,74 @@ export function filterCondition(filter: ArtifactRowFilter): SQL {
   return sql.join(conditions, sql` AND `);
 }
 
-export class ArtifactAttributeQueries {
-  constructor(private readonly db: OptunaSql) {}
+function selectRows(db: OptunaSql, where: SQL, orderAndLimit: SQL): ArtifactAttributeRow[] {
+  return db
+    .values<RowValues>(
+      sql`${artifactRowsCte} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state, r."key", r.value_json
+        FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id AND ot.study_id = r.study_id
+        WHERE ${where} ${orderAndLimit}`,
+    )
+    .map(rowFromValues);
+}
 
-  private select(where: SQL, orderAndLimit: SQL): ArtifactAttributeRow[] {
-    return this.db
-      .values<RowValues>(
-        sql`${artifactRowsCte} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state, r."key", r.value_json
-          FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id AND ot.study_id = r.study_id
-          WHERE ${where} ${orderAndLimit}`,
-      )
-      .map(rowFromValues);
+// The statements as synchronous functions too: write transactions and snapshots run them
+// inside one synchronous SQLite transaction.
+
+/** Rows matching `filter` with ids at or below `atOrBelow` in each table, newest first (`limit` -1: all). */
+export function selectArtifactRowPage(db: OptunaSql, filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
+  return selectRows(
+    db,
+    sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${atOrBelow.studyRowId})
+      OR (r.source = 'trial' AND r.row_id <= ${atOrBelow.trialRowId}))`,
+    sql`${newestFirst} LIMIT ${limit}`,
+  );
+}
+
+/** Rows whose key names one of these artifact ids (a trial's own row before a study's). */
+export function selectArtifactRowsByIds(db: OptunaSql, artifactIds: readonly string[]): ArtifactAttributeRow[] {
+  return selectRows(db, inJsonArray(sql`r.artifact_id`, artifactIds), sql`ORDER BY r.source DESC, r.row_id`);
+}
+
+/** The largest row id of each attribute table now (0 for an empty table). */
+export function selectAttributeRowIdBounds(db: OptunaSql): AttributeRowIds {
+  const row = db.get<{ study_row_id: number; trial_row_id: number }>(
+    sql`SELECT (SELECT ifnull(max(study_system_attribute_id), 0) FROM study_system_attributes) AS study_row_id,
+      (SELECT ifnull(max(trial_system_attribute_id), 0) FROM trial_system_attributes) AS trial_row_id`,
+  );
+  return { studyRowId: row?.study_row_id ?? 0, trialRowId: row?.trial_row_id ?? 0 };
+}
+
+export class SqliteArtifactAttributeQueries implements ArtifactAttributeQueries {
+  constructor(private readonly read: ReadRunner) {}
+
+  forTrials(trialIds: readonly number[]): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) => selectRows(db, inJsonArray(sql`r.trial_id`, trialIds), newestFirst));
   }
 
-  /** Artifact rows of these trials (legacy dashboard rows included), newest first. */
-  forTrials(trialIds: readonly number[]): ArtifactAttributeRow[] {
-    return this.select(inJsonArray(sql`r.trial_id`, trialIds), newestFirst);
+  forStudies(studyIds: readonly number[]): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) => selectRows(db, sql`r.trial_id IS NULL AND ${inJsonArray(sql`r.study_id`, studyIds)}`, newestFirst));
   }
 
-  /** The studies' own artifact rows (not their trials'), newest first. */
-  forStudies(studyIds: readonly number[]): ArtifactAttributeRow[] {
-    return this.select(sql`r.trial_id IS NULL AND ${inJsonArray(sql`r.study_id`, studyIds)}`, newestFirst);
+  page(filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) => selectArtifactRowPage(db, filter, atOrBelow, limit));
   }
 
-  /** Rows matching `filter` with ids at or below `atOrBelow` in each table, newest first. */
-  page(filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
-    return this.select(
-      sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${atOrBelow.studyRowId})
-        OR (r.source = 'trial' AND r.row_id <= ${atOrBelow.trialRowId}))`,
-      sql`${newestFirst} LIMIT ${limit}`,
+  newerThan(filter: ArtifactRowFilter, above: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) =>
+      selectRows(
+        db,
+        sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${above.studyRowId})
+          OR (r.source = 'trial' AND r.row_id > ${above.trialRowId}))`,
+        sql`ORDER BY r.row_id ASC, r.source ASC LIMIT ${limit}`,
+      ),
     );
   }
 
-  /** Rows matching `filter` with an id above `above` in their table, oldest first (for watchers). */
-  newerThan(filter: ArtifactRowFilter, above: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
-    return this.select(
-      sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${above.studyRowId})
-        OR (r.source = 'trial' AND r.row_id > ${above.trialRowId}))`,
-      sql`ORDER BY r.row_id ASC, r.source ASC LIMIT ${limit}`,
-    );
+  byArtifactIds(artifactIds: readonly string[]): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) => selectArtifactRowsByIds(db, artifactIds));
   }
 
-  /** Rows whose key names one of these artifact ids (a trial's own row before a study's). */
-  byArtifactIds(artifactIds: readonly string[]): ArtifactAttributeRow[] {
-    return this.select(inJsonArray(sql`r.artifact_id`, artifactIds), sql`ORDER BY r.source DESC, r.row_id`);
-  }
-
-  /** The largest row id of each attribute table now (0 for an empty table). */
-  rowIdBounds(): AttributeRowIds {
-    const row = this.db.get<{ study_row_id: number; trial_row_id: number }>(
-      sql`SELECT (SELECT ifnull(max(study_system_attribute_id), 0) FROM study_system_attributes) AS study_row_id,
-        (SELECT ifnull(max(trial_system_attribute_id), 0) FROM trial_system_attributes) AS trial_row_id`,
-    );
-    return { studyRowId: row?.study_row_id ?? 0, trialRowId: row?.trial_row_id ?? 0 };
+  rowIdBounds(): Promise<AttributeRowIds> {
+    return this.read(selectAttributeRowIdBounds);
   }
 }

@@ -1,10 +1,11 @@
-// Adding and removing artifact metadata rows, each in one short write transaction that also
-// checks the owner, so a concurrent finish or delete cannot slip in between check and write.
-// The row VALUE is encoded by the caller (src/artifacts/artifact-meta.ts).
+// Adding and removing artifact metadata rows on SQLite, each in one short write transaction that
+// also checks the owner, so a concurrent finish or delete cannot slip in between check and
+// write. The row VALUE is encoded by the caller (src/artifacts/artifact-meta.ts).
 import { sql } from 'drizzle-orm';
 import { notFound, trialFinished } from '../errors.js';
 import { isFinishedTrialState, trialStateFromStored } from '../optuna/enums.js';
-import { ArtifactAttributeQueries, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
+import { selectArtifactRowsByIds, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
+import type { ArtifactAttributeWrites } from './optuna-database.js';
 import type { ImmediateTransaction } from './sql-executor.js';
 
 /** Exactly one owner: a study (study artifact) or a trial (trial artifact). */
@@ -16,18 +17,17 @@ export interface InsertArtifactAttributeOptions {
 }
 
 export interface DeleteArtifactAttributeOptions {
-  /** Runs inside the transaction before anything is deleted; throw to refuse. */
+  /**
+   * Runs inside the transaction before anything is deleted; throw to refuse. Synchronous, and
+   * may run more than once (a transaction that met a lock is tried again as a whole).
+   */
   guard?: (rows: readonly ArtifactAttributeRow[]) => void;
 }
 
-export class ArtifactAttributeWrites {
+export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
   constructor(private readonly transaction: ImmediateTransaction) {}
 
-  /**
-   * Inserts the `artifacts:<artifactId>` system attribute of the owner. Throws NOT_FOUND for an
-   * unknown owner and TRIAL_FINISHED for a finished trial (unless allowed).
-   */
-  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): ArtifactAttributeRow {
+  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow> {
     const key = `artifacts:${artifactId}`;
     return this.transaction((db) => {
       if (owner.kind === 'study') {
@@ -56,14 +56,9 @@ export class ArtifactAttributeWrites {
     });
   }
 
-  /**
-   * Deletes every metadata row naming the artifact (Optuna's and legacy dashboard rows) and
-   * returns them; an empty list means there was none. Rows are deleted, never tombstoned:
-   * Optuna's `get_all_artifact_meta` crashes on tombstones.
-   */
-  delete(artifactId: string, options: DeleteArtifactAttributeOptions = {}): ArtifactAttributeRow[] {
+  delete(artifactId: string, options: DeleteArtifactAttributeOptions = {}): Promise<ArtifactAttributeRow[]> {
     return this.transaction((db) => {
-      const rows = new ArtifactAttributeQueries(db).byArtifactIds([artifactId]);
+      const rows = selectArtifactRowsByIds(db, [artifactId]);
       if (rows.length === 0) return [];
       options.guard?.(rows);
       for (const row of rows) {

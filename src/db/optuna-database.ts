@@ -1,47 +1,132 @@
-// The server's handle on an Optuna SQLite storage: opens (or creates) the file, then offers the
-// query and write modules. Opening never changes an existing database: no DDL, no journal
-// mode change (Optuna uses journal_mode=delete), nothing written until a mutation asks.
-import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { ArtifactAttributeQueries } from './artifact-attribute-queries.js';
-import { ArtifactAttributeWrites } from './artifact-attribute-writes.js';
-import { consoleDatabaseLogger, OnceLogger, type DatabaseLogger } from './database-logger.js';
-import { ensureOptunaSchema, UnusableDatabaseError } from './optuna-schema-setup.js';
-import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
-import { StatementCounter } from './statement-counter.js';
-import { StudyQueries } from './study-queries.js';
-import { StudyWrites } from './study-writes.js';
-import { TrialDetailQueries } from './trial-detail-queries.js';
-import { TrialQueries } from './trial-queries.js';
-import { TrialWrites } from './trial-writes.js';
+// The storage contract: everything the server asks of Optuna's RDB storage, whatever the
+// dialect. sqlite-database.ts is the SQLite adapter; nothing above src/db knows which one runs.
+//
+// Every method is asynchronous: a database that cannot answer right away (another process holds
+// the lock, a pool is exhausted) makes the caller wait without blocking the event loop, and
+// one that cannot answer in time (the busy timeout) rejects with DATABASE_UNAVAILABLE.
+import type { ArtifactAttributeRow, ArtifactRowFilter, AttributeRowIds } from './artifact-attribute-queries.js';
+import type { ArtifactOwner, DeleteArtifactAttributeOptions, InsertArtifactAttributeOptions } from './artifact-attribute-writes.js';
+import type { OnceLogger } from './database-logger.js';
+import type { StatementCounter } from './statement-counter.js';
+import type { StudyPageQuery, StudyRecord } from './study-queries.js';
+import type { IntermediateValue, TrialParam } from './trial-detail-queries.js';
+import type { TrialPageQuery, TrialRecord } from './trial-queries.js';
+import type { UserAttributes } from './user-attributes.js';
+import type { StudyDirection, TrialState } from '../optuna/enums.js';
+import type { TrialFinishRequest } from '../optuna/ask-tell-rules.js';
 
-export interface OpenOptunaDatabaseOptions {
+/** Reads of studies. Batch methods take many studies and cost one statement whatever their number. */
+export interface StudyQueries {
+  /** The studies that exist among `studyIds`, in no particular order. */
+  byIds(studyIds: readonly number[]): Promise<StudyRecord[]>;
+  /** The id of the study with exactly this name; null when there is none. */
+  idByName(name: string): Promise<number | null>;
+  /** One page of studies by id. */
+  page(query: StudyPageQuery): Promise<StudyRecord[]>;
+  /** How many studies there are (whose name contains `nameContains`, when given). */
+  count(nameContains?: string | null): Promise<number>;
+  /** User attributes per study; unreadable values are skipped and reported once. */
+  userAttributes(studyIds: readonly number[]): Promise<Map<number, UserAttributes>>;
+  /** Trials per study, only in the given states unless null. Studies without any are absent. */
+  trialCounts(studyIds: readonly number[], states: readonly TrialState[] | null): Promise<Map<number, number>>;
   /**
-   * Open read-only: the file must exist and already be an Optuna database; writes fail.
-   * @default false
+   * Best COMPLETE trial of each single-objective study, ranked as upstream Optuna's
+   * `find_{max,min}_value_trial_id` does: by value type (-inf < finite < +inf), then value;
+   * ties go to the earliest trial. Multi-objective studies and studies without a complete
+   * trial are absent.
    */
-  readonly?: boolean;
-  /**
-   * How long a statement waits for a lock held by another process (Python Optuna writing the
-   * same file) before failing. Writes are short, so this is rarely reached.
-   * @default 5000
-   */
-  busyTimeoutMs?: number;
-  /**
-   * `version_info.library_version` of a database this server creates (Optuna writes its own
-   * version there and only shows it in messages).
-   * @default 'optuna-artifacts-graphql'
-   */
-  libraryVersion?: string;
-  /** Where skipped (malformed) rows are reported. @default console.warn */
-  logger?: DatabaseLogger;
+  bestTrialIds(studyIds: readonly number[]): Promise<Map<number, number>>;
 }
 
-export class OptunaDatabase {
-  /** Counts every statement run through `orm` (and so through every module below). */
-  readonly statements = new StatementCounter();
-  readonly orm: OptunaSql;
+/** Reads of trials. */
+export interface TrialQueries {
+  /** The trials that exist among `trialIds`, in no particular order. */
+  byIds(trialIds: readonly number[]): Promise<TrialRecord[]>;
+  /** Trials by (study id, number); a pair without a trial is absent. */
+  byStudyAndNumber(keys: readonly (readonly [studyId: number, number: number])[]): Promise<TrialRecord[]>;
+  /** One page of trials for each study, in (number, trial id) order, in one statement. */
+  pagesByStudy(studyIds: readonly number[], query: TrialPageQuery): Promise<Map<number, TrialRecord[]>>;
+}
+
+/** What hangs off trials, per trial; trials without any are absent. */
+export interface TrialDetailQueries {
+  /** Values in objective order. */
+  values(trialIds: readonly number[]): Promise<Map<number, number[]>>;
+  /** Parameters in the order they were suggested. */
+  params(trialIds: readonly number[]): Promise<Map<number, TrialParam[]>>;
+  /** Intermediate values by step. */
+  intermediateValues(trialIds: readonly number[]): Promise<Map<number, IntermediateValue[]>>;
+  /** User attributes; unreadable values are skipped and reported once. */
+  userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>>;
+}
+
+/**
+ * Raw artifact metadata rows (see artifact-attribute-queries.ts for where they live). "Newest
+ * first" orders by row id, and at equal ids puts the trial row first (src/artifacts/artifact-cursor.ts).
+ */
+export interface ArtifactAttributeQueries {
+  /** Artifact rows of these trials (legacy dashboard rows included), newest first. */
+  forTrials(trialIds: readonly number[]): Promise<ArtifactAttributeRow[]>;
+  /** The studies' own artifact rows (not their trials'), newest first. */
+  forStudies(studyIds: readonly number[]): Promise<ArtifactAttributeRow[]>;
+  /** Rows matching `filter` with ids at or below `atOrBelow` in each table, newest first; `limit` -1 = all. */
+  page(filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]>;
+  /** Rows matching `filter` with an id above `above` in their table, oldest first (for replays). */
+  newerThan(filter: ArtifactRowFilter, above: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]>;
+  /** Rows whose key names one of these artifact ids (a trial's own row before a study's). */
+  byArtifactIds(artifactIds: readonly string[]): Promise<ArtifactAttributeRow[]>;
+  /** The largest row id of each attribute table now (0 for an empty table). */
+  rowIdBounds(): Promise<AttributeRowIds>;
+}
+
+/** Optuna's create_study. */
+export interface StudyWrites {
+  /** Directions must already be validated (src/optuna/ask-tell-rules.ts). BAD_USER_INPUT when the name is taken. */
+  create(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord>;
+}
+
+/** Optuna's ask and tell, each in one short write transaction. */
+export interface TrialWrites {
+  /** Optuna's ask: a new RUNNING trial whose number counts the study's earlier trials. NOT_FOUND for an unknown study. */
+  create(studyId: number): Promise<TrialRecord>;
+  /** Optuna's tell: checks the request against the trial, then stores state, values and time. */
+  finish(trialId: number, request: TrialFinishRequest): Promise<TrialRecord>;
+}
+
+/** Artifact metadata rows, each change in one short write transaction that also checks the owner. */
+export interface ArtifactAttributeWrites {
+  /**
+   * Inserts the `artifacts:<artifactId>` system attribute of the owner. Rejects with NOT_FOUND
+   * for an unknown owner and TRIAL_FINISHED for a finished trial (unless allowed).
+   */
+  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow>;
+  /**
+   * Deletes every metadata row naming the artifact (Optuna's and legacy dashboard rows) and
+   * returns them; an empty list means there was none. Rows are deleted, never tombstoned:
+   * Optuna's `get_all_artifact_meta` crashes on tombstones.
+   */
+  delete(artifactId: string, options?: DeleteArtifactAttributeOptions): Promise<ArtifactAttributeRow[]>;
+}
+
+/** Every artifact row (newest first) and the tables' largest row ids, read in one snapshot. */
+export interface ArtifactRowsSnapshot {
+  rows: ArtifactAttributeRow[];
+  bounds: AttributeRowIds;
+}
+
+/** Opaque: pass the `version` of one answer of `artifactChangesSince` to the next call. */
+export type DataVersion = number;
+
+export interface ArtifactChanges {
+  version: DataVersion;
+  /** The artifact rows now; null when nothing can have changed since the version passed in. */
+  snapshot: ArtifactRowsSnapshot | null;
+}
+
+export interface OptunaDatabase {
+  /** Counts every application statement (tests pin query counts with it: no N+1). */
+  readonly statements: StatementCounter;
+  /** Where skipped (malformed) rows are reported, once each. */
   readonly log: OnceLogger;
   readonly studies: StudyQueries;
   readonly trials: TrialQueries;
@@ -51,72 +136,13 @@ export class OptunaDatabase {
   readonly trialWrites: TrialWrites;
   readonly artifactAttributeWrites: ArtifactAttributeWrites;
   /**
-   * Runs `work` in one `BEGIN IMMEDIATE` transaction (committed on return, rolled back on
-   * throw). Keep it short: the whole file is locked for other writers meanwhile.
+   * For the watcher of artifacts other processes write: the artifact rows, unless `since` (the
+   * version of an earlier answer) shows that no other connection has committed since, which
+   * costs next to nothing. Null reads them unconditionally.
    */
-  readonly writeTransaction: ImmediateTransaction;
-
-  constructor(
-    /** The file path as given. */
-    readonly path: string,
-    /** The better-sqlite3 connection (synchronous; one per process is enough). */
-    readonly connection: Database.Database,
-    logger: DatabaseLogger = consoleDatabaseLogger,
-  ) {
-    const orm = drizzle({ client: connection, logger: this.statements });
-    this.orm = orm;
-    // drizzle runs better-sqlite3's transaction(...).immediate(); the callback must be synchronous.
-    this.writeTransaction = (work) => orm.transaction((tx) => work(tx), { behavior: 'immediate' });
-    this.log = new OnceLogger(logger);
-    this.studies = new StudyQueries(orm, this.log);
-    this.trials = new TrialQueries(orm);
-    this.trialDetails = new TrialDetailQueries(orm, this.log);
-    this.artifactAttributes = new ArtifactAttributeQueries(orm);
-    this.studyWrites = new StudyWrites(this.writeTransaction);
-    this.trialWrites = new TrialWrites(this.writeTransaction);
-    this.artifactAttributeWrites = new ArtifactAttributeWrites(this.writeTransaction);
-  }
-
-  /** Throws when the database cannot be read right now (for readiness checks). */
-  checkReadable(): void {
-    this.orm.get(sql`SELECT version_num FROM alembic_version`);
-  }
-
-  get readonly(): boolean {
-    return this.connection.readonly;
-  }
-
-  close(): void {
-    this.connection.close();
-  }
-}
-
-/**
- * Opens the Optuna SQLite database at `path`. A missing (or empty) file becomes a fresh
- * database that Optuna accepts as its own; an existing one is checked and used as it is.
- * Throws an Error with one clear line when the file is not a usable Optuna database (for an
- * unknown schema version the line names `optuna storage upgrade`).
- */
-export function openOptunaDatabase(path: string, options: OpenOptunaDatabaseOptions = {}): OptunaDatabase {
-  const readonly = options.readonly ?? false;
-  const connection = new Database(path, {
-    readonly,
-    fileMustExist: readonly,
-    timeout: options.busyTimeoutMs ?? 5000,
-  });
-  try {
-    // Optuna runs with foreign keys off (SQLite's default, which better-sqlite3 flips); this is
-    // a connection setting and does not touch the file.
-    connection.pragma('foreign_keys = OFF');
-    ensureOptunaSchema(connection, path, {
-      readonly,
-      libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
-    });
-    return new OptunaDatabase(path, connection, options.logger);
-  } catch (error) {
-    connection.close();
-    if (error instanceof UnusableDatabaseError) throw error;
-    // SQLite's own complaint ("file is not a database", "database is locked", ...), with the path.
-    throw new UnusableDatabaseError(`${path} cannot be opened as an Optuna database: ${(error as Error).message}`, { cause: error });
-  }
+  artifactChangesSince(since: DataVersion | null): Promise<ArtifactChanges>;
+  /** Resolves when the database answers a read (for readiness); rejects otherwise, within the busy timeout. */
+  checkReadable(): Promise<void>;
+  /** Closes the connection(s) (a pool ends asynchronously); work still waiting for a lock rejects with DATABASE_UNAVAILABLE. */
+  close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
-// Reads of Optuna studies: by id, pages, counts, user attributes, best trials. Methods take a
-// whole batch of studies and run one statement each (the dataloaders call them).
+// Reads of Optuna studies on SQLite: by id, pages, counts, user attributes, best trials. Methods
+// take a whole batch of studies and run one statement each (the dataloaders call them).
 import { sql, type SQL } from 'drizzle-orm';
 import { studyDirectionFromStored, type StudyDirection, type TrialState } from '../optuna/enums.js';
 import type { OnceLogger } from './database-logger.js';
 import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
-import { inJsonArray, type OptunaSql } from './sql-executor.js';
+import { inJsonArray, type OptunaSql, type ReadRunner } from './sql-executor.js';
+import type { StudyQueries } from './optuna-database.js';
 
 export interface StudyRecord {
   studyId: number;
@@ -45,66 +46,70 @@ function nameContainsCondition(nameContains: string | null | undefined): SQL {
   return sql`s.study_name LIKE ${`%${escaped}%`} ESCAPE '\\'`;
 }
 
-export class StudyQueries {
+export class SqliteStudyQueries implements StudyQueries {
   constructor(
-    private readonly db: OptunaSql,
+    private readonly read: ReadRunner,
     private readonly log: OnceLogger,
   ) {}
 
-  byIds(studyIds: readonly number[]): StudyRecord[] {
-    return this.db.all<StudyRow>(sql`${studySelect} WHERE ${inJsonArray(sql`s.study_id`, studyIds)}`).map(studyRecordFromRow);
+  byIds(studyIds: readonly number[]): Promise<StudyRecord[]> {
+    return this.read((db) =>
+      db.all<StudyRow>(sql`${studySelect} WHERE ${inJsonArray(sql`s.study_id`, studyIds)}`).map(studyRecordFromRow),
+    );
   }
 
-  idByName(name: string): number | null {
-    const row = this.db.get<{ study_id: number }>(sql`SELECT study_id FROM studies WHERE study_name = ${name}`);
-    return row?.study_id ?? null;
+  idByName(name: string): Promise<number | null> {
+    return this.read((db) => db.get<{ study_id: number }>(sql`SELECT study_id FROM studies WHERE study_name = ${name}`)?.study_id ?? null);
   }
 
-  page(query: StudyPageQuery): StudyRecord[] {
+  page(query: StudyPageQuery): Promise<StudyRecord[]> {
     const after = query.afterStudyId == null ? sql`1` : sql`s.study_id > ${query.afterStudyId}`;
     const before = query.beforeStudyId == null ? sql`1` : sql`s.study_id < ${query.beforeStudyId}`;
     const order = query.descending ? sql`DESC` : sql`ASC`;
-    return this.db
-      .all<StudyRow>(
-        sql`${studySelect} WHERE ${nameContainsCondition(query.nameContains)} AND ${after} AND ${before}
-          ORDER BY s.study_id ${order} LIMIT ${query.limit}`,
-      )
-      .map(studyRecordFromRow);
-  }
-
-  count(nameContains?: string | null): number {
-    const row = this.db.get<{ n: number }>(
-      sql`SELECT count(*) AS n FROM studies s WHERE ${nameContainsCondition(nameContains)}`,
+    return this.read((db) =>
+      db
+        .all<StudyRow>(
+          sql`${studySelect} WHERE ${nameContainsCondition(query.nameContains)} AND ${after} AND ${before}
+            ORDER BY s.study_id ${order} LIMIT ${query.limit}`,
+        )
+        .map(studyRecordFromRow),
     );
-    return row?.n ?? 0;
   }
 
-  userAttributes(studyIds: readonly number[]): Map<number, UserAttributes> {
-    const rows = this.db.all<{ owner_id: number; key: string; value_json: string | null }>(
-      sql`SELECT study_id AS owner_id, "key", value_json FROM study_user_attributes
-        WHERE ${inJsonArray(sql`study_id`, studyIds)} ORDER BY study_user_attribute_id`,
+  count(nameContains?: string | null): Promise<number> {
+    return this.read(
+      (db) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM studies s WHERE ${nameContainsCondition(nameContains)}`)?.n ?? 0,
     );
-    return decodeUserAttributeRows(rows, 'study_user_attributes', this.log);
   }
 
-  /** Trials per study, optionally only in the given states. Studies without any are absent. */
-  trialCounts(studyIds: readonly number[], states: readonly TrialState[] | null): Map<number, number> {
+  userAttributes(studyIds: readonly number[]): Promise<Map<number, UserAttributes>> {
+    return this.read((db) => {
+      const rows = db.all<{ owner_id: number; key: string; value_json: string | null }>(
+        sql`SELECT study_id AS owner_id, "key", value_json FROM study_user_attributes
+          WHERE ${inJsonArray(sql`study_id`, studyIds)} ORDER BY study_user_attribute_id`,
+      );
+      return decodeUserAttributeRows(rows, 'study_user_attributes', this.log);
+    });
+  }
+
+  trialCounts(studyIds: readonly number[], states: readonly TrialState[] | null): Promise<Map<number, number>> {
     const stateCondition = states === null ? sql`1` : inJsonArray(sql`state`, states);
-    const rows = this.db.all<{ study_id: number; n: number }>(
-      sql`SELECT study_id, count(*) AS n FROM trials
-        WHERE ${inJsonArray(sql`study_id`, studyIds)} AND ${stateCondition} GROUP BY study_id`,
-    );
-    return new Map(rows.map((row) => [row.study_id, row.n]));
+    return this.read((db) => {
+      const rows = db.all<{ study_id: number; n: number }>(
+        sql`SELECT study_id, count(*) AS n FROM trials
+          WHERE ${inJsonArray(sql`study_id`, studyIds)} AND ${stateCondition} GROUP BY study_id`,
+      );
+      return new Map(rows.map((row) => [row.study_id, row.n]));
+    });
   }
 
-  /**
-   * Best COMPLETE trial of each single-objective study, ranked as upstream Optuna's
-   * `find_{max,min}_value_trial_id` does: by value type (-inf < finite < +inf), then value;
-   * ties go to the earliest trial. Multi-objective studies and studies without a complete
-   * trial are absent.
-   */
-  bestTrialIds(studyIds: readonly number[]): Map<number, number> {
-    const rows = this.db.all<{ study_id: number; trial_id: number }>(
+  /** Ranked as upstream Optuna's `find_{max,min}_value_trial_id` does (see the contract). */
+  bestTrialIds(studyIds: readonly number[]): Promise<Map<number, number>> {
+    return this.read((db) => this.selectBestTrialIds(db, studyIds));
+  }
+
+  private selectBestTrialIds(db: OptunaSql, studyIds: readonly number[]): Map<number, number> {
+    const rows = db.all<{ study_id: number; trial_id: number }>(
       sql`SELECT study_id, trial_id FROM (
         SELECT t.study_id, t.trial_id, ROW_NUMBER() OVER (
           PARTITION BY t.study_id

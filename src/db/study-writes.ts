@@ -1,16 +1,16 @@
-// Creating a study exactly as Optuna's `create_new_study` does: one `studies` row and one
-// `study_directions` row per objective, in one short write transaction.
+// Creating a study on SQLite exactly as Optuna's `create_new_study` does: one `studies` row and
+// one `study_directions` row per objective, in one short write transaction.
 import { sql } from 'drizzle-orm';
 import { badUserInput } from '../errors.js';
 import type { StudyDirection } from '../optuna/enums.js';
+import type { StudyWrites } from './optuna-database.js';
 import type { ImmediateTransaction } from './sql-executor.js';
 import type { StudyRecord } from './study-queries.js';
 
-export class StudyWrites {
+export class SqliteStudyWrites implements StudyWrites {
   constructor(private readonly transaction: ImmediateTransaction) {}
 
-  /** Directions must already be validated (src/optuna/ask-tell-rules.ts). */
-  create(name: string, directions: readonly StudyDirection[]): StudyRecord {
+  create(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord> {
     return this.transaction((db) => {
       const existing = db.get(sql`SELECT 1 FROM studies WHERE study_name = ${name}`);
       if (existing) throw badUserInput(`A study named ${JSON.stringify(name)} already exists`);

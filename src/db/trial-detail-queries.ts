@@ -1,10 +1,11 @@
-// What hangs off a trial: values, parameters, intermediate values, user attributes, decoded
-// from Optuna's storage form. One statement per batch of trials.
+// What hangs off a trial, read from SQLite: values, parameters, intermediate values, user
+// attributes, decoded from Optuna's storage form. One statement per batch of trials.
 import { sql } from 'drizzle-orm';
 import { externalParamValue, parseDistributionJson, type ParamDistribution } from '../optuna/distributions.js';
 import { floatFromStored } from '../optuna/float-values.js';
 import type { OnceLogger } from './database-logger.js';
-import { inJsonArray, type OptunaSql } from './sql-executor.js';
+import type { TrialDetailQueries } from './optuna-database.js';
+import { inJsonArray, type ReadRunner } from './sql-executor.js';
 import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
 
 export interface TrialParam {
@@ -19,18 +20,19 @@ export interface IntermediateValue {
   value: number;
 }
 
-export class TrialDetailQueries {
+export class SqliteTrialDetailQueries implements TrialDetailQueries {
   constructor(
-    private readonly db: OptunaSql,
+    private readonly read: ReadRunner,
     private readonly log: OnceLogger,
   ) {}
 
-  /** Values in objective order; trials without values are absent. */
-  values(trialIds: readonly number[]): Map<number, number[]> {
+  async values(trialIds: readonly number[]): Promise<Map<number, number[]>> {
     // Rows as arrays, not objects: better-sqlite3 builds those much faster.
-    const rows = this.db.values<[trialId: number, value: number | null, valueType: string]>(
-      sql`SELECT trial_id, value, value_type FROM trial_values
-        WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
+    const rows = await this.read((db) =>
+      db.values<[trialId: number, value: number | null, valueType: string]>(
+        sql`SELECT trial_id, value, value_type FROM trial_values
+          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
+      ),
     );
     const byTrial = new Map<number, number[]>();
     for (const [trialId, value, valueType] of rows) {
@@ -42,11 +44,12 @@ export class TrialDetailQueries {
     return byTrial;
   }
 
-  /** Parameters in the order they were suggested (row order). */
-  params(trialIds: readonly number[]): Map<number, TrialParam[]> {
-    const rows = this.db.values<[trialId: number, name: string, internalValue: number, distributionJson: string]>(
-      sql`SELECT trial_id, param_name, param_value, distribution_json FROM trial_params
-        WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, param_id`,
+  async params(trialIds: readonly number[]): Promise<Map<number, TrialParam[]>> {
+    const rows = await this.read((db) =>
+      db.values<[trialId: number, name: string, internalValue: number, distributionJson: string]>(
+        sql`SELECT trial_id, param_name, param_value, distribution_json FROM trial_params
+          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, param_id`,
+      ),
     );
     const byTrial = new Map<number, TrialParam[]>();
     for (const [trialId, name, internalValue, distributionJson] of rows) {
@@ -59,11 +62,12 @@ export class TrialDetailQueries {
     return byTrial;
   }
 
-  /** Intermediate values by step. */
-  intermediateValues(trialIds: readonly number[]): Map<number, IntermediateValue[]> {
-    const rows = this.db.values<[trialId: number, step: number, value: number | null, valueType: string]>(
-      sql`SELECT trial_id, step, intermediate_value AS value, intermediate_value_type AS value_type
-        FROM trial_intermediate_values WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
+  async intermediateValues(trialIds: readonly number[]): Promise<Map<number, IntermediateValue[]>> {
+    const rows = await this.read((db) =>
+      db.values<[trialId: number, step: number, value: number | null, valueType: string]>(
+        sql`SELECT trial_id, step, intermediate_value AS value, intermediate_value_type AS value_type
+          FROM trial_intermediate_values WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
+      ),
     );
     const byTrial = new Map<number, IntermediateValue[]>();
     for (const [trialId, step, value, valueType] of rows) {
@@ -75,10 +79,12 @@ export class TrialDetailQueries {
     return byTrial;
   }
 
-  userAttributes(trialIds: readonly number[]): Map<number, UserAttributes> {
-    const rows = this.db.all<{ owner_id: number; key: string; value_json: string | null }>(
-      sql`SELECT trial_id AS owner_id, "key", value_json FROM trial_user_attributes
-        WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_user_attribute_id`,
+  async userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>> {
+    const rows = await this.read((db) =>
+      db.all<{ owner_id: number; key: string; value_json: string | null }>(
+        sql`SELECT trial_id AS owner_id, "key", value_json FROM trial_user_attributes
+          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_user_attribute_id`,
+      ),
     );
     return decodeUserAttributeRows(rows, 'trial_user_attributes', this.log);
   }

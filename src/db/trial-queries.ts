@@ -1,9 +1,10 @@
-// Reads of Optuna trials: by id, by (study, number), and pages of many studies at once (one
-// windowed statement per batch, whatever the number of studies or the page size).
+// Reads of Optuna trials on SQLite: by id, by (study, number), and pages of many studies at once
+// (one windowed statement per batch, whatever the number of studies or the page size).
 import { sql, type SQL } from 'drizzle-orm';
 import { isoFromOptunaDatetime } from '../optuna/datetimes.js';
 import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
-import { groupRows, inJsonArray, type OptunaSql } from './sql-executor.js';
+import type { TrialQueries } from './optuna-database.js';
+import { groupRows, inJsonArray, type ReadRunner } from './sql-executor.js';
 
 export interface TrialRecord {
   trialId: number;
@@ -76,28 +77,28 @@ export function trialRecordFromRow(row: TrialRow): TrialRecord {
   };
 }
 
-export class TrialQueries {
-  constructor(private readonly db: OptunaSql) {}
+export class SqliteTrialQueries implements TrialQueries {
+  constructor(private readonly read: ReadRunner) {}
 
-  byIds(trialIds: readonly number[]): TrialRecord[] {
-    return this.db
-      .values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`)
-      .map(trialRecordFromValues);
+  byIds(trialIds: readonly number[]): Promise<TrialRecord[]> {
+    return this.read((db) =>
+      db.values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`).map(trialRecordFromValues),
+    );
   }
 
-  /** Trials by (study id, number); a pair without a trial is absent. */
-  byStudyAndNumber(keys: readonly (readonly [studyId: number, number: number])[]): TrialRecord[] {
-    return this.db
-      .values<TrialValues>(
-        sql`SELECT ${trialColumns} FROM trials WHERE (study_id, number) IN
-          (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(keys)}))
-          ORDER BY trial_id`,
-      )
-      .map(trialRecordFromValues);
+  byStudyAndNumber(keys: readonly (readonly [studyId: number, number: number])[]): Promise<TrialRecord[]> {
+    return this.read((db) =>
+      db
+        .values<TrialValues>(
+          sql`SELECT ${trialColumns} FROM trials WHERE (study_id, number) IN
+            (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(keys)}))
+            ORDER BY trial_id`,
+        )
+        .map(trialRecordFromValues),
+    );
   }
 
-  /** One page of trials for each study, in (number, trial id) order. */
-  pagesByStudy(studyIds: readonly number[], query: TrialPageQuery): Map<number, TrialRecord[]> {
+  pagesByStudy(studyIds: readonly number[], query: TrialPageQuery): Promise<Map<number, TrialRecord[]>> {
     const direction = query.fromEnd ? sql`DESC` : sql`ASC`;
     const conditions: SQL[] = [inJsonArray(sql`study_id`, studyIds)];
     if (query.states !== null) conditions.push(inJsonArray(sql`state`, query.states));
@@ -105,22 +106,20 @@ export class TrialQueries {
     if (query.before) conditions.push(sql`(number, trial_id) < (${query.before.number}, ${query.before.trialId})`);
     const where = sql.join(conditions, sql` AND `);
     // One study (the common case) can stop after `limit` rows; several need a window per study.
-    const rows =
+    const statement =
       studyIds.length === 1
-        ? this.db.values<TrialValues>(
-            sql`SELECT ${trialColumns} FROM trials WHERE ${where} ORDER BY number ${direction}, trial_id ${direction} LIMIT ${query.limit}`,
-          )
-        : this.db.values<TrialValues>(
-            sql`SELECT ${trialColumns} FROM (
-              SELECT ${trialColumns}, ROW_NUMBER() OVER (PARTITION BY study_id ORDER BY number ${direction}, trial_id ${direction})
-                AS position
-              FROM trials WHERE ${where}
-            ) WHERE position <= ${query.limit}`,
-          );
-    const trials = rows.map(trialRecordFromValues);
-    // Ascending whatever the direction of the query (already so for the common forward page).
-    if (!isAscending(trials)) trials.sort(compareTrialPositions);
-    return groupRows(trials, (trial) => trial.studyId);
+        ? sql`SELECT ${trialColumns} FROM trials WHERE ${where} ORDER BY number ${direction}, trial_id ${direction} LIMIT ${query.limit}`
+        : sql`SELECT ${trialColumns} FROM (
+            SELECT ${trialColumns}, ROW_NUMBER() OVER (PARTITION BY study_id ORDER BY number ${direction}, trial_id ${direction})
+              AS position
+            FROM trials WHERE ${where}
+          ) WHERE position <= ${query.limit}`;
+    return this.read((db) => {
+      const trials = db.values<TrialValues>(statement).map(trialRecordFromValues);
+      // Ascending whatever the direction of the query (already so for the common forward page).
+      if (!isAscending(trials)) trials.sort(compareTrialPositions);
+      return groupRows(trials, (trial) => trial.studyId);
+    });
   }
 }
 

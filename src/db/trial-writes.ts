@@ -1,23 +1,23 @@
-// Optuna's ask and tell on the storage: `create_new_trial` (a RUNNING trial numbered after the
-// study's earlier trials) and `set_trial_state_values`, each in one short write transaction.
+// Optuna's ask and tell on a SQLite storage: `create_new_trial` (a RUNNING trial numbered after
+// the study's earlier trials) and `set_trial_state_values`, each in one short write transaction.
 import { sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { planTrialFinish, type TrialFinishRequest } from '../optuna/ask-tell-rules.js';
 import { optunaDatetimeFromDate } from '../optuna/datetimes.js';
 import { trialStateFromStored } from '../optuna/enums.js';
 import { floatFromStored, trialValueToStored } from '../optuna/float-values.js';
+import type { TrialWrites } from './optuna-database.js';
 import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
 import { trialRecordFromRow, type TrialRecord } from './trial-queries.js';
 
-export class TrialWrites {
+export class SqliteTrialWrites implements TrialWrites {
   constructor(
     private readonly transaction: ImmediateTransaction,
     /** The clock, replaceable in tests. */
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Optuna's ask: a new RUNNING trial whose number counts the study's earlier trials. */
-  create(studyId: number): TrialRecord {
+  create(studyId: number): Promise<TrialRecord> {
     return this.transaction((db) => {
       if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`)) throw notFound(`No study with id ${studyId}`);
       const started = optunaDatetimeFromDate(this.now());
@@ -35,8 +35,7 @@ export class TrialWrites {
     });
   }
 
-  /** Optuna's tell: checks the request against the trial, then stores state, values and time. */
-  finish(trialId: number, request: TrialFinishRequest): TrialRecord {
+  finish(trialId: number, request: TrialFinishRequest): Promise<TrialRecord> {
     return this.transaction((db) => {
       const trial = db.get<{ number: number; state: string; direction_count: number }>(
         sql`SELECT t.number, t.state,

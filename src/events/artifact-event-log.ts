@@ -51,11 +51,12 @@ export interface EventCursor {
 }
 
 /**
- * Looks for changes other processes made and announces them (the watcher's `poll`). The log
- * runs it before announcing anything itself, so that its events follow the database's commit
- * order; `exceptArtifactId` is the one the caller is about to announce.
+ * Looks for changes other processes made and announces them (the watcher's `poll`), resolving
+ * once a look that began after the call is done. The log runs it before announcing anything
+ * itself, so that its events follow the database's commit order; `exceptArtifactId` is the one
+ * the caller is about to announce. Never rejects.
  */
-export type CatchUp = (exceptArtifactId?: string) => void;
+export type CatchUp = (exceptArtifactId?: string) => Promise<void>;
 
 export interface ArtifactEventLogOptions {
   /**
@@ -110,31 +111,48 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
     this.catchUpHook = catchUp;
   }
 
-  /** Announces what other processes committed so far (no-op without a watcher). */
-  catchUp(exceptArtifactId?: string): void {
-    this.catchUpHook?.(exceptArtifactId);
+  /** Announces what other processes committed so far (at once without a watcher). */
+  async catchUp(exceptArtifactId?: string): Promise<void> {
+    await this.catchUpHook?.(exceptArtifactId);
   }
 
   /**
-   * Records and fans out a creation, right after its metadata row committed; a second
-   * announcement of the same artifact is ignored (returns false).
+   * Records and fans out this process's creation, right after its metadata row committed,
+   * once what other processes committed before it is announced. A second announcement of the
+   * same artifact is ignored (resolves false).
    */
-  publishCreated(artifactId: string, owner: ArtifactOwner, artifact: Artifact): boolean {
+  async publishCreated(artifactId: string, owner: ArtifactOwner, artifact: Artifact): Promise<boolean> {
     if (this.liveArtifacts.has(artifactId)) return false;
-    this.catchUp(artifactId);
+    await this.catchUp(artifactId);
+    return this.announceCreated(artifactId, owner, artifact);
+  }
+
+  /** Records and fans out a creation the caller found in commit order (the watcher); false when known already. */
+  announceCreated(artifactId: string, owner: ArtifactOwner, artifact: Artifact): boolean {
+    if (this.liveArtifacts.has(artifactId)) return false;
     this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
     if (this.covered !== undefined && artifact.position !== undefined) {
-      // Rows below this one were committed earlier and announced by the catch-up above.
+      // Rows below this one were committed earlier, and announced by the catch-up that came
+      // first (publishCreated) or by the same look (the watcher).
       this.covered = maxRowIds(this.covered, rowIdsOfPosition(artifact.position));
     }
     this.append({ kind: 'created', artifactId, studyId: owner.studyId, trialId: owner.trialId, artifact });
     return true;
   }
 
-  /** Records and fans out a deletion; deleting what was never announced or is already gone is ignored. */
-  publishDeleted(artifactId: string, owner: ArtifactOwner, artifact?: Artifact): boolean {
+  /**
+   * Records and fans out this process's deletion, once what other processes committed before it
+   * is announced; deleting what was never announced or is already gone is ignored.
+   */
+  async publishDeleted(artifactId: string, owner: ArtifactOwner, artifact?: Artifact): Promise<boolean> {
     if (!this.liveArtifacts.has(artifactId)) return false;
-    this.catchUp(artifactId);
+    await this.catchUp(artifactId);
+    return this.announceDeleted(artifactId, owner, artifact);
+  }
+
+  /** Records and fans out a deletion the caller found in commit order (the watcher); false when not known. */
+  announceDeleted(artifactId: string, owner: ArtifactOwner, artifact?: Artifact): boolean {
+    if (!this.liveArtifacts.has(artifactId)) return false;
     this.liveArtifacts.delete(artifactId);
     this.append({ kind: 'deleted', artifactId, studyId: owner.studyId, trialId: owner.trialId, artifact });
     return true;

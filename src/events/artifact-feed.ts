@@ -1,7 +1,9 @@
 // A subscription to artifact creations or deletions: first what happened after `since`, then
-// live events, with no gap and no duplicate between the two. The replay is computed and the
-// live listener registered in one synchronous step (better-sqlite3 is synchronous, so even a
-// database replay fits in it): no event can fall between them or land in both.
+// live events, with no gap and no duplicate between the two. The live listener is registered
+// (holding its events back) in the same synchronous step that takes the log's watermark and
+// its replay, before any database read: an event after that step reaches the listener, an
+// event before it is in the replay. A creation can be in both only when its row was read from
+// the database just before its own announcement; the listener drops that second copy.
 //
 // `since` may be
 //   - an event cursor of this run → the logged events after it;
@@ -36,23 +38,41 @@ const liveBacklogLimit = 10_000;
 /** Where a `since` cursor says to resume from. */
 type ResumePoint = { kind: 'sequence'; sequence: number; watermark: AttributeRowIds | undefined } | { kind: 'watermark'; watermark: AttributeRowIds | undefined };
 
-export function subscribeToArtifactEvents<Kind extends ArtifactEventKind>(
+export async function subscribeToArtifactEvents<Kind extends ArtifactEventKind>(
   sources: ArtifactFeedSources,
   kind: Kind,
   filter: ArtifactRowFilter,
   since: string | null | undefined,
-): AsyncIterableIterator<Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>> {
+): Promise<AsyncIterableIterator<Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>>> {
+  type Event = Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>;
   const { events } = sources;
   const resumeFrom = since == null ? undefined : resumePointOf(since, events.epoch);
   // What other processes committed so far is announced first, so the replay is complete.
-  events.catchUp();
-  const replay = resumeFrom === undefined ? [] : replayAfter(sources, kind, filter, resumeFrom);
-  type Event = Extract<ArtifactEvent<ArtifactRecord>, { kind: Kind }>;
-  const queue = new EventQueue<Event>(replay.length + liveBacklogLimit, () => stopListening());
-  for (const event of replay) queue.push(event as Event);
+  await events.catchUp();
+
+  const heldBack: Event[] = [];
+  let queue: EventQueue<Event> | undefined;
+  const replayed = new Set<string>();
   const stopListening = events.listen((event) => {
-    if (eventMatches(event, kind, filter)) queue.push(event as Event);
+    if (!eventMatches(event, kind, filter) || (event.kind === 'created' && replayed.delete(event.artifactId))) return;
+    if (queue === undefined) heldBack.push(event as Event);
+    else queue.push(event as Event);
   });
+  let replay: ArtifactEvent<ArtifactRecord>[];
+  try {
+    replay = resumeFrom === undefined ? [] : await replayAfter(sources, kind, filter, resumeFrom, events.watermark());
+  } catch (error) {
+    stopListening();
+    throw error;
+  }
+  queue = new EventQueue<Event>(replay.length + liveBacklogLimit, () => stopListening());
+  for (const event of replay) {
+    queue.push(event as Event);
+    if (event.kind === 'created') replayed.add(event.artifactId);
+  }
+  for (const event of heldBack) {
+    if (!(event.kind === 'created' && replayed.delete(event.artifactId))) queue.push(event);
+  }
   return queue;
 }
 
@@ -72,12 +92,14 @@ function resumePointOf(since: string, epoch: string): ResumePoint {
   }
 }
 
-function replayAfter(
+/** `announced`: the log's watermark when the listener was registered. */
+async function replayAfter(
   sources: ArtifactFeedSources,
   kind: ArtifactEventKind,
   filter: ArtifactRowFilter,
   resumeFrom: ResumePoint,
-): ArtifactEvent<ArtifactRecord>[] {
+  announced: AttributeRowIds | undefined,
+): Promise<ArtifactEvent<ArtifactRecord>[]> {
   const logged = resumeFrom.kind === 'sequence' ? loggedEventsAfter(sources.events, resumeFrom.sequence) : undefined;
   if (logged !== undefined) {
     const matching = logged.filter((event) => eventMatches(event, kind, filter));
@@ -94,7 +116,7 @@ function replayAfter(
   if (resumeFrom.watermark === undefined) {
     throw cursorExpired(`\`since\` comes from a server that was not following its database; ${remedy.created}`);
   }
-  return creationsAfter(sources, filter, resumeFrom.watermark);
+  return creationsAfter(sources, filter, resumeFrom.watermark, announced);
 }
 
 /** The logged events after `sequence`; undefined when the log no longer holds them all. */
@@ -108,13 +130,19 @@ function loggedEventsAfter(events: ArtifactEventLog<ArtifactRecord>, sequence: n
 
 /**
  * Artifacts whose metadata rows are above `watermark`, oldest first, as creation events. Only
- * rows the log has announced are replayed (the rest arrive live); those the log still holds
- * keep their event cursors, older ones get a list cursor (which resumes here again).
+ * rows the log had announced (`announced`; without a watcher, the rows there are now) are
+ * replayed (the rest arrive live); those the log still holds keep their event cursors, older
+ * ones get a list cursor (which resumes here again).
  */
-function creationsAfter(sources: ArtifactFeedSources, filter: ArtifactRowFilter, watermark: AttributeRowIds): ArtifactEvent<ArtifactRecord>[] {
+async function creationsAfter(
+  sources: ArtifactFeedSources,
+  filter: ArtifactRowFilter,
+  watermark: AttributeRowIds,
+  announcedWhenListening: AttributeRowIds | undefined,
+): Promise<ArtifactEvent<ArtifactRecord>[]> {
   const { database, events } = sources;
-  const announced = events.watermark() ?? database.artifactAttributes.rowIdBounds();
-  const rows = database.artifactAttributes.newerThan(filter, watermark, replayLimit + 1);
+  const announced = announcedWhenListening ?? (await database.artifactAttributes.rowIdBounds());
+  const rows = await database.artifactAttributes.newerThan(filter, watermark, replayLimit + 1);
   if (rows.length > replayLimit) throw tooFarBehind('created');
   const replay: ArtifactEvent<ArtifactRecord>[] = [];
   const replayed = new Set<string>();

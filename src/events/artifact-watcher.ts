@@ -2,73 +2,85 @@
 // upload_artifact, optuna-dashboard, another server) and announces them on the event log, as
 // if this server had uploaded or deleted them itself.
 //
-// Each look is cheap when nothing changed: SQLite's `PRAGMA data_version` changes only when
-// another connection committed. Only then are the artifact keys read (one query over the
-// attribute tables) and compared with what the log knows: new keys are announced as created
-// (oldest row first), vanished keys (or keys turned into tombstones) as deleted. The log also
-// runs a look before announcing anything of this process, so events follow commit order.
+// Each look is cheap when nothing changed: the database tells (artifactChangesSince) whether
+// another connection committed since the last look. Only then are the artifact keys read (one
+// query over the attribute tables) and compared with what the log knows: new keys are
+// announced as created (oldest row first), vanished keys (or keys turned into tombstones) as
+// deleted. The log also asks for a look before announcing anything of this process, so events
+// follow commit order. One look runs at a time; asks during a look share the next one.
 import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
 import { parseArtifactAttributeKey } from '../artifacts/artifact-meta.js';
-import type { ArtifactAttributeRow, AttributeRowIds } from '../db/artifact-attribute-queries.js';
-import type { OptunaDatabase } from '../db/optuna-database.js';
+import type { ArtifactRowsSnapshot, DataVersion, OptunaDatabase } from '../db/optuna-database.js';
 import { logger } from '../logger.js';
 import type { ArtifactEventLog } from './artifact-event-log.js';
 
 export interface ArtifactWatcher {
-  /** Looks for changes now (normally the timer does). */
-  poll(): void;
+  /** Looks for changes now (normally the timer does); resolves once a look begun after the call is done. */
+  poll(): Promise<void>;
   stop(): void;
 }
-
-/** Every attribute row id, in both tables: "no upper bound". */
-const allRows: AttributeRowIds = { studyRowId: Number.MAX_SAFE_INTEGER, trialRowId: Number.MAX_SAFE_INTEGER };
 
 /**
  * Seeds the log with the artifacts that exist now (they are not announced) and starts looking
  * every `intervalSeconds`. The timer does not keep the process alive; `stop()` ends it.
  */
-export function startArtifactWatcher(database: OptunaDatabase, events: ArtifactEventLog<ArtifactRecord>, intervalSeconds: number): ArtifactWatcher {
-  const dataVersion = (): number => database.connection.pragma('data_version', { simple: true }) as number;
-  /** Artifact rows and the tables' largest row ids, read in one snapshot. */
-  const readArtifactRows = database.connection.transaction((): { rows: ArtifactAttributeRow[]; bounds: AttributeRowIds } => ({
-    rows: database.artifactAttributes.page({}, allRows, -1),
-    bounds: database.artifactAttributes.rowIdBounds(),
-  }));
-
-  let seenDataVersion = dataVersion();
-  const initial = readArtifactRows();
+export async function startArtifactWatcher(
+  database: OptunaDatabase,
+  events: ArtifactEventLog<ArtifactRecord>,
+  intervalSeconds: number,
+): Promise<ArtifactWatcher> {
+  const initial = await database.artifactChangesSince(null);
+  let seenVersion: DataVersion = initial.version;
   const existing = new Map<string, ArtifactRecord>();
   // Oldest first, as if announced in order (deletions found in one look follow that order).
-  for (const row of [...initial.rows].reverse()) {
+  for (const row of [...initial.snapshot!.rows].reverse()) {
     const record = artifactRecordFromRow(row, database.log);
     if (record !== null && !existing.has(record.artifactId)) existing.set(record.artifactId, record);
   }
   events.seedExisting(
     [...existing.values()].map((record) => [record.artifactId, record] as const),
-    initial.bounds,
+    initial.snapshot!.bounds,
   );
 
-  let looking = false;
   let stopped = false;
-  const poll = (exceptArtifactId?: string): void => {
-    // Announcing calls back into poll (the log catches up first): one look at a time.
-    if (looking || stopped) return;
-    looking = true;
+  /** Artifacts this process is about to announce itself: the next look leaves them alone. */
+  const announcedByCaller = new Set<string>();
+  let lookInProgress: Promise<void> | null = null;
+  let nextLook: Promise<void> | null = null;
+
+  const look = async (): Promise<void> => {
+    const except = new Set(announcedByCaller);
+    announcedByCaller.clear();
     try {
-      const version = dataVersion();
-      if (version === seenDataVersion) return;
-      const { rows, bounds } = readArtifactRows();
-      seenDataVersion = version;
-      announceChanges(rows, bounds, exceptArtifactId);
+      const changes = await database.artifactChangesSince(seenVersion);
+      if (stopped) return;
+      seenVersion = changes.version;
+      if (changes.snapshot !== null) announceChanges(changes.snapshot, except);
     } catch (error) {
-      // A locked or briefly unreadable database: the next look tries again.
+      // A database locked past the busy timeout: the next look tries again.
       logger.warn('could not look for artifacts written by other processes', { error: String(error) });
-    } finally {
-      looking = false;
     }
   };
 
-  const announceChanges = (newestFirst: readonly ArtifactAttributeRow[], bounds: AttributeRowIds, exceptArtifactId: string | undefined): void => {
+  const poll = (exceptArtifactId?: string): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (exceptArtifactId !== undefined) announcedByCaller.add(exceptArtifactId);
+    if (lookInProgress === null) {
+      lookInProgress = look().finally(() => {
+        lookInProgress = null;
+      });
+      return lookInProgress;
+    }
+    // The look in progress may have read the database before the caller's commit: one more.
+    nextLook ??= lookInProgress.then(() => {
+      nextLook = null;
+      return poll();
+    });
+    return nextLook;
+  };
+
+  const announceChanges = (snapshot: ArtifactRowsSnapshot, except: ReadonlySet<string>): void => {
+    const newestFirst = snapshot.rows;
     const known = events.knownArtifacts();
     const present = new Set<string>();
     const created = new Map<string, ArtifactRecord>();
@@ -77,18 +89,18 @@ export function startArtifactWatcher(database: OptunaDatabase, events: ArtifactE
       const key = parseArtifactAttributeKey(row.key);
       if (key === null || isTombstone(row.valueJson)) continue;
       present.add(key.artifactId);
-      if (known.has(key.artifactId) || key.artifactId === exceptArtifactId || created.has(key.artifactId)) continue;
+      if (known.has(key.artifactId) || except.has(key.artifactId) || created.has(key.artifactId)) continue;
       const record = artifactRecordFromRow(row, database.log); // null: malformed (logged once), not an artifact
       if (record !== null) created.set(record.artifactId, record);
     }
-    const deleted = [...known].filter(([artifactId]) => !present.has(artifactId) && artifactId !== exceptArtifactId);
-    for (const record of created.values()) events.publishCreated(record.artifactId, record, record);
-    for (const [artifactId, owner] of deleted) events.publishDeleted(artifactId, owner);
-    events.advanceWatermark(bounds);
+    const deleted = [...known].filter(([artifactId]) => !present.has(artifactId) && !except.has(artifactId));
+    for (const record of created.values()) events.announceCreated(record.artifactId, record, record);
+    for (const [artifactId, owner] of deleted) events.announceDeleted(artifactId, owner);
+    events.advanceWatermark(snapshot.bounds);
   };
 
   events.setCatchUp(poll);
-  const timer = setInterval(() => poll(), intervalSeconds * 1000);
+  const timer = setInterval(() => void poll(), intervalSeconds * 1000);
   timer.unref();
 
   return {

@@ -68,8 +68,10 @@ function ownerArtifactConnection(
 ): Connection<ArtifactRecord> | Promise<Connection<ArtifactRecord>> {
   if (isPromise(loadArtifacts)) return loadArtifacts.then((artifacts) => ownerArtifactConnection(artifacts, args, context));
   const artifacts = loadArtifacts;
+  const rowIds = context.loaders.attributeRowIds();
+  if (isPromise(rowIds)) return rowIds.then(() => ownerArtifactConnection(artifacts, args, context));
   const request = { first: forwardPageSize(args), after: args.after ?? null };
-  const page = pageOfLoadedArtifacts(artifacts, request, context.loaders.attributeRowIds());
+  const page = pageOfLoadedArtifacts(artifacts, request, rowIds);
   return artifactConnection(page, request.after, () => artifacts.length);
 }
 
@@ -126,7 +128,7 @@ builder.queryFields((t) => ({
       const database = context.services.database;
       const filter = { studyId: args.studyId, trialId: args.trialId };
       const request = { first: forwardPageSize(args), after: args.after ?? null };
-      const page = listArtifactsNewestFirst(database, filter, request, context.loaders.attributeRowIds());
+      const page = await listArtifactsNewestFirst(database, filter, request, await context.loaders.attributeRowIds());
       return artifactConnection(page, request.after, () => countArtifacts(database, filter));
     },
   }),

@@ -3,7 +3,7 @@
 // same number of statements whatever N is.
 import DataLoader from 'dataloader';
 import { artifactRecordsFromRows, type ArtifactRecord } from '../artifacts/artifact-records.js';
-import type { AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { ArtifactAttributeRow, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
 import type { IntermediateValue, TrialParam } from '../db/trial-detail-queries.js';
 import type { TrialPageQuery, TrialRecord } from '../db/trial-queries.js';
@@ -28,8 +28,11 @@ export interface RequestLoaders {
   trialArtifacts: BatchLoader<number, ArtifactRecord[]>;
   /** Each study's own artifacts, newest first. */
   studyArtifacts: BatchLoader<number, ArtifactRecord[]>;
-  /** The attribute tables' largest row ids, read once so all artifact cursors of a response agree. */
-  attributeRowIds(): AttributeRowIds;
+  /**
+   * The attribute tables' largest row ids, read once (before any artifact row) so that all
+   * artifact cursors of a response agree; the value itself once read, as BatchLoader.get.
+   */
+  attributeRowIds(): AttributeRowIds | Promise<AttributeRowIds>;
 }
 
 /**
@@ -47,7 +50,7 @@ export class BatchLoader<Key, Value, CacheKey = Key> {
   private prefetched: Promise<void> | null = null;
 
   constructor(
-    private readonly batch: (keys: readonly Key[]) => Map<CacheKey, Value>,
+    private readonly batch: (keys: readonly Key[]) => Promise<Map<CacheKey, Value>>,
     private readonly missing: Value,
     cacheKeyFn?: (key: Key) => CacheKey,
   ) {
@@ -81,7 +84,7 @@ export class BatchLoader<Key, Value, CacheKey = Key> {
     return (this.prefetched ??= afterThisTick().then(() => this.runPrefetch()));
   }
 
-  private runPrefetch(): void {
+  private async runPrefetch(): Promise<void> {
     const keys: Key[] = [];
     const seen = new Set<CacheKey>();
     for (const key of this.prefetchKeys) {
@@ -94,14 +97,14 @@ export class BatchLoader<Key, Value, CacheKey = Key> {
     this.prefetched = null;
     if (keys.length === 0) return;
     try {
-      this.loadBatch(keys);
+      await this.loadBatch(keys);
     } catch {
       // Left to the fields (see prefetch).
     }
   }
 
-  private loadBatch(keys: readonly Key[]): Value[] {
-    const found = this.batch(keys);
+  private async loadBatch(keys: readonly Key[]): Promise<Value[]> {
+    const found = await this.batch(keys);
     return keys.map((key) => {
       const cacheKey = this.cacheKeyOf(key);
       const value = found.has(cacheKey) ? (found.get(cacheKey) as Value) : this.missing;
@@ -120,7 +123,7 @@ function afterThisTick(): Promise<void> {
 
 /** A BatchLoader (see above): one batch query per tick, results kept for this request. */
 function mapLoader<Key, Value, CacheKey = Key>(
-  load: (keys: readonly Key[]) => Map<CacheKey, Value>,
+  load: (keys: readonly Key[]) => Promise<Map<CacheKey, Value>>,
   missing: Value,
   cacheKeyFn?: (key: Key) => CacheKey,
 ): BatchLoader<Key, Value, CacheKey> {
@@ -154,7 +157,14 @@ function groupByOwner(records: readonly ArtifactRecord[], ownerOf: (record: Arti
 }
 
 export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
-  let attributeRowIds: AttributeRowIds | null = null;
+  let attributeRowIds: AttributeRowIds | Promise<AttributeRowIds> | undefined;
+  const loadAttributeRowIds = (): AttributeRowIds | Promise<AttributeRowIds> =>
+    (attributeRowIds ??= database.artifactAttributes.rowIdBounds().then((rowIds) => (attributeRowIds = rowIds)));
+  /** Artifact rows, read after the row ids their cursors will name (a row added between is then above them). */
+  const loadArtifactRecords = async (rows: () => Promise<ArtifactAttributeRow[]>): Promise<ArtifactRecord[]> => {
+    await loadAttributeRowIds();
+    return artifactRecordsFromRows(await rows(), database.log);
+  };
   return {
     studyUserAttributes: mapLoader((ids) => database.studies.userAttributes(ids), {}),
     trialUserAttributes: mapLoader((ids) => database.trialDetails.userAttributes(ids), {}),
@@ -163,7 +173,7 @@ export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
     trialIntermediateValues: mapLoader((ids) => database.trialDetails.intermediateValues(ids), []),
     bestTrialId: mapLoader<number, number | null>((ids) => database.studies.bestTrialIds(ids), null),
     trialByNumber: mapLoader<readonly [number, number], TrialRecord | null, string>(
-      (keys) => new Map(database.trials.byStudyAndNumber(keys).map((trial) => [`${trial.studyId}:${trial.number}`, trial])),
+      async (keys) => new Map((await database.trials.byStudyAndNumber(keys)).map((trial) => [`${trial.studyId}:${trial.number}`, trial])),
       null,
       ([studyId, number]) => `${studyId}:${number}`,
     ),
@@ -172,13 +182,13 @@ export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
     ),
     trialPage: perArguments((query: TrialPageQuery) => mapLoader((ids) => database.trials.pagesByStudy(ids, query), [])),
     trialArtifacts: mapLoader(
-      (ids) => groupByOwner(artifactRecordsFromRows(database.artifactAttributes.forTrials(ids), database.log), (r) => r.trialId),
+      async (ids) => groupByOwner(await loadArtifactRecords(() => database.artifactAttributes.forTrials(ids)), (r) => r.trialId),
       [],
     ),
     studyArtifacts: mapLoader(
-      (ids) => groupByOwner(artifactRecordsFromRows(database.artifactAttributes.forStudies(ids), database.log), (r) => r.studyId),
+      async (ids) => groupByOwner(await loadArtifactRecords(() => database.artifactAttributes.forStudies(ids)), (r) => r.studyId),
       [],
     ),
-    attributeRowIds: () => (attributeRowIds ??= database.artifactAttributes.rowIdBounds()),
+    attributeRowIds: loadAttributeRowIds,
   };
 }

@@ -30,7 +30,7 @@ export const TrialRef = builder.loadableNodeRef('Trial', {
 export const ArtifactRef = builder.loadableNodeRef('Artifact', {
   id: { resolve: (artifact: ArtifactRecord) => artifact.artifactId },
   load: async (artifactIds: string[], context) => [
-    ...findArtifactsByIds(context.services.database, artifactIds).values(),
+    ...(await findArtifactsByIds(context.services.database, artifactIds)).values(),
   ],
   toKey: (artifact) => artifact.artifactId,
   sort: true,

@@ -40,11 +40,11 @@ builder.queryFields((t) => ({
       after: t.arg.string({ required: false }),
       nameContains: t.arg.string({ required: false }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const database = context.services.database;
       const size = forwardPageSize(args);
       const afterStudyId = args.after ? decodeCursor('study', args.after, 1)[0]! : null;
-      const studies = database.studies.page({ nameContains: args.nameContains, afterStudyId, descending: false, limit: size + 1 });
+      const studies = await database.studies.page({ nameContains: args.nameContains, afterStudyId, descending: false, limit: size + 1 });
       return pageFromRows(
         studies,
         { size, fromEnd: false, after: args.after ?? null, before: null },
@@ -60,7 +60,7 @@ builder.queryFields((t) => ({
     args: { studyId: t.arg.int({ required: false }), name: t.arg.string({ required: false }) },
     resolve: async (_root, args, context) => {
       if (args.studyId == null && args.name == null) throw badUserInput('Give `studyId` or `name`');
-      const studyId = args.studyId ?? context.services.database.studies.idByName(args.name!);
+      const studyId = args.studyId ?? (await context.services.database.studies.idByName(args.name!));
       if (studyId === null) return null;
       const study = await StudyRef.getDataloader(context).load(studyId);
       return study && (args.name == null || study.name === args.name) ? study : null;

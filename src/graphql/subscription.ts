@@ -35,10 +35,10 @@ const ArtifactDeletedEventRef = builder.objectRef<ArtifactDeleted<ArtifactRecord
   }),
 });
 
-function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: number | null; trialId?: number | null; since?: string | null }, context: GraphQLContext) {
+async function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: number | null; trialId?: number | null; since?: string | null }, context: GraphQLContext) {
   const { database } = context.services;
-  if (args.studyId != null && database.studies.byIds([args.studyId]).length === 0) throw notFound(`No study with id ${args.studyId}`);
-  if (args.trialId != null && database.trials.byIds([args.trialId]).length === 0) throw notFound(`No trial with id ${args.trialId}`);
+  if (args.studyId != null && (await database.studies.byIds([args.studyId])).length === 0) throw notFound(`No study with id ${args.studyId}`);
+  if (args.trialId != null && (await database.trials.byIds([args.trialId])).length === 0) throw notFound(`No trial with id ${args.trialId}`);
   // An EventSource reconnecting sends the id of the last event it got, newer than any `since`.
   const since = context.lastEventId ?? args.since;
   return subscribeToArtifactEvents(context.services, kind, { studyId: args.studyId, trialId: args.trialId }, since);

@@ -13,7 +13,7 @@ import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
 import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request.js';
 import { sendText } from './plain-response.js';
 import { downloadContentType } from './download-content-type.js';
-import { findArtifact } from '../artifacts/artifact-listing.js';
+import { findArtifactWithoutWaiting } from '../artifacts/artifact-listing.js';
 import { logger } from '../logger.js';
 
 interface DownloadPath {
@@ -66,7 +66,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     sendText(response, 400, parsed);
     return;
   }
-  const artifact = findArtifact(services.database, parsed.artifactId);
+  const artifact = await findArtifactWithoutWaiting(services.database, parsed.artifactId);
   const belongsToPath =
     artifact !== null &&
     (parsed.studyId === undefined || parsed.studyId === artifact.studyId) &&

@@ -2,6 +2,8 @@
 // Readiness probes are often reachable by more than the operator (a load balancer, a public
 // status page): answers say only ok / unavailable, and the reasons, which name paths, hosts
 // and buckets, go to the server's log.
+// While another process locks the database, /readyz waits as a request would: ready if the lock
+// goes within the busy timeout, unavailable when it does not.
 import type { ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
 import { logger } from '../logger.js';

@@ -14,6 +14,7 @@ import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
+import { isAppError } from '../errors.js';
 import { logger } from '../logger.js';
 
 export interface RunningServer {
@@ -80,6 +81,8 @@ export function createHttpServer(services: AppServices) {
 
   const httpServer = createNodeServer((request, response) => {
     handleRequest(request, response).catch((error: unknown) => {
+      // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
+      if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
       logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
       if (!response.headersSent) sendText(response, 500, 'Internal server error');
       else response.destroy();
@@ -114,7 +117,7 @@ export function createHttpServer(services: AppServices) {
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       // From now on, artifacts other processes write are announced on the live feed.
-      const watcher = startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
+      const watcher = await startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
       return {
         url: `http://${hostForUrl}:${address.port}`,
         httpServer,

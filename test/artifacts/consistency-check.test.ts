@@ -32,20 +32,20 @@ describe('checkConsistency and fixConsistency', () => {
 
   /** What this server's upload pipeline leaves after the store write: bytes, then (later) the row. */
   const writeBytes = (artifactId: string): void => writeFileSync(join(fixture.artifactsPath, artifactId), 'uploaded bytes');
-  const writeRow = (artifactId: string): void => {
+  const writeRow = async (artifactId: string): Promise<void> => {
     const valueJson = encodeArtifactMetaValueJson({ artifactId, filename: 'late.txt', mimetype: 'text/plain', encoding: null });
-    services.database.artifactAttributeWrites.insert({ kind: 'study', studyId }, artifactId, valueJson, { allowFinishedTrial: false });
+    await services.database.artifactAttributeWrites.insert({ kind: 'study', studyId }, artifactId, valueJson, { allowFinishedTrial: false });
   };
 
   /** The services, with `duringListing` run after the store has yielded its first id. */
-  function servicesWithHookedListing(duringListing: () => void): { database: AppServices['database']; store: ArtifactStore } {
+  function servicesWithHookedListing(duringListing: () => Promise<void>): { database: AppServices['database']; store: ArtifactStore } {
     const store = services.store;
     const hooked: ArtifactStore = Object.create(store) as ArtifactStore;
     hooked.list = async function* () {
       let first = true;
       for await (const artifactId of store.list()) {
         yield artifactId;
-        if (first) duringListing();
+        if (first) await duringListing();
         first = false;
       }
     };
@@ -64,8 +64,8 @@ describe('checkConsistency and fixConsistency', () => {
 
   it('does not report missing bytes for an artifact deleted while the store was being listed', async () => {
     const deleted = manifest.artifacts.find((artifact) => artifact.owner.type === 'study')!;
-    const deleteArtifact = (): void => {
-      services.database.artifactAttributeWrites.delete(deleted.artifact_id);
+    const deleteArtifact = async (): Promise<void> => {
+      await services.database.artifactAttributeWrites.delete(deleted.artifact_id);
       rmSync(join(fixture.artifactsPath, deleted.artifact_id));
     };
 
@@ -82,7 +82,7 @@ describe('checkConsistency and fixConsistency', () => {
     const report = await checkConsistency(services);
     expect(report.orphanedObjects).toEqual([uploadedId, trueOrphanId].sort());
 
-    writeRow(uploadedId);
+    await writeRow(uploadedId);
     const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: false });
 
     expect(result).toEqual({ removedOrphanedObjects: [trueOrphanId], removedMetadata: [], resolvedSinceCheck: [uploadedId], failure: null });
@@ -102,7 +102,7 @@ describe('checkConsistency and fixConsistency', () => {
     const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: true });
 
     expect(result).toEqual({ removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [artifact.artifact_id], failure: null });
-    expect(services.database.artifactAttributes.byArtifactIds([artifact.artifact_id])).toHaveLength(1);
+    expect(await services.database.artifactAttributes.byArtifactIds([artifact.artifact_id])).toHaveLength(1);
   });
 
   it('says a metadata fix removes most rows only past half of all artifact rows (a wrong store, likely)', async () => {

@@ -22,6 +22,8 @@ describe('parseCommandLine', () => {
     expect(config.authToken).toBeUndefined();
     expect(config.allowFinishedTrialUploads).toBe(false);
     expect(config.watchIntervalSeconds).toBe(1);
+    expect(config.databaseBusyTimeoutSeconds).toBe(5);
+    expect(serveConfig(['--db-busy-timeout', '0.5']).databaseBusyTimeoutSeconds).toBe(0.5);
   });
 
   it('reads flags, and the environment where a flag is absent', () => {
@@ -55,6 +57,7 @@ describe('parseCommandLine', () => {
     [['--cors-origin', 'not a url']],
     [['--s3-endpoint', 'ftp://x']],
     [['--fix']],
+    [['--db-busy-timeout', '-1']],
   ])('refuses %j with a UsageError', (argv) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
   });

@@ -6,14 +6,14 @@ import { sql } from 'drizzle-orm';
 import { encodeArtifactMetaValueJson, type NewArtifactMeta } from '../../src/artifacts/artifact-meta.js';
 import type { ArtifactAttributeRow } from '../../src/db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../../src/db/artifact-attribute-writes.js';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
+import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import type { StudyRecord } from '../../src/db/study-queries.js';
 import type { TrialRecord } from '../../src/db/trial-queries.js';
 import type { StudyDirection, TrialState } from '../../src/optuna/enums.js';
 import { temporaryDirectory } from '../support/fixture.js';
 
 export interface TemporaryDatabase {
-  database: OptunaDatabase;
+  database: SqliteOptunaDatabase;
   path: string;
   /** Closes the database and removes its folder. */
   remove(): void;
@@ -36,7 +36,7 @@ export function createTemporaryDatabase(logger?: { warn(message: string): void }
 
 let studyCounter = 0;
 
-export function buildStudy(database: OptunaDatabase, options: { name?: string; directions?: StudyDirection[] } = {}): StudyRecord {
+export function buildStudy(database: SqliteOptunaDatabase, options: { name?: string; directions?: StudyDirection[] } = {}): Promise<StudyRecord> {
   studyCounter += 1;
   return database.studyWrites.create(options.name ?? `study-${studyCounter}`, options.directions ?? ['MINIMIZE']);
 }
@@ -51,8 +51,8 @@ export interface TrialOptions {
   userAttrs?: Record<string, unknown>;
 }
 
-export function buildTrial(database: OptunaDatabase, studyId: number, options: TrialOptions = {}): TrialRecord {
-  const trial = database.trialWrites.create(studyId);
+export async function buildTrial(database: SqliteOptunaDatabase, studyId: number, options: TrialOptions = {}): Promise<TrialRecord> {
+  const trial = await database.trialWrites.create(studyId);
   const distribution = '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0, "high": 10.0, "log": false}}';
   for (const [name, value] of Object.entries(options.params ?? {})) {
     database.orm.run(
@@ -79,7 +79,7 @@ export interface BuiltArtifact {
 }
 
 /** An artifact metadata row as Optuna's upload_artifact writes it (no bytes). */
-export function buildArtifact(database: OptunaDatabase, owner: ArtifactOwner, meta: Partial<NewArtifactMeta> = {}): BuiltArtifact {
+export async function buildArtifact(database: SqliteOptunaDatabase, owner: ArtifactOwner, meta: Partial<NewArtifactMeta> = {}): Promise<BuiltArtifact> {
   const artifactId = meta.artifactId ?? randomUUID();
   const valueJson = encodeArtifactMetaValueJson({
     artifactId,
@@ -90,6 +90,6 @@ export function buildArtifact(database: OptunaDatabase, owner: ArtifactOwner, me
     ...(meta.sha256 === undefined ? {} : { sha256: meta.sha256 }),
     ...(meta.createdAt === undefined ? {} : { createdAt: meta.createdAt }),
   });
-  const row = database.artifactAttributeWrites.insert(owner, artifactId, valueJson, { allowFinishedTrial: true });
+  const row = await database.artifactAttributeWrites.insert(owner, artifactId, valueJson, { allowFinishedTrial: true });
   return { artifactId, row };
 }

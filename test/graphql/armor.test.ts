@@ -2,7 +2,7 @@
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { AppServices } from '../../src/app-services.js';
-import { openOptunaDatabase, type OptunaDatabase } from '../../src/db/optuna-database.js';
+import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { createArmorPlugins } from '../../src/graphql/armor.js';
 import { createGraphQLContext } from '../../src/graphql/context.js';
 import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
@@ -13,7 +13,7 @@ import { ArtifactEventLog } from '../../src/events/artifact-event-log.js';
 import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 
 let copy: FixtureCopy;
-let database: OptunaDatabase;
+let database: SqliteOptunaDatabase;
 let execute: (query: string) => Promise<GraphQLResponse<unknown>>;
 
 beforeAll(() => {

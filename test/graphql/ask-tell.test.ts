@@ -65,7 +65,7 @@ describe('createStudy', () => {
     await createStudy('taken');
     expect(errorCode(await graphql.execute('mutation { createStudy(name: "taken") { studyId } }'))).toBe('BAD_USER_INPUT');
     expect(errorCode(await graphql.execute('mutation { createStudy(name: "x", directions: [NOT_SET]) { studyId } }'))).toBe('BAD_USER_INPUT');
-    expect(temporary.database.studies.count()).toBe(1);
+    expect(await temporary.database.studies.count()).toBe(1);
   });
 });
 

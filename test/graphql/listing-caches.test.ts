@@ -46,9 +46,9 @@ const listing = /* GraphQL */ `
 
 test('a metadata row rewritten in place is listed with its new content, not the decoded one from before', async () => {
   const { database } = temporary;
-  const study = buildStudy(database);
-  const trial = buildTrial(database, study.studyId, { params: { x: 1.5 } });
-  const artifact = buildArtifact(database, { kind: 'trial', trialId: trial.trialId }, { filename: 'before.png' });
+  const study = await buildStudy(database);
+  const trial = await buildTrial(database, study.studyId, { params: { x: 1.5 } });
+  const artifact = await buildArtifact(database, { kind: 'trial', trialId: trial.trialId }, { filename: 'before.png' });
   const filenames = async () => {
     const response = await graphql.execute<ListingData>(listing, { studyId: study.studyId });
     expect(response.errors).toBeUndefined();
@@ -67,11 +67,11 @@ test('a metadata row rewritten in place is listed with its new content, not the 
 
 test('lazily computed cursors are the cursors a page hands out, and page on as before', async () => {
   const { database } = temporary;
-  const study = buildStudy(database);
+  const study = await buildStudy(database);
   for (let index = 0; index < 3; index += 1) {
-    const trial = buildTrial(database, study.studyId);
-    buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
-    buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
+    const trial = await buildTrial(database, study.studyId);
+    await buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
+    await buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
   }
   const response = await graphql.execute<ListingData>(listing, { studyId: study.studyId });
   expect(response.errors).toBeUndefined();
@@ -104,8 +104,8 @@ async function trialIds(studyId: number): Promise<number[]> {
 
 test('only the selected trial fields are loaded ahead, fragments included and @skip/@include honoured', async () => {
   const { database } = temporary;
-  const study = buildStudy(database);
-  for (let index = 0; index < 3; index += 1) buildTrial(database, study.studyId, { params: { x: index } });
+  const study = await buildStudy(database);
+  for (let index = 0; index < 3; index += 1) await buildTrial(database, study.studyId, { params: { x: index } });
   const statements = async (query: string, variables: Record<string, unknown> = {}): Promise<string[]> => {
     const texts: string[] = [];
     const stop = graphql.services.database.statements.onStatement((text) => texts.push(text));

@@ -49,7 +49,7 @@ beforeAll(async () => {
   await tell(await ask(single), 'PRUNED');
   artifactTrialId = await ask(single);
   const valueJson = encodeArtifactMetaValueJson({ artifactId: 'f0e1d2c3', filename: '結果.csv', mimetype: 'text/csv', encoding: null, size: 3 });
-  temporary.database.artifactAttributeWrites.insert({ kind: 'trial', trialId: artifactTrialId }, 'f0e1d2c3', valueJson, {
+  await temporary.database.artifactAttributeWrites.insert({ kind: 'trial', trialId: artifactTrialId }, 'f0e1d2c3', valueJson, {
     allowFinishedTrial: false,
   });
 });

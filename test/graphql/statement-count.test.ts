@@ -33,23 +33,25 @@ beforeAll(async () => {
   temporary = createTemporaryDatabase();
   const { database } = temporary;
   // One outer transaction makes the many small writes of the setup fast (they nest as savepoints).
-  database.connection.transaction(() => buildStudies(database))();
+  database.connection.exec('BEGIN');
+  await buildStudies(database);
+  database.connection.exec('COMMIT');
   graphql = await createInProcessGraphQL(temporary.path);
 });
 
-function buildStudies(database: TemporaryDatabase['database']): void {
+async function buildStudies(database: TemporaryDatabase['database']): Promise<void> {
   for (let studyIndex = 0; studyIndex < 3; studyIndex += 1) {
-    const study = buildStudy(database);
-    buildArtifact(database, { kind: 'study', studyId: study.studyId });
+    const study = await buildStudy(database);
+    await buildArtifact(database, { kind: 'study', studyId: study.studyId });
     for (let trialIndex = 0; trialIndex < 60; trialIndex += 1) {
-      const trial = buildTrial(database, study.studyId, {
+      const trial = await buildTrial(database, study.studyId, {
         params: { x: trialIndex / 10 },
         intermediateValues: [1, 0.5],
         userAttrs: { index: trialIndex },
       });
-      buildArtifact(database, { kind: 'trial', trialId: trial.trialId }, { size: 10 });
-      buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
-      database.trialWrites.finish(trial.trialId, { state: 'COMPLETE', values: [trialIndex] });
+      await buildArtifact(database, { kind: 'trial', trialId: trial.trialId }, { size: 10 });
+      await buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
+      await database.trialWrites.finish(trial.trialId, { state: 'COMPLETE', values: [trialIndex] });
     }
   }
 }

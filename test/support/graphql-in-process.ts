@@ -57,7 +57,7 @@ export async function createInProcessGraphQL(databasePath: string, args: string[
     },
     async close() {
       stopReading();
-      if (services.database.connection.open) services.database.close();
+      await services.database.close();
       await rm(storeDirectory, { recursive: true, force: true });
     },
   };
@@ -124,6 +124,7 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     corsOrigins: [],
     allowFinishedTrialUploads: false,
     watchIntervalSeconds: 1,
+    databaseBusyTimeoutSeconds: 5,
     allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     maxQueryBytes: 256 * 1024,
     uploadIdleTimeoutSeconds: 60,

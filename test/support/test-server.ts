@@ -59,7 +59,7 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
     },
     async stop() {
       await running.stop();
-      services.database.close();
+      await services.database.close();
       await rm(directory, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,126 @@
+// Keeps the event loop free while another process holds SQLite's lock. Work runs at once,
+// synchronously, under a busy timeout of a few milliseconds; when SQLite still answers
+// SQLITE_BUSY / SQLITE_LOCKED, the work waits on a timer (other requests run meanwhile) and is
+// tried again, until its deadline, when it fails with DATABASE_UNAVAILABLE.
+import Database from 'better-sqlite3';
+import { databaseUnavailable } from '../errors.js';
+
+/**
+ * The busy timeout of the connection once it serves: SQLite sleeps inside the call, blocking
+ * the event loop, so only long enough to absorb a commit of another process (a millisecond or
+ * two) without the detour through a timer.
+ */
+export const statementBusyTimeoutMs = 5;
+
+/** The first wait after a failed try; it doubles per failure up to `maxDelayMs`. */
+const firstDelayMs = 2;
+/** Long locks are looked at 20 times a second: each try may sleep up to the busy timeout. */
+const maxDelayMs = 50;
+
+/** True for SQLite's "another connection holds the lock" answers (any extended code of them). */
+export function isLockedError(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(current.code)) return true;
+  }
+  return false;
+}
+
+interface Waiter {
+  /** Runs the work and settles its promise; false when the lock is still held. */
+  tryRun(): boolean;
+  giveUp(error: Error): void;
+  giveUpAt: number;
+}
+
+/**
+ * One queue of work waiting for a lock (the server keeps one for reads and one for writes:
+ * another process's write transaction blocks only our writes, unless it is EXCLUSIVE). Work
+ * that arrives while others wait queues behind them: trying it first would only meet the lock
+ * again, and would overtake them. Only the oldest is tried on each timer, so a thousand
+ * waiting requests cost the event loop no more than one.
+ */
+export class BusyRetry {
+  private readonly waiters: Waiter[] = [];
+  private delayMs = firstDelayMs;
+  private cancelScheduled: (() => void) | undefined;
+
+  constructor(
+    /** How long work may wait for the lock before it fails with DATABASE_UNAVAILABLE. */
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Runs `work` (synchronous SQLite work that can be repeated as a whole) now or once the lock is free. */
+  run<Result>(work: () => Result): Promise<Result> {
+    if (this.waiters.length === 0) {
+      try {
+        return Promise.resolve(work());
+      } catch (error) {
+        if (!isLockedError(error)) return Promise.reject(error);
+      }
+    }
+    return new Promise<Result>((resolve, reject) => {
+      this.waiters.push({
+        giveUpAt: Date.now() + this.timeoutMs,
+        tryRun: () => {
+          try {
+            resolve(work());
+          } catch (error) {
+            if (isLockedError(error)) return false;
+            reject(error);
+          }
+          return true;
+        },
+        giveUp: reject,
+      });
+      if (this.cancelScheduled === undefined) this.retryAfter(this.delayMs);
+    });
+  }
+
+  /** Fails every waiting work (the connection is closing). */
+  close(): void {
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
+    for (const waiter of this.waiters.splice(0)) waiter.giveUp(databaseUnavailable('The database connection was closed'));
+  }
+
+  private retryAfter(delayMs: number): void {
+    const timer = setTimeout(() => this.retryOldest(), delayMs);
+    this.cancelScheduled = () => clearTimeout(timer);
+  }
+
+  private retryOldest(): void {
+    this.cancelScheduled = undefined;
+    const oldest = this.waiters[0];
+    if (oldest === undefined) return;
+    if (oldest.tryRun()) {
+      this.waiters.shift();
+      this.delayMs = firstDelayMs;
+      // The lock is free: the rest run one per turn of the event loop, so a long queue never
+      // holds it for long.
+      if (this.waiters.length > 0) {
+        const immediate = setImmediate(() => this.retryOldest());
+        this.cancelScheduled = () => clearImmediate(immediate);
+      }
+      return;
+    }
+    this.giveUpOverdue(Date.now());
+    this.delayMs = this.waiters.length > 0 ? Math.min(this.delayMs * 2, maxDelayMs) : firstDelayMs;
+    if (this.waiters.length > 0) this.retryAfter(this.delayMs);
+  }
+
+  private giveUpOverdue(now: number): void {
+    let kept = 0;
+    for (const waiter of this.waiters) {
+      if (waiter.giveUpAt <= now) {
+        waiter.giveUp(
+          databaseUnavailable(
+            `The database is locked by another process; gave up after waiting ${this.timeoutMs / 1000} s. Retry later.`,
+          ),
+        );
+      } else {
+        this.waiters[kept++] = waiter;
+      }
+    }
+    this.waiters.length = kept;
+  }
+}

@@ -1,0 +1,160 @@
+// The SQLite adapter of the storage contract (optuna-database.ts): opens (or creates) the file
+// and runs every statement on one synchronous better-sqlite3 connection, through the lock
+// queues of busy-retry.ts, so that a lock another process holds never blocks the event loop.
+// Opening never changes an existing database: no DDL, no journal mode change (Optuna uses
+// journal_mode=delete), nothing written until a mutation asks.
+import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import {
+  SqliteArtifactAttributeQueries,
+  selectArtifactRowPage,
+  selectAttributeRowIdBounds,
+  type AttributeRowIds,
+} from './artifact-attribute-queries.js';
+import { SqliteArtifactAttributeWrites } from './artifact-attribute-writes.js';
+import { BusyRetry, statementBusyTimeoutMs } from './busy-retry.js';
+import { consoleDatabaseLogger, OnceLogger, type DatabaseLogger } from './database-logger.js';
+import type { ArtifactChanges, DataVersion, OptunaDatabase } from './optuna-database.js';
+import { ensureOptunaSchema, UnusableDatabaseError } from './optuna-schema-setup.js';
+import type { ImmediateTransaction, OptunaSql, ReadRunner } from './sql-executor.js';
+import { StatementCounter } from './statement-counter.js';
+import { SqliteStudyQueries } from './study-queries.js';
+import { SqliteStudyWrites } from './study-writes.js';
+import { SqliteTrialDetailQueries } from './trial-detail-queries.js';
+import { SqliteTrialQueries } from './trial-queries.js';
+import { SqliteTrialWrites } from './trial-writes.js';
+
+export interface OpenOptunaDatabaseOptions {
+  /**
+   * Open read-only: the file must exist and already be an Optuna database; writes fail.
+   * @default false
+   */
+  readonly?: boolean;
+  /**
+   * How long a statement or transaction waits for a lock held by another process (Python
+   * Optuna writing the same file) before it fails with DATABASE_UNAVAILABLE. The wait is
+   * asynchronous: other requests are served meanwhile.
+   * @default 5000: Optuna's own writes take milliseconds; a lock held longer is a stuck or
+   *   bulk writer, and a client is better told so than left hanging
+   */
+  busyTimeoutMs?: number;
+  /**
+   * `version_info.library_version` of a database this server creates (Optuna writes its own
+   * version there and only shows it in messages).
+   * @default 'optuna-artifacts-graphql'
+   */
+  libraryVersion?: string;
+  /** Where skipped (malformed) rows are reported. @default console.warn */
+  logger?: DatabaseLogger;
+}
+
+/** Every attribute row id, in both tables: "no upper bound". */
+const allRows: AttributeRowIds = { studyRowId: Number.MAX_SAFE_INTEGER, trialRowId: Number.MAX_SAFE_INTEGER };
+
+export class SqliteOptunaDatabase implements OptunaDatabase {
+  readonly statements = new StatementCounter();
+  /** The drizzle handle over the connection (synchronous; tests set up rows with it). */
+  readonly orm: OptunaSql;
+  readonly log: OnceLogger;
+  readonly studies: SqliteStudyQueries;
+  readonly trials: SqliteTrialQueries;
+  readonly trialDetails: SqliteTrialDetailQueries;
+  readonly artifactAttributes: SqliteArtifactAttributeQueries;
+  readonly studyWrites: SqliteStudyWrites;
+  readonly trialWrites: SqliteTrialWrites;
+  readonly artifactAttributeWrites: SqliteArtifactAttributeWrites;
+  /**
+   * Runs `work` in one `BEGIN IMMEDIATE` transaction (committed on return, rolled back on
+   * throw), tried again as a whole while another process holds the lock. Keep it short: the
+   * whole file is locked for other writers meanwhile.
+   */
+  readonly writeTransaction: ImmediateTransaction;
+  /** Another process's write transaction blocks our writes but (outside EXCLUSIVE) not our reads: one queue each. */
+  private readonly readQueue: BusyRetry;
+  private readonly writeQueue: BusyRetry;
+  private readonly readArtifactChanges: (since: DataVersion | null) => ArtifactChanges;
+
+  constructor(
+    /** The file path as given. */
+    readonly path: string,
+    /** The better-sqlite3 connection (synchronous; one per process is enough). */
+    readonly connection: Database.Database,
+    options: { busyTimeoutMs: number; logger: DatabaseLogger },
+  ) {
+    const orm = drizzle({ client: connection, logger: this.statements });
+    this.orm = orm;
+    this.readQueue = new BusyRetry(options.busyTimeoutMs);
+    this.writeQueue = new BusyRetry(options.busyTimeoutMs);
+    const read: ReadRunner = (work) => this.readQueue.run(() => work(orm));
+    // drizzle runs better-sqlite3's transaction(...).immediate(); the callback must be synchronous.
+    this.writeTransaction = (work) => this.writeQueue.run(() => orm.transaction((tx) => work(tx), { behavior: 'immediate' }));
+    // data_version first, in the same read transaction as the rows: it changes only when
+    // another connection commits, so an unchanged one saves the two statements.
+    this.readArtifactChanges = connection.transaction((since: DataVersion | null): ArtifactChanges => {
+      const version = connection.pragma('data_version', { simple: true }) as DataVersion;
+      if (version === since) return { version, snapshot: null };
+      return { version, snapshot: { rows: selectArtifactRowPage(orm, {}, allRows, -1), bounds: selectAttributeRowIdBounds(orm) } };
+    });
+    this.log = new OnceLogger(options.logger);
+    this.studies = new SqliteStudyQueries(read, this.log);
+    this.trials = new SqliteTrialQueries(read);
+    this.trialDetails = new SqliteTrialDetailQueries(read, this.log);
+    this.artifactAttributes = new SqliteArtifactAttributeQueries(read);
+    this.studyWrites = new SqliteStudyWrites(this.writeTransaction);
+    this.trialWrites = new SqliteTrialWrites(this.writeTransaction);
+    this.artifactAttributeWrites = new SqliteArtifactAttributeWrites(this.writeTransaction);
+  }
+
+  artifactChangesSince(since: DataVersion | null): Promise<ArtifactChanges> {
+    return this.readQueue.run(() => this.readArtifactChanges(since));
+  }
+
+  checkReadable(): Promise<void> {
+    return this.readQueue.run(() => {
+      this.orm.get(sql`SELECT version_num FROM alembic_version`);
+    });
+  }
+
+  get readonly(): boolean {
+    return this.connection.readonly;
+  }
+
+  /** Closes at once (better-sqlite3 is synchronous); the promise is the contract's. */
+  close(): Promise<void> {
+    this.readQueue.close();
+    this.writeQueue.close();
+    this.connection.close();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Opens the Optuna SQLite database at `path`. A missing (or empty) file becomes a fresh
+ * database that Optuna accepts as its own; an existing one is checked and used as it is.
+ * Throws an Error with one clear line when the file is not a usable Optuna database (for an
+ * unknown schema version the line names `optuna storage upgrade`).
+ */
+export function openOptunaDatabase(path: string, options: OpenOptunaDatabaseOptions = {}): SqliteOptunaDatabase {
+  const readonly = options.readonly ?? false;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  // Nothing is served while the database opens, so here SQLite itself may wait for a lock.
+  const connection = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+  try {
+    // Optuna runs with foreign keys off (SQLite's default, which better-sqlite3 flips); this is
+    // a connection setting and does not touch the file.
+    connection.pragma('foreign_keys = OFF');
+    ensureOptunaSchema(connection, path, {
+      readonly,
+      libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
+    });
+    // From now on, waits for a lock happen on timers (busy-retry.ts), not inside SQLite.
+    connection.pragma(`busy_timeout = ${statementBusyTimeoutMs}`);
+    return new SqliteOptunaDatabase(path, connection, { busyTimeoutMs, logger: options.logger ?? consoleDatabaseLogger });
+  } catch (error) {
+    connection.close();
+    if (error instanceof UnusableDatabaseError) throw error;
+    // SQLite's own complaint ("file is not a database", "database is locked", ...), with the path.
+    throw new UnusableDatabaseError(`${path} cannot be opened as an Optuna database: ${(error as Error).message}`, { cause: error });
+  }
+}
