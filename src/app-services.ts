@@ -35,7 +35,7 @@ export async function openAppServices(config: ServerConfig, cwd: string = proces
     throw new StartupError(message.startsWith('storage URL') ? message : `storage URL "${config.storageUrl}": ${message}`, { cause: error });
   }
   try {
-    store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd });
+    store = await storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd });
     await store.checkReachable();
     await store.removeLeftoverTemporaryFiles();
   } catch (error) {
