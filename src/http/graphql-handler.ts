@@ -11,6 +11,7 @@ import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
 import { useUnbufferedEventStreams } from './sse-headers-plugin.js';
+import { renderGraphiQLPage } from './graphiql-page.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -37,6 +38,8 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     multipart: false,
     maxRequestBodySize: maxJsonBodyBytes,
     graphiql: { title: 'optuna-artifacts-graphql', subscriptionsProtocol: 'WS' },
+    // Yoga's own page loads GraphiQL from a CDN; this one from this server (works offline).
+    renderGraphiQL: renderGraphiQLPage,
     context: () => createGraphQLContext(services),
     maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
     logging: {
