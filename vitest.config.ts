@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Finds out once whether the Python Optuna compatibility tests can run (see the file).
+    globalSetup: ['test/support/python-optuna-probe.ts'],
     // Integration tests start real servers (HTTP, s3rver, the GCS fake) and real child processes.
     testTimeout: 60_000,
     hookTimeout: 60_000,

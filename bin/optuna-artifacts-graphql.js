@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the package needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/main.ts');
+// Runs the compiled server (dist/, built by `npm ci` / `npm install` or `npm run build`) with
+// plain node; `npm run dev` runs the TypeScript sources instead.
+try {
+  await import('../dist/main.js');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('/dist/main.js')) throw error;
+  process.stderr.write('optuna-artifacts-graphql: dist/ is missing: run `npm run build` (npm ci and npm install build it)\n');
+  process.exit(2);
+}

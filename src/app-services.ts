@@ -71,7 +71,7 @@ export interface OpenConfiguredStoreOptions {
 /** The store of `config.artifactStoreUrl`, proven reachable. @throws StartupError with one line naming the URL. */
 export async function openConfiguredStore(config: ServerConfig, options: OpenConfiguredStoreOptions): Promise<ArtifactStore> {
   try {
-    const store = storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd: options.cwd ?? process.cwd() });
+    const store = await storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd: options.cwd ?? process.cwd() });
     if (options.serving) await store.createMissingFolder?.();
     await store.checkReachable();
     if (options.serving) await store.removeLeftoverTemporaryFiles();

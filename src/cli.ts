@@ -1,13 +1,15 @@
 // The command line: parse, then serve or check; one clear line and a meaningful exit code on failure.
+// The server, the database driver and the cloud SDKs are imported only by the commands that use
+// them, so --help and --version answer at once.
 import { readFileSync } from 'node:fs';
 import { helpText } from './config/help-text.js';
 import { parseCommandLine, UsageError } from './config/parse-command-line.js';
-import { openAppServices, StartupError } from './app-services.js';
-import { runCheckCommand, type CheckCommand } from './check-command.js';
-import { createHttpServer } from './http/server.js';
+import type { CheckCommand } from './check-command.js';
 import { logger } from './logger.js';
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// The same relative path from src/cli.ts (tests, npm run dev) and from dist/cli.js (npm start).
+const readPackageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export async function runCli(argv: string[]): Promise<void> {
   let command;
@@ -22,7 +24,7 @@ export async function runCli(argv: string[]): Promise<void> {
       process.stdout.write(helpText);
       return;
     case 'version':
-      process.stdout.write(`${packageVersion}\n`);
+      process.stdout.write(`${readPackageVersion()}\n`);
       return;
     case 'check':
       return runCheck(command);
@@ -30,6 +32,8 @@ export async function runCli(argv: string[]): Promise<void> {
       break;
   }
 
+  const { openAppServices, StartupError } = await import('./app-services.js');
+  const { createHttpServer } = await import('./http/server.js');
   let services;
   try {
     services = await openAppServices(command.config);
@@ -64,6 +68,8 @@ export async function runCli(argv: string[]): Promise<void> {
 }
 
 async function runCheck(command: CheckCommand): Promise<void> {
+  const { runCheckCommand } = await import('./check-command.js');
+  const { StartupError } = await import('./app-services.js');
   try {
     process.exitCode = await runCheckCommand(command, { stdout: process.stdout, stderr: process.stderr });
   } catch (error) {

@@ -1,4 +1,5 @@
-// Entry point: `npm start` and the bin script run this.
+// Entry point: `npm start` and the bin script run it compiled (dist/main.js) with plain node;
+// `npm run dev` runs the source through tsx.
 
 // graphql-js reads NODE_ENV once, when it is first imported: outside production it runs extra
 // development checks on every type test of every field it executes. So this is set before

@@ -34,8 +34,8 @@ ArtifactRef.implement({
     sha256: t.exposeString('sha256', { nullable: true, description: 'Hex; null when unknown.' }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (artifact) => artifact.createdAt }),
     downloadUrl: t.string({
-      description: 'Path of the bytes on this server.',
-      resolve: (artifact) => downloadPath(artifact.artifactId),
+      description: "The bytes: /artifacts/{artifactId}, absolute under the server's public address when it has one (--public-url).",
+      resolve: (artifact, _arguments, context) => (context.services.config.publicUrl ?? '') + downloadPath(artifact.artifactId),
     }),
     study: t.field({ type: StudyRef, resolve: (artifact) => artifact.studyId }),
     trial: t.field({

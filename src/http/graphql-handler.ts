@@ -16,6 +16,7 @@ import { useAuthToken } from './auth-plugin.js';
 import { useUnbufferedEventStreams } from './sse-headers-plugin.js';
 import { useEventStreamIds } from './sse-event-ids-plugin.js';
 import { maxJsonRequestBytes, useJsonBodyLimit } from './json-body-limit.js';
+import { renderGraphiQLPage } from './graphiql-page.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -48,6 +49,8 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     maxRequestBodySize: maxJsonBodyBytes,
     parserAndValidationCache: createParseCache(),
     graphiql: { title: 'optuna-artifacts-graphql', subscriptionsProtocol: 'WS' },
+    // Yoga's own page loads GraphiQL from a CDN; this one from this server (works offline).
+    renderGraphiQL: renderGraphiQLPage,
     context: ({ request }) => createGraphQLContext(services, request),
     maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
     logging: {

@@ -11,6 +11,8 @@ import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
 import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
 import { serveArtifactDownload } from './download-route.js';
+import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
+import { serveLandingPage } from './landing-page.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
@@ -45,6 +47,8 @@ export function createHttpServer(services: AppServices) {
       return;
     }
     if (path.startsWith('/artifacts/')) return serveArtifactDownload(request, response, services);
+    if (path === '/') return serveLandingPage(request, response);
+    if (path.startsWith(graphiqlAssetsPath)) return serveGraphiQLAsset(request, response, path);
     if (path === '/healthz') return answerLiveness(response);
     if (path === '/readyz') return answerReadiness(response, services);
     sendText(response, 404, 'Not found');

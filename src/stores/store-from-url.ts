@@ -1,11 +1,10 @@
-// Turns the --artifact-store URL into a store wrapped in Backoff.
+// Turns the --artifact-store URL into a store wrapped in Backoff. The S3 and GCS adapters (and
+// with them their SDKs, slow to load) are imported only when the URL names them.
 import { isAbsolute, resolve } from 'node:path';
 import type { BackoffConfig, GcsConfig, S3Config } from '../config/config.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { FileSystemArtifactStore } from './filesystem-store.js';
-import { GCSArtifactStore } from './gcs-store.js';
-import { S3ArtifactStore } from './s3-store.js';
 
 export interface StoreFromUrlOptions {
   s3: S3Config;
@@ -22,13 +21,13 @@ const expectedForms = 'expected file://PATH, s3://BUCKET[/PREFIX] or gs://BUCKET
 /**
  * `file://./artifacts` and `file://artifacts` are relative to `cwd`, `file:///abs/dir`
  * absolute; `s3://bucket[/prefix]` and `gs://bucket[/prefix]` name a bucket and an optional
- * key prefix. Throws an Error with one clear line for anything else.
+ * key prefix. Rejects with an Error of one clear line for anything else.
  */
-export function storeFromUrl(url: string, options: StoreFromUrlOptions): ArtifactStore {
-  return new Backoff(adapterFromUrl(url, options), options.backoff, options.backoffOptions);
+export async function storeFromUrl(url: string, options: StoreFromUrlOptions): Promise<ArtifactStore> {
+  return new Backoff(await adapterFromUrl(url, options), options.backoff, options.backoffOptions);
 }
 
-function adapterFromUrl(url: string, options: StoreFromUrlOptions): ArtifactStore {
+async function adapterFromUrl(url: string, options: StoreFromUrlOptions): Promise<ArtifactStore> {
   const match = /^([a-z0-9]+):\/\/(.*)$/i.exec(url.trim());
   if (!match) throw invalid(url, expectedForms);
   const scheme = (match[1] ?? '').toLowerCase();
@@ -40,11 +39,13 @@ function adapterFromUrl(url: string, options: StoreFromUrlOptions): ArtifactStor
     case 's3': {
       const { bucket, prefix } = bucketAndPrefix(url, rest, s3BucketPattern);
       const { endpoint, forcePathStyle, region } = options.s3;
+      const { S3ArtifactStore } = await import('./s3-store.js');
       return new S3ArtifactStore(bucket, { prefix, region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
     }
     case 'gs': {
       const { bucket, prefix } = bucketAndPrefix(url, rest, gcsBucketPattern);
       const { endpoint, projectId, keyFilename } = options.gcs;
+      const { GCSArtifactStore } = await import('./gcs-store.js');
       return new GCSArtifactStore(bucket, {
         prefix,
         ...(endpoint ? { apiEndpoint: endpoint } : {}),

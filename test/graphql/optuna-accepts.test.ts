@@ -2,7 +2,7 @@
 // finishTrial is accepted by real Optuna as its own, which reads back the same studies and
 // trials — and opening it with Optuna changes nothing (create_all finds nothing to add).
 // Needs /usr/bin/python3 with Debian's python3-optuna (CI installs it with apt).
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
 import { sha256OfFile } from '../support/fixture.js';
@@ -59,14 +59,14 @@ afterAll(async () => {
   temporary.remove();
 });
 
-test('Optuna accepts the database as its own, and opening it changes not a byte', async () => {
+test.skipIf(!inject('pythonOptuna'))('Optuna accepts the database as its own, and opening it changes not a byte', async () => {
   const before = sha256OfFile(temporary.path);
   const view = await inspectWithOptuna(temporary.path);
   expect(view).toMatchObject({ accepted: true, schema_versions: [12], alembic_versions: ['v3.2.0.a'] });
   expect(sha256OfFile(temporary.path)).toBe(before);
 });
 
-test('Optuna reads the same studies, trials, states, values and datetimes', async () => {
+test.skipIf(!inject('pythonOptuna'))('Optuna reads the same studies, trials, states, values and datetimes', async () => {
   const view: OptunaView = await inspectWithOptuna(temporary.path);
   expect(view.studies.map(({ study_id, name, directions }) => ({ study_id, name, directions }))).toEqual([
     { study_id: single, name: 'single', directions: ['MINIMIZE'] },
@@ -96,7 +96,7 @@ test('Optuna reads the same studies, trials, states, values and datetimes', asyn
   );
 });
 
-test("Optuna reads the server's artifact metadata as its own system attribute", async () => {
+test.skipIf(!inject('pythonOptuna'))("Optuna reads the server's artifact metadata as its own system attribute", async () => {
   const view = await inspectWithOptuna(temporary.path);
   const trial = view.studies[0]!.trials.find((candidate) => candidate.trial_id === artifactTrialId)!;
   const stored = trial.system_attrs['artifacts:f0e1d2c3'];

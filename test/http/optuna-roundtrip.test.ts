@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadManifest, type FixtureCopy } from '../support/fixture.js';
 import { startServerOnFixtureCopy, startTestServer, type TestServer } from '../support/test-server.js';
 import { uploadMultipart } from '../support/multipart.js';
@@ -32,7 +32,7 @@ describe('on the FileSystem store (a copy of the fixture)', () => {
   });
   afterAll(() => stop());
 
-  it('Optuna lists a study artifact and a trial artifact uploaded here, and reads identical bytes', async () => {
+  it.skipIf(!inject('pythonOptuna'))('Optuna lists a study artifact and a trial artifact uploaded here, and reads identical bytes', async () => {
     const studyFile = randomBytes(300_000);
     const trialFile = Buffer.from('{"epoch": 3}');
     // A RUNNING trial: Optuna allows artifacts there.
@@ -52,7 +52,7 @@ describe('on the FileSystem store (a copy of the fixture)', () => {
     expect(await readWithOptunaFileSystemStore(fixture.artifactsPath, trialArtifact.artifactId)).toEqual({ size: trialFile.length, sha256: sha256(trialFile) });
   });
 
-  it('deleteArtifact removes a fixture artifact’s row and bytes; Optuna still lists the owner’s others', async () => {
+  it.skipIf(!inject('pythonOptuna'))('deleteArtifact removes a fixture artifact’s row and bytes; Optuna still lists the owner’s others', async () => {
     const trialFour = manifest.optuna_get_all_artifact_meta['sample-minimize']!['trial#4'] as string[];
     const victim = trialFour[0]!;
     const owner = manifest.artifacts.find((artifact) => artifact.artifact_id === victim)!.owner as { trial_id: number };
@@ -90,7 +90,7 @@ describe('on the FileSystem store (a copy of the fixture)', () => {
   });
 });
 
-describe('on the S3 store (s3rver)', () => {
+describe.skipIf(!inject('pythonOptuna'))('on the S3 store (s3rver)', () => {
   let s3: RunningS3rver;
   let server: TestServer;
   const savedEnvironment = { ...process.env };

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { access, lstat, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ArtifactNotFoundError } from '../../src/stores/artifact-store.js';
 import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 import { readWithOptunaFileSystemStore, writeWithOptunaFileSystemStore } from '../support/python-optuna-store.js';
@@ -43,14 +43,14 @@ describe('FileSystemArtifactStore', () => {
     expect((await readFile(join(base.path, id))).equals(source.bytes)).toBe(true);
   });
 
-  it("writes what Optuna's FileSystemArtifactStore reads", async () => {
+  it.skipIf(!inject('pythonOptuna'))("writes what Optuna's FileSystemArtifactStore reads", async () => {
     const id = randomUUID();
     const spool = await writeRandomFile(join(store.spoolDirectory, randomUUID()), 2 * 1024 * 1024 + 3);
     await store.write(id, spool.path);
     expect(await readWithOptunaFileSystemStore(base.path, id)).toEqual({ size: spool.bytes.length, sha256: spool.sha256 });
   });
 
-  it("reads what Optuna's FileSystemArtifactStore writes", async () => {
+  it.skipIf(!inject('pythonOptuna'))("reads what Optuna's FileSystemArtifactStore writes", async () => {
     const id = randomUUID();
     const source = await writeRandomFile(join(base.path, 'written-by-optuna'), 300_000);
     const written = await writeWithOptunaFileSystemStore(base.path, id, source.path);

@@ -1,12 +1,12 @@
-// The Optuna sample fixture (written by real Python Optuna): a writable temp copy for each
-// test, and its MANIFEST.json typed. The shared original is read-only and never opened.
+// The Optuna sample fixture (written by real Python Optuna, see test/fixtures/optuna-sample/README.md):
+// a writable temp copy for each test, and its MANIFEST.json typed. The original is never opened.
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const fixtureDirectory = fileURLToPath(new URL('../../../shared/fixtures/optuna-sample/', import.meta.url));
+export const fixtureDirectory = fileURLToPath(new URL('../fixtures/optuna-sample/', import.meta.url));
 
 /** Non-finite floats are the strings 'Infinity', '-Infinity', 'NaN' in the manifest. */
 export type ManifestFloat = number | 'Infinity' | '-Infinity' | 'NaN';
@@ -79,7 +79,7 @@ function makeWritable(path: string): void {
   if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
 }
 
-/** A fresh writable copy of the fixture in a temp folder (the shared one has no write bits in CI). */
+/** A fresh writable copy of the fixture in a temp folder (a checkout may be read-only). */
 export function copyFixture(): FixtureCopy {
   const directory = mkdtempSync(join(tmpdir(), 'optuna-fixture-'));
   cpSync(fixtureDirectory, directory, { recursive: true });

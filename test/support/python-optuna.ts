@@ -1,6 +1,7 @@
 // Real Python Optuna as a test oracle: opens a database file and reports what Optuna sees.
 // Uses Debian's python3-optuna (3.1) at /usr/bin/python3 — CI installs it with apt — because
-// the python3 on PATH may be a pyenv without Optuna.
+// the python3 on PATH may be a pyenv without Optuna. Tests that need it skip themselves when it
+// is missing (inject('pythonOptuna'), probed by python-optuna-probe.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';

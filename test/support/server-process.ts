@@ -16,8 +16,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', ...args], {
+/** @param entry what node runs: the sources through tsx, or e.g. the compiled bin script */
+export async function startServerProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  entry: string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...entry, '--port', '0', ...args], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
