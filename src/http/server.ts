@@ -8,7 +8,7 @@ import { applyCors } from './cors.js';
 import { answerLiveness, answerReadiness } from './health-routes.js';
 import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
-import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
+import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from './multipart.js';
 import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
@@ -55,23 +55,26 @@ export function createHttpServer(services: AppServices) {
       sendGraphQLError(response, 401, 'UNAUTHENTICATED', 'uploads need "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
       return;
     }
-    let operations;
+    const { uploads } = services.config;
+    let parsed;
     try {
-      operations = await parseMultipartOperations(request, response, services.config.uploads);
+      parsed = await parseMultipartRequest(request, response, uploads, spoolSettingsFor(services.store, uploads));
     } catch (error) {
       if (!(error instanceof MultipartRequestError)) throw error;
-      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT';
-      sendGraphQLError(response, error.status === 413 ? 413 : 400, code, error.message);
+      sendGraphQLError(response, error.status, error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT', error.message);
       return;
     }
+    const { operations, files } = parsed;
     // Hand Yoga the parsed operations as the request body; the multipart body itself is
-    // consumed by the resolvers' file streams, so its length no longer applies.
+    // consumed by the file receivers, so its length no longer applies.
     (request as IncomingMessage & { body?: unknown }).body = operations;
     delete request.headers['content-length'];
     try {
       await graphqlServer(request, response);
     } finally {
-      drainUnconsumedUploads(operations);
+      // Files no resolver took (the operation failed first, or does not use them): the rest
+      // of each is read and dropped, and what was spooled of it removed.
+      await Promise.all(files.filter((file) => !file.isClaimed).map((file) => file.discard()));
     }
   };
 
