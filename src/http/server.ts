@@ -9,6 +9,7 @@ import { answerLiveness, answerReadiness } from './health-routes.js';
 import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
 import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from './multipart.js';
+import { watchRequestBody } from './request-body-watch.js';
 import { serveArtifactDownload } from './download-route.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { startArtifactWatcher } from '../events/artifact-watcher.js';
@@ -78,13 +79,20 @@ export function createHttpServer(services: AppServices) {
     }
   };
 
-  const httpServer = createNodeServer((request, response) => {
-    handleRequest(request, response).catch((error: unknown) => {
-      logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
-      if (!response.headersSent) sendText(response, 500, 'Internal server error');
-      else response.destroy();
-    });
-  });
+  const httpServer = createNodeServer(
+    // A request body is cut when no byte arrived for --upload-idle-timeout (watchRequestBody),
+    // never for its total duration (Node's requestTimeout, 300 s by default, would cut big
+    // uploads on slow links). Headers still have to arrive within Node's usual minute.
+    { requestTimeout: 0, headersTimeout: 60_000 },
+    (request, response) => {
+      watchRequestBody(request, response, services.config.uploadIdleTimeoutSeconds * 1000);
+      handleRequest(request, response).catch((error: unknown) => {
+        logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
+        if (!response.headersSent) sendText(response, 500, 'Internal server error');
+        else response.destroy();
+      });
+    },
+  );
   httpServer.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
