@@ -27,6 +27,11 @@ export interface SpoolOptions {
    * after the last byte arrived (about a quarter of the upload's time for 1 GiB).
    */
   flushWhileWriting?: boolean;
+  /**
+   * Aborting gives the upload up: the spool fails with the signal's reason, its file is removed
+   * and the rest of the source is drained.
+   */
+  signal?: AbortSignal;
 }
 
 /** Spool files are named so that start-up cleanup can recognise them. */
@@ -84,12 +89,19 @@ export async function spoolUpload(source: Readable, directory: string, maxBytes:
   // would stall waiting on it and the client would never get its answer.
   const spoolWrite = finished(sink);
   const onSourceError = (error: Error) => sink.destroy(error);
-  // busboy emits `limit` when it cuts a file short at its own limit (set one byte above ours,
-  // so ours normally fires first); graphql-upload-minimal then unpipes the stream, so end the
+  // A parser may cut a file short at a limit of its own (busboy emits `limit` and flags the
+  // stream `truncated`, and graphql-upload-minimal unpipes it): a file too large, too; end the
   // spool here or it would wait forever for the rest.
   const onParserLimit = () => sink.destroy(tooLarge());
+  const onAbort = () => sink.destroy(options.signal?.reason as Error);
   source.once('error', onSourceError);
   source.once('limit', onParserLimit);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+  // The source may have failed while the spool file was being opened (a body that ends
+  // inside the file part arrives in one piece): piping it would wait forever.
+  else if (source.errored !== null) onSourceError(source.errored);
+  else if (source.destroyed) onSourceError(new Error('the upload stream was closed before its end'));
   source.pipe(sink);
   try {
     await spoolWrite;
@@ -105,6 +117,7 @@ export async function spoolUpload(source: Readable, directory: string, maxBytes:
   } finally {
     source.off('error', onSourceError);
     source.off('limit', onParserLimit);
+    options.signal?.removeEventListener('abort', onAbort);
   }
   return { path, size: sink.size, sha256: sink.sha256 };
 }

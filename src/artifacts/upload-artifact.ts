@@ -1,11 +1,11 @@
-// The upload pipeline: one uploaded file → spool (size limit, sha256) → artifact store
-// (through Backoff, retries re-read the spool) → metadata row in Optuna's format in one
-// transaction → live-feed event → spool removed. Bytes go in before the row, so a listed
-// artifact always has its bytes; any failure leaves no row, no stored object, no spool file.
+// The upload pipeline: uploaded files, received into spool files (./incoming-file.ts) →
+// artifact store (through Backoff, retries re-read the spool) → metadata rows in Optuna's
+// format in one transaction → live-feed events → spool files removed. Bytes go in before the
+// rows, so a listed artifact always has its bytes; any failure leaves no row, no stored
+// object, no spool file.
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { AppServices } from '../app-services.js';
+import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
 import { badUserInput, notFound, storeUnavailable, trialFinished, isAppError } from '../errors.js';
 import { isFinishedTrialState } from '../optuna/enums.js';
@@ -14,15 +14,8 @@ import { encodeArtifactMetaValueJson } from './artifact-meta.js';
 import { artifactRecordFromRow, type ArtifactRecord } from './artifact-records.js';
 import { sanitizeFilename } from './filename.js';
 import { guessMimetypeAndEncoding, validateMediaToken } from './mimetype.js';
-import { drain, spoolUpload } from './spool.js';
-
-/** One file as the multipart parser hands it over. */
-export interface IncomingFile {
-  /** The name the client sent (may contain a path; sanitised here). */
-  filename: string;
-  /** The file's bytes; can be read once. */
-  stream: Readable;
-}
+import type { IncomingFile } from './incoming-file.js';
+import type { SpooledFile } from './spool.js';
 
 export interface UploadOverrides {
   filename?: string | null;
@@ -30,8 +23,14 @@ export interface UploadOverrides {
   encoding?: string | null;
 }
 
+/** The owner as the upload arguments give it: exactly one of the two is required. */
+export interface OwnerArguments {
+  studyId?: number | null;
+  trialId?: number | null;
+}
+
 /** Exactly one of studyId / trialId, as the contract requires. */
-export function artifactOwnerFromArguments(args: { studyId?: number | null; trialId?: number | null }): ArtifactOwner {
+export function artifactOwnerFromArguments(args: OwnerArguments): ArtifactOwner {
   const hasStudy = args.studyId != null;
   const hasTrial = args.trialId != null;
   if (hasStudy === hasTrial) throw badUserInput('Give exactly one of studyId (a study artifact) or trialId (a trial artifact)');
@@ -39,8 +38,9 @@ export function artifactOwnerFromArguments(args: { studyId?: number | null; tria
 }
 
 /**
- * Refuses an upload before any byte is read when its owner does not exist or is a finished
- * trial. The insert checks again inside its transaction, since a trial may finish meanwhile.
+ * Refuses an upload before its bytes are waited for when its owner does not exist or is a
+ * finished trial. The insert checks again inside its transaction, since a trial may finish
+ * meanwhile.
  */
 export async function assertOwnerAcceptsUploads(services: AppServices, owner: ArtifactOwner): Promise<void> {
   const { database, config } = services;
@@ -73,64 +73,100 @@ export function nameArtifact(clientFilename: string, overrides: UploadOverrides)
   };
 }
 
-/**
- * Runs the whole pipeline for one file. Everything that can be checked without the bytes is
- * checked first; on any failure the rest of the file is drained so the request can finish.
- */
-export async function uploadArtifact(services: AppServices, owner: ArtifactOwner, file: IncomingFile, overrides: UploadOverrides = {}): Promise<ArtifactRecord> {
-  let naming: ArtifactNaming;
-  try {
-    naming = nameArtifact(file.filename, overrides);
-    await assertOwnerAcceptsUploads(services, owner);
-  } catch (error) {
-    drain(file.stream);
-    throw error;
-  }
+/** One file of an upload, with the names and types the client gave for it. */
+export interface FileToUpload {
+  file: IncomingFile;
+  overrides?: UploadOverrides;
+}
 
-  const { store, database, config, events } = services;
-  const artifactId = randomUUID();
-  // A store that keeps the bytes on this machine flushes them to disk when storing them.
-  const flushWhileWriting = store.localFilePath?.(artifactId) !== undefined;
-  const spooled = await spoolUpload(file.stream, store.spoolDirectory, config.uploads.maxFileSize, { flushWhileWriting });
+/** A file whose bytes are stored, and the metadata row that is to list it. */
+interface StoredFile {
+  artifactId: string;
+  valueJson: string;
+}
+
+/**
+ * Runs the whole pipeline for the files of one argument, ALL OR NOTHING: every file is
+ * received and stored first, then all metadata rows are written in one transaction, then the
+ * events are published. If anything fails, no row is written, the bytes already stored are
+ * removed again and no event is published. Whatever happens, the spool files are removed.
+ */
+export async function uploadArtifacts(services: AppServices, ownerArguments: OwnerArguments, files: readonly FileToUpload[]): Promise<ArtifactRecord[]> {
+  // Claimed before anything can fail, so that whatever fails, the files are removed before
+  // the answer goes out.
+  const claimed: IncomingFile[] = [];
   try {
-    try {
-      await store.write(artifactId, spooled.path);
-    } catch (error) {
-      logger.error('artifact store write failed', { artifactId, error: String(error) });
-      throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
+    for (const { file } of files) {
+      file.claim();
+      claimed.push(file);
     }
-    const valueJson = encodeArtifactMetaValueJson({
-      artifactId,
-      ...naming,
-      size: spooled.size,
-      sha256: spooled.sha256,
-      createdAt: new Date().toISOString(),
+    const owner = artifactOwnerFromArguments(ownerArguments);
+    // Checked before waiting for any byte; the insert checks again inside its transaction.
+    await assertOwnerAcceptsUploads(services, owner);
+    const namings: ArtifactNaming[] = [];
+    for (const { file, overrides } of files) namings.push(nameArtifact(await file.clientFilename, overrides ?? {}));
+    const spooled = await Promise.all(files.map(({ file }) => file.received));
+    const stored = await storeAll(services, spooled, namings);
+    let rows: ArtifactAttributeRow[];
+    try {
+      rows = await insertRows(services, owner, stored);
+    } catch (error) {
+      await removeStoredBytes(services, stored);
+      throw error;
+    }
+    const records = rows.map((row, index) => {
+      const record = artifactRecordFromRow(row, services.database.log);
+      if (record === null) throw new Error(`the metadata just written for ${stored[index]!.artifactId} does not decode`);
+      return record;
     });
-    let row;
-    try {
-      row = await database.artifactAttributeWrites.insert(owner, artifactId, valueJson, { allowFinishedTrial: config.allowFinishedTrialUploads });
-    } catch (error) {
-      await removeStoredBytes(services, artifactId);
-      throw isAppError(error) ? error : new Error('could not record the artifact metadata', { cause: error });
+    for (const record of records) {
+      // Published right after the commit (the log first announces what others committed before it).
+      await services.events.publishCreated(record.artifactId, { studyId: record.studyId, trialId: record.trialId }, record);
+      logger.info('artifact uploaded', { artifactId: record.artifactId, studyId: record.studyId, trialId: record.trialId, size: record.size });
     }
-    const record = artifactRecordFromRow(row, database.log);
-    if (record === null) throw new Error(`the metadata just written for ${artifactId} does not decode`);
-    // Published right after the commit (the log first announces what others committed before it).
-    await events.publishCreated(artifactId, { studyId: record.studyId, trialId: record.trialId }, record);
-    logger.info('artifact uploaded', { artifactId, studyId: record.studyId, trialId: record.trialId, size: spooled.size });
-    return record;
+    return records;
   } finally {
-    await rm(spooled.path, { force: true });
+    await Promise.all(claimed.map((file) => file.discard()));
   }
 }
 
-/** Best-effort undo of a store write whose metadata could not be recorded. */
-async function removeStoredBytes(services: AppServices, artifactId: string): Promise<void> {
+/** Writes the bytes of every file to the store, one at a time; on a failure, removes those already written. */
+async function storeAll(services: AppServices, spooled: readonly SpooledFile[], namings: readonly ArtifactNaming[]): Promise<StoredFile[]> {
+  const stored: StoredFile[] = [];
+  for (const [index, file] of spooled.entries()) {
+    const artifactId = randomUUID();
+    try {
+      await services.store.write(artifactId, file.path);
+    } catch (error) {
+      logger.error('artifact store write failed', { artifactId, error: String(error) });
+      await removeStoredBytes(services, stored);
+      throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
+    }
+    const valueJson = encodeArtifactMetaValueJson({ artifactId, ...namings[index]!, size: file.size, sha256: file.sha256, createdAt: new Date().toISOString() });
+    stored.push({ artifactId, valueJson });
+  }
+  return stored;
+}
+
+/** Writes the metadata rows of every stored file in one transaction: all are committed, or none. */
+async function insertRows(services: AppServices, owner: ArtifactOwner, stored: readonly StoredFile[]): Promise<ArtifactAttributeRow[]> {
+  const { database, config } = services;
   try {
-    await services.store.remove(artifactId);
+    return await database.artifactAttributeWrites.insertAll(owner, stored, { allowFinishedTrial: config.allowFinishedTrialUploads });
   } catch (error) {
-    // The bytes stay as an orphan without metadata: invisible to Optuna and to listings;
-    // `check --fix` removes them.
-    logger.error('could not remove the bytes of a failed upload', { artifactId, error: String(error) });
+    throw isAppError(error) ? error : new Error('could not record the artifact metadata', { cause: error });
+  }
+}
+
+/** Best-effort undo of store writes whose metadata will not be recorded. */
+async function removeStoredBytes(services: AppServices, stored: readonly StoredFile[]): Promise<void> {
+  for (const { artifactId } of stored) {
+    try {
+      await services.store.remove(artifactId);
+    } catch (error) {
+      // The bytes stay as an orphan without metadata: invisible to Optuna and to listings;
+      // `check --fix` removes them.
+      logger.error('could not remove the bytes of a failed upload', { artifactId, error: String(error) });
+    }
   }
 }

@@ -16,6 +16,12 @@ export interface InsertArtifactAttributeOptions {
   allowFinishedTrial: boolean;
 }
 
+/** One artifact's metadata row to insert: its id and the encoded value (src/artifacts/artifact-meta.ts). */
+export interface NewArtifactAttribute {
+  artifactId: string;
+  valueJson: string;
+}
+
 export interface DeleteArtifactAttributeOptions {
   /**
    * Runs inside the transaction before anything is deleted; throw to refuse. Synchronous, and
@@ -27,18 +33,25 @@ export interface DeleteArtifactAttributeOptions {
 export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
   constructor(private readonly transaction: ImmediateTransaction) {}
 
-  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow> {
-    const key = `artifacts:${artifactId}`;
+  async insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow> {
+    const [row] = await this.insertAll(owner, [{ artifactId, valueJson }], options);
+    return row!;
+  }
+
+  insertAll(owner: ArtifactOwner, artifacts: readonly NewArtifactAttribute[], options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow[]> {
     return this.transaction((db) => {
       if (owner.kind === 'study') {
         if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`)) {
           throw notFound(`No study with id ${owner.studyId}`);
         }
-        const row = db.get<{ row_id: number }>(
-          sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${owner.studyId}, ${key}, ${valueJson})
-            RETURNING study_system_attribute_id AS row_id`,
-        );
-        return { source: 'study', rowId: row!.row_id, studyId: owner.studyId, trialId: null, trialState: null, key, valueJson };
+        return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
+          const key = `artifacts:${artifactId}`;
+          const row = db.get<{ row_id: number }>(
+            sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${owner.studyId}, ${key}, ${valueJson})
+              RETURNING study_system_attribute_id AS row_id`,
+          );
+          return { source: 'study', rowId: row!.row_id, studyId: owner.studyId, trialId: null, trialState: null, key, valueJson };
+        });
       }
       const trial = db.get<{ study_id: number; number: number; state: string }>(
         sql`SELECT study_id, number, state FROM trials WHERE trial_id = ${owner.trialId}`,
@@ -48,11 +61,14 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
       if (isFinishedTrialState(trialState) && !options.allowFinishedTrial) {
         throw trialFinished(`Trial #${trial.number} is ${trialState}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
       }
-      const row = db.get<{ row_id: number }>(
-        sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${owner.trialId}, ${key}, ${valueJson})
-          RETURNING trial_system_attribute_id AS row_id`,
-      );
-      return { source: 'trial', rowId: row!.row_id, studyId: trial.study_id, trialId: owner.trialId, trialState, key, valueJson };
+      return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
+        const key = `artifacts:${artifactId}`;
+        const row = db.get<{ row_id: number }>(
+          sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${owner.trialId}, ${key}, ${valueJson})
+            RETURNING trial_system_attribute_id AS row_id`,
+        );
+        return { source: 'trial', rowId: row!.row_id, studyId: trial.study_id, trialId: owner.trialId, trialState, key, valueJson };
+      });
     });
   }
 

@@ -1,10 +1,10 @@
 // Uploading and deleting artifacts: the Upload scalar (GraphQL multipart request spec) and the
 // uploadArtifact / uploadArtifacts / deleteArtifact mutations.
 import { Kind } from 'graphql';
-import { Upload, type FileUpload } from 'graphql-upload-minimal';
-import { artifactOwnerFromArguments, uploadArtifact, type IncomingFile } from '../artifacts/upload-artifact.js';
+import { IncomingFile } from '../artifacts/incoming-file.js';
+import { uploadArtifacts } from '../artifacts/upload-artifact.js';
 import { deleteArtifact, type DeletedArtifact } from '../artifacts/delete-artifact.js';
-import { badUserInput, payloadTooLarge } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import { builder } from './builder.js';
 import { ArtifactRef } from './node-refs.js';
 
@@ -13,8 +13,9 @@ builder.scalarType('Upload', {
   serialize: () => {
     throw new Error('Upload is an input-only scalar');
   },
+  // The HTTP layer puts an IncomingFile wherever the request's map placed a file part.
   parseValue: (value) => {
-    if (value instanceof Upload) return value.promise;
+    if (value instanceof IncomingFile) return value;
     throw badUserInput('Upload variables must be file parts of a multipart request (see the GraphQL multipart request spec)');
   },
   parseLiteral: (node) => {
@@ -31,27 +32,15 @@ export const DeletedArtifactRef = builder.objectRef<DeletedArtifact>('DeletedArt
   }),
 });
 
-/** Waits for the file part and takes its stream (a multipart file can be read once). */
-async function incomingFile(upload: Promise<FileUpload>): Promise<IncomingFile> {
-  try {
-    const file = await upload;
-    return { filename: file.filename, stream: file.createReadStream() };
-  } catch (error) {
-    // The multipart parser's own errors (a missing file part, a limit, a disconnect) carry an
-    // HTTP status; they are about the request, not faults of the server.
-    const status = (error as { status?: unknown }).status;
-    if (typeof status !== 'number') throw error;
-    const message = (error as Error).message;
-    throw status === 413 ? payloadTooLarge(message) : badUserInput(message);
-  }
-}
-
 builder.mutationFields((t) => ({
+  // Both upload fields are nullable: when one field of a request fails, the others' artifacts,
+  // stored by then, are still reported in `data` (an error in a non-null field would null it all).
   uploadArtifact: t.field({
     type: ArtifactRef,
+    nullable: true,
     description:
       'Uploads one file as an artifact of a study (studyId) or a trial (trialId). The filename, mimetype and encoding ' +
-      'default to what Optuna would guess from the file name.',
+      'default to what Optuna would guess from the file name. Null, with an error, when nothing was stored.',
     args: {
       studyId: t.arg.int({ required: false }),
       trialId: t.arg.int({ required: false }),
@@ -61,29 +50,22 @@ builder.mutationFields((t) => ({
       encoding: t.arg.string({ required: false }),
     },
     resolve: async (_root, args, context) => {
-      const owner = artifactOwnerFromArguments(args);
-      const file = await incomingFile(args.file);
-      return uploadArtifact(context.services, owner, file, args);
+      const [artifact] = await uploadArtifacts(context.services, args, [{ file: args.file, overrides: args }]);
+      return artifact!;
     },
   }),
   uploadArtifacts: t.field({
     type: [ArtifactRef],
-    description: 'Uploads several files to one owner, in order; names and types are guessed per file.',
+    nullable: true,
+    description:
+      'Uploads several files to one owner, in order; names and types are guessed per file. All or nothing: when one ' +
+      'file fails, none is stored (null, with an error).',
     args: {
       studyId: t.arg.int({ required: false }),
       trialId: t.arg.int({ required: false }),
       files: t.arg({ type: ['Upload'], required: true }),
     },
-    resolve: async (_root, args, context) => {
-      const owner = artifactOwnerFromArguments(args);
-      const uploaded = [];
-      // Multipart files arrive in sequence: each must be read before the next can arrive.
-      // After a failure the HTTP layer drains the files not read yet.
-      for (const upload of args.files) {
-        uploaded.push(await uploadArtifact(context.services, owner, await incomingFile(upload)));
-      }
-      return uploaded;
-    },
+    resolve: (_root, args, context) => uploadArtifacts(context.services, args, args.files.map((file) => ({ file }))),
   }),
   deleteArtifact: t.field({
     type: DeletedArtifactRef,

@@ -3,7 +3,7 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
-import type { FileUpload } from 'graphql-upload-minimal';
+import type { IncomingFile } from '../artifacts/incoming-file.js';
 import type { GraphQLContext } from './context.js';
 
 export interface SchemaTypes {
@@ -13,7 +13,7 @@ export interface SchemaTypes {
     JSON: { Input: unknown; Output: unknown };
     SafeInt: { Input: number; Output: number };
     OptunaFloat: { Input: number; Output: number };
-    Upload: { Input: Promise<FileUpload>; Output: never };
+    Upload: { Input: IncomingFile; Output: never };
   };
   /** Every connection resolver supplies its count lazily: it costs a query, only run when asked. */
   Connection: { totalCount: () => number | Promise<number> };

@@ -9,7 +9,8 @@ import { refuseForeignHost } from './host-check.js';
 import { answerLiveness, answerReadiness } from './health-routes.js';
 import { sendGraphQLError, sendText } from './plain-response.js';
 import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from './request-guards.js';
-import { drainUnconsumedUploads, MultipartRequestError, parseMultipartOperations } from './multipart.js';
+import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from './multipart.js';
+import { watchRequestBody } from './request-body-watch.js';
 import { serveArtifactDownload } from './download-route.js';
 import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
 import { serveLandingPage } from './landing-page.js';
@@ -63,35 +64,45 @@ export function createHttpServer(services: AppServices) {
       sendGraphQLError(response, 401, 'UNAUTHENTICATED', 'uploads need "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
       return;
     }
-    let operations;
+    const { uploads } = services.config;
+    let parsed;
     try {
-      operations = await parseMultipartOperations(request, response, services.config.uploads);
+      parsed = await parseMultipartRequest(request, response, uploads, spoolSettingsFor(services.store, uploads));
     } catch (error) {
       if (!(error instanceof MultipartRequestError)) throw error;
-      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT';
-      sendGraphQLError(response, error.status === 413 ? 413 : 400, code, error.message);
+      sendGraphQLError(response, error.status, error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT', error.message);
       return;
     }
+    const { operations, files } = parsed;
     // Hand Yoga the parsed operations as the request body; the multipart body itself is
-    // consumed by the resolvers' file streams, so its length no longer applies.
+    // consumed by the file receivers, so its length no longer applies.
     (request as IncomingMessage & { body?: unknown }).body = operations;
     delete request.headers['content-length'];
     try {
       await graphqlServer(request, response);
     } finally {
-      drainUnconsumedUploads(operations);
+      // Files no resolver took (the operation failed first, or does not use them): the rest
+      // of each is read and dropped, and what was spooled of it removed.
+      await Promise.all(files.filter((file) => !file.isClaimed).map((file) => file.discard()));
     }
   };
 
-  const httpServer = createNodeServer((request, response) => {
-    handleRequest(request, response).catch((error: unknown) => {
-      // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
-      if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
-      logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
-      if (!response.headersSent) sendText(response, 500, 'Internal server error');
-      else response.destroy();
-    });
-  });
+  const httpServer = createNodeServer(
+    // A request body is cut when no byte arrived for --upload-idle-timeout (watchRequestBody),
+    // never for its total duration (Node's requestTimeout, 300 s by default, would cut big
+    // uploads on slow links). Headers still have to arrive within Node's usual minute.
+    { requestTimeout: 0, headersTimeout: 60_000 },
+    (request, response) => {
+      watchRequestBody(request, response, services.config.uploadIdleTimeoutSeconds * 1000);
+      handleRequest(request, response).catch((error: unknown) => {
+        // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
+        if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
+        logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
+        if (!response.headersSent) sendText(response, 500, 'Internal server error');
+        else response.destroy();
+      });
+    },
+  );
   httpServer.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -168,21 +168,6 @@ describe('refused uploads leave nothing behind', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     expect(leftovers(databasePath(), storeFolder())).toEqual(before);
   });
-
-  it('stops a multi-file upload at the first bad file; files stored before it stay, nothing of it or after it', async () => {
-    const before = leftovers(databasePath(), storeFolder());
-    const { body } = await uploadMultipart(
-      server.url,
-      uploadMany,
-      { studyId, files: [null, null, null] },
-      [randomBytes(100), randomBytes(64 * 1024 + 1), randomBytes(100)].map((content, index) => ({ variablePath: `variables.files.${index}`, content, filename: `m${index}.bin` })),
-    );
-    expect(body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
-    const after = leftovers(databasePath(), storeFolder());
-    expect(after.metadataKeys.length).toBe(before.metadataKeys.length + 1);
-    expect(after.storedObjects.length).toBe(before.storedObjects.length + 1);
-    expect(after.temporaryFiles).toEqual([]);
-  });
 });
 
 describe('large uploads', () => {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, type Leftovers } from '../support/leftovers.js';
 import { postMultipart, uploadMultipart, type FileToUpload } from '../support/multipart.js';
-import { fieldPart, filePart, postRawMultipart, type RawPart } from '../support/raw-multipart.js';
+import { fieldPart, filePart, postRawBody, postRawMultipart, rawMultipartBody, type RawPart } from '../support/raw-multipart.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/test-server.js';
 
 /** What came back: the HTTP status, and the first GraphQL error's code and message (or the plain-text body). */
@@ -38,6 +38,7 @@ const uploadOne = `mutation($studyId: Int, $file: Upload!, $filename: String, $m
   uploadArtifact(studyId: $studyId, file: $file, filename: $filename, mimetype: $mimetype, encoding: $encoding) { artifactId filename }
 }`;
 const uploadMany = 'mutation($studyId: Int, $files: [Upload!]!) { uploadArtifacts(studyId: $studyId, files: $files) { artifactId } }';
+const twoUploads = 'mutation($a: Upload!, $b: Upload!) { a: uploadArtifact(studyId: 1, file: $a) { artifactId } b: uploadArtifact(studyId: 1, file: $b) { artifactId } }';
 const notAnArtifactId = /artifact id \(a UUID\)/;
 /** Operation limits are validation errors: yoga's code, or the contract's input code. */
 const limitCodes = ['GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT'];
@@ -115,8 +116,19 @@ async function raw(parts: RawPart[]): Promise<Answer> {
   return answerFromGraphQL(status, body);
 }
 
+async function rawBytes(body: Buffer, contentType?: string): Promise<Answer> {
+  const answer = await postRawBody(server.url, body, contentType);
+  return answerFromGraphQL(answer.status, answer.body);
+}
+
+const fileMap = '{"0":["variables.file"]}';
+
 const rawUpload = (dispositionTail: Buffer | string): Promise<Answer> =>
-  raw([fieldPart('operations', operations), fieldPart('map', '{"0":["variables.file"]}'), filePart('0', dispositionTail, randomBytes(1000))]);
+  raw([fieldPart('operations', operations), fieldPart('map', fileMap), filePart('0', dispositionTail, randomBytes(1000))]);
+
+/** A part whose header line has no colon: not a header at all. */
+const noColonPart: RawPart = { headers: Buffer.from('NoColonHere'), body: Buffer.from('z') };
+const malformedBody = { status: 400, code: 'BAD_USER_INPUT', message: /Malformed part header/ };
 
 // ---- the corpus ---------------------------------------------------------------------------
 
@@ -209,6 +221,49 @@ const corpus: BadInput[] = [
   },
   { name: 'invalid UTF-8 in an RFC 5987 filename*', send: () => rawUpload("; filename*=UTF-8''bad-%FF%FE.bin"), status: 400, code: 'BAD_USER_INPUT', message: /not valid UTF-8/ },
   { name: 'a lone surrogate in the filename argument', send: () => upload({ studyId: 1, file: null, filename: 'bad-\ud800.txt' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /not valid UTF-8/ },
+  // Malformed multipart bodies, at every point of the body. The parser reports each as an error,
+  // and as a second one once it is torn down: each used to end the server process.
+  { name: 'a part header without a colon, before operations', send: () => raw([noColonPart, fieldPart('operations', operations), fieldPart('map', fileMap)]), ...malformedBody },
+  { name: 'a part header without a colon, in place of the map', send: () => raw([fieldPart('operations', operations), noColonPart]), ...malformedBody },
+  { name: 'a part header without a colon, in place of the file', send: () => raw([fieldPart('operations', operations), fieldPart('map', fileMap), noColonPart]), ...malformedBody },
+  ...([['NUL', 0x00], ['0x01', 0x01], ['CR', 0x0d], ['DEL', 0x7f]] as const).map(([label, byte]) => ({
+    name: `a ${label} byte in the file part’s filename`,
+    send: () => rawUpload(Buffer.concat([Buffer.from('; filename="a'), Buffer.from([byte]), Buffer.from('b.bin"')])),
+    ...malformedBody,
+  })),
+  { name: 'a 20 KB part header', send: () => rawUpload(`; filename="a.bin"; padding="${'x'.repeat(20_000)}"`), ...malformedBody },
+  {
+    name: 'a malformed second file part while the first is being read (uploadArtifacts)',
+    send: () =>
+      raw([
+        fieldPart('operations', JSON.stringify({ query: uploadMany, variables: { studyId: 1, files: [null, null] } })),
+        fieldPart('map', '{"0":["variables.files.0"],"1":["variables.files.1"]}'),
+        filePart('0', '; filename="first.bin"', randomBytes(40_000)),
+        filePart('1', Buffer.from('; filename="second\u0000.bin"'), randomBytes(1000)),
+      ]),
+    ...malformedBody,
+  },
+  {
+    // busboy goes on parsing the rest of the piece after it failed: the next part it announces
+    // is cut off there and would never end.
+    name: 'a malformed part header, then another field’s file part in the same piece of the body',
+    send: () =>
+      raw([
+        fieldPart('operations', JSON.stringify({ query: twoUploads, variables: { a: null, b: null } })),
+        fieldPart('map', '{"0":["variables.a"],"1":["variables.b"]}'),
+        filePart('0', Buffer.from('; filename="a\u0000.bin"'), randomBytes(100)),
+        filePart('1', '; filename="b.bin"', randomBytes(60_000)),
+      ]),
+    ...malformedBody,
+  },
+  {
+    name: 'a body that ends inside the file part',
+    send: () => rawBytes(rawMultipartBody([fieldPart('operations', operations), fieldPart('map', fileMap), filePart('0', '; filename="cut.bin"', randomBytes(40_000))]).subarray(0, -1000)),
+    status: 400, code: 'BAD_USER_INPUT', message: /did not arrive whole: Unexpected end of form/,
+  },
+  { name: 'a body with another boundary than its Content-Type', send: () => rawBytes(Buffer.from('--other\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--other--\r\n')), status: 400, code: 'BAD_USER_INPUT', message: /Unexpected end of form/ },
+  { name: 'a multipart Content-Type without a boundary', send: () => rawBytes(rawMultipartBody([fieldPart('operations', operations)]), 'multipart/form-data; charset=utf-8'), status: 400, code: 'BAD_USER_INPUT', message: /Boundary not found/ },
+  { name: 'a multipart body without any field', send: () => rawBytes(rawMultipartBody([])), status: 400, code: 'BAD_USER_INPUT', message: /couldn't find any files or JSON/ },
   // Operation limits and pagination.
   { name: 'studies → trials → study → trials … 20 levels deep', send: () => graphql(nestedTrials(20)), status: 400, code: limitCodes, message: /depth limit/ },
   { name: '100 aliases', send: () => graphql(`{ ${Array.from({ length: 100 }, (_, index) => `a${index}: studies(first: 1) { totalCount }`).join(' ')} }`), status: 400, code: limitCodes, message: /Aliases limit/ },

@@ -167,7 +167,7 @@ it('fails an upload at once when S3 answers 403: one request, STORE_UNAVAILABLE,
     message: expect.stringMatching(/artifact store did not accept the file; nothing was stored/),
     extensions: { code: 'STORE_UNAVAILABLE' },
   });
-  expect(body.data ?? null).toBeNull();
+  expect(body.data?.uploadArtifact ?? null).toBeNull();
   // 403 is permanent: Backoff must not retry it (its first retry alone would be a second PUT).
   expect(proxy.requests.map((request) => request.method)).toEqual(['PUT']);
   expect(artifactRows()).toBe(rowsBefore);

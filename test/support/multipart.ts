@@ -3,8 +3,11 @@
 import type { GraphQLResponse } from './test-server.js';
 
 export interface FileToUpload {
-  /** Where the file goes in the operation's variables, e.g. `variables.file` or `variables.files.0`. */
-  variablePath: string;
+  /**
+   * Where the file goes in the operation's variables, e.g. `variables.file` or
+   * `variables.files.0`; several paths map the one file part to each of them.
+   */
+  variablePath: string | string[];
   content: Uint8Array | Blob;
   filename: string;
   mimetype?: string;
@@ -21,7 +24,7 @@ export function multipartBody(query: string, variables: Record<string, unknown>,
   form.append('operations', JSON.stringify({ query, variables }));
   const map: Record<string, string[]> = {};
   files.forEach((file, index) => {
-    map[String(index)] = [file.variablePath];
+    map[String(index)] = [file.variablePath].flat();
   });
   form.append('map', JSON.stringify(map));
   files.forEach((file, index) => {

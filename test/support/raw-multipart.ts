@@ -1,5 +1,7 @@
 // Multipart bodies built byte by byte, for what FormData cannot send: raw (even invalid UTF-8)
-// bytes in a part's Content-Disposition, RFC 5987 `filename*` values, a map with no file part.
+// bytes in a part's Content-Disposition, RFC 5987 `filename*` values, a map with no file part,
+// malformed part headers, bodies that end too early — and sent piece by piece on a bare socket.
+import { connect } from 'node:net';
 import type { GraphQLResponse } from './test-server.js';
 
 export interface RawPart {
@@ -8,7 +10,8 @@ export interface RawPart {
   body: Buffer;
 }
 
-const boundary = 'reliabilityBOUNDARY7MA4YWxkTrZu0gW';
+/** The boundary of every body built here. */
+export const boundary = 'reliabilityBOUNDARY7MA4YWxkTrZu0gW';
 
 /** A plain form field (`operations`, `map`). */
 export function fieldPart(name: string, value: string): RawPart {
@@ -36,18 +39,48 @@ export function rawMultipartBody(parts: RawPart[]): Buffer {
 }
 
 /** POSTs the parts to /graphql as multipart/form-data (with the CSRF-prevention header). */
-export async function postRawMultipart(serverUrl: string, parts: RawPart[]): Promise<{ status: number; body: GraphQLResponse }> {
+export function postRawMultipart(serverUrl: string, parts: RawPart[]): Promise<{ status: number; body: GraphQLResponse }> {
+  return postRawBody(serverUrl, rawMultipartBody(parts));
+}
+
+/** POSTs `body`, bytes as given, to /graphql as multipart/form-data with {@link boundary} (or `contentType`). */
+export async function postRawBody(serverUrl: string, body: Buffer, contentType = `multipart/form-data; boundary=${boundary}`): Promise<{ status: number; body: GraphQLResponse }> {
   const response = await fetch(`${serverUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-graphql-yoga-csrf': '1' },
-    body: new Uint8Array(rawMultipartBody(parts)),
+    headers: { 'content-type': contentType, 'x-graphql-yoga-csrf': '1' },
+    body: new Uint8Array(body),
   });
   const text = await response.text();
-  let body: GraphQLResponse;
   try {
-    body = JSON.parse(text) as GraphQLResponse;
+    return { status: response.status, body: JSON.parse(text) as GraphQLResponse };
   } catch {
-    body = { errors: [{ message: text }] };
+    return { status: response.status, body: { errors: [{ message: text }] } };
   }
-  return { status: response.status, body };
+}
+
+/** A request on a bare TCP socket: the test decides when each piece of the body goes out. */
+export interface RawRequest {
+  /** Sends the next bytes of the body. */
+  send(bytes: Buffer): void;
+  /** Everything the server answered, once the connection closed (the request asks the server to close it after answering). */
+  readonly closed: Promise<string>;
+  /** Closes the connection from the client's side. */
+  abort(): void;
+}
+
+/** Starts a multipart POST to /graphql whose body is `contentLength` bytes long; sends only the headers. */
+export function startRawRequest(serverUrl: string, contentLength: number): RawRequest {
+  const { hostname, port } = new URL(serverUrl);
+  const socket = connect(Number(port), hostname);
+  const answer: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => answer.push(chunk));
+  const closed = new Promise<string>((resolve) => {
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Buffer.concat(answer).toString('latin1')));
+  });
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+      `Content-Length: ${contentLength}\r\nx-graphql-yoga-csrf: 1\r\nConnection: close\r\n\r\n`,
+  );
+  return { send: (bytes) => socket.write(bytes), closed, abort: () => socket.destroy() };
 }
