@@ -1,4 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests that run against the private PostgreSQL and MariaDB servers. */
+const databaseServerTests = 'test/**/*.rdb.test.ts';
 
 export default defineConfig({
   resolve: {
@@ -8,10 +11,21 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Integration tests start real servers (HTTP, s3rver, the GCS fake) and real child processes.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two projects so that the database servers (several seconds to start) start only when
+    // a run includes a test that needs them: vitest runs a project's globalSetup only then.
+    projects: [
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, databaseServerTests] },
+      },
+      {
+        extends: true,
+        test: { name: 'database-servers', include: [databaseServerTests], globalSetup: ['test/support/database-servers.ts'] },
+      },
+    ],
   },
 });
