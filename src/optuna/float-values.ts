@@ -1,8 +1,10 @@
 // Optuna keeps non-finite floats out of its FLOAT columns: the value column is NULL and a type
 // column (`value_type`, `intermediate_value_type`) names the special value.
 
-export type TrialValueType = 'FINITE' | 'INF_POS' | 'INF_NEG';
-export type IntermediateValueType = TrialValueType | 'NAN';
+export const trialValueTypes = ['FINITE', 'INF_POS', 'INF_NEG'] as const;
+export type TrialValueType = (typeof trialValueTypes)[number];
+export const intermediateValueTypes = [...trialValueTypes, 'NAN'] as const;
+export type IntermediateValueType = (typeof intermediateValueTypes)[number];
 
 export interface StoredFloat<Type extends string> {
   value: number | null;

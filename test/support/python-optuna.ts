@@ -1,4 +1,4 @@
-// Real Python Optuna as a test oracle: opens a database file and reports what Optuna sees.
+// Real Python Optuna as a test oracle: opens a database and reports what Optuna sees.
 // Uses Debian's python3-optuna (3.1) at /usr/bin/python3 — CI installs it with apt — because
 // the python3 on PATH may be a pyenv without Optuna. Tests that need it skip themselves when it
 // is missing (inject('pythonOptuna'), probed by python-optuna-probe.ts).
@@ -42,9 +42,9 @@ export interface OptunaView {
   }[];
 }
 
-/** What real Optuna sees in the SQLite database at `databasePath`. */
-export async function inspectWithOptuna(databasePath: string): Promise<OptunaView> {
-  const { stdout } = await promisify(execFile)(systemPython, [scriptPath('optuna_inspect.py'), databasePath], {
+/** What real Optuna sees in the SQLite database at a path, or in the storage of a SQLAlchemy URL. */
+export async function inspectWithOptuna(databasePathOrUrl: string): Promise<OptunaView> {
+  const { stdout } = await promisify(execFile)(systemPython, [scriptPath('optuna_inspect.py'), databasePathOrUrl], {
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout) as OptunaView;

@@ -1,4 +1,4 @@
-"""Open a SQLite Optuna storage with real Optuna and print, as JSON, what Optuna sees.
+"""Open an Optuna storage with real Optuna and print, as JSON, what Optuna sees.
 
 Runs on Debian's python3-optuna 3.1 (/usr/bin/python3; CI installs it with apt). Optuna
 3.1's own alembic head is older than the v3.2.0.a schema, so its compatibility check is
@@ -6,7 +6,8 @@ skipped and upstream Optuna's acceptance check (exactly one version_info row wit
 schema_version 12, alembic_version v3.2.0.a) is done here instead. Opening still runs
 Optuna's create_all and version bookkeeping, which must find nothing to add.
 
-Usage: optuna_inspect.py DATABASE_PATH
+Usage: optuna_inspect.py DATABASE_PATH_OR_URL  (a SQLite file, or a SQLAlchemy URL such as
+postgresql+psycopg2://... or mysql+pymysql://...)
 """
 import json
 import math
@@ -57,9 +58,10 @@ def trial_view(trial):
     }
 
 
-def main(path):
+def main(path_or_url):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = RDBStorage(f"sqlite:///{path}", skip_compatibility_check=True)
+    url = path_or_url if "://" in path_or_url else f"sqlite:///{path_or_url}"
+    storage = RDBStorage(url, skip_compatibility_check=True)
     studies = []
     for study in storage.get_all_studies():
         studies.append({
