@@ -1,4 +1,4 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { databaseServerTestsCanRun } from './test/support/database-servers-probe.js';
 
 /** Tests that run against the private PostgreSQL and MariaDB servers. */
@@ -7,7 +7,7 @@ const databaseServerTests = 'test/**/*.rdb.test.ts';
 const pythonOptunaProbe = 'test/support/python-optuna-probe.ts';
 
 /** Tests against private PostgreSQL and MariaDB servers that the run starts once. */
-const databaseServerProject = {
+const databaseServerProject: TestProjectInlineConfiguration = {
   extends: true,
   test: {
     name: 'database-servers',
