@@ -8,7 +8,7 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock,startup
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { runFanoutBenchmark } from './fanout.js';
 import { runOptunaRoundTripBenchmark } from './optuna-roundtrip.js';
 import { runListingBenchmark, type ListingOptions } from './listing.js';
 import { runQueryLimitsBenchmark } from './query-limits.js';
+import { runStartupBenchmark } from './startup.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
 import { projectRoot } from './support/child-process.js';
 import { progress } from './support/progress.js';
@@ -26,7 +27,7 @@ import { describeMachine, markdownTable, recordInBenchmarksFile, targetLines, ty
 import { runS3WriteBenchmark } from './support/s3-write-process.js';
 import { formatBytes, GiB, MiB, parseByteSize } from './support/units.js';
 
-const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3', 'limits', 'lock'] as const;
+const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3', 'limits', 'lock', 'startup'] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
 interface RunSettings {
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
       '/healthz under a database lock',
       () => runDatabaseLockBenchmark({ lockSeconds: 8, unlockedRequests: settings.quick ? 200 : 1000, readIntervalMs: 50 }),
     ],
+    startup: ['command line and server start', () => runStartupBenchmark()],
   };
   const rows: ResultRow[] = [];
   for (const name of benchmarkNames) {
