@@ -7,130 +7,11 @@
 // server's heap (~30 MB) and V8's limits, also set off a full mark-compact; those ~30 full GCs
 // per GiB cost the event loop about as much as receiving the bytes. Hashing (SHA-NI, ~0.5 s
 // of CPU per GiB) and the writes then run beside the event loop instead of on it.
+//
+// This is the main thread's side; the thread runs ./spool-worker-thread.ts, and the messages
+// between them are typed in ./spool-worker-protocol.ts.
 import { Worker } from 'node:worker_threads';
-
-/**
- * Plain CommonJS, run with `eval`: the worker needs no TypeScript loader (the server runs
- * under tsx, tests under vitest), and no `--import` flags are passed on to it.
- *
- * Messages in, per job id, handled in order:
- *   [id, 0, fd, flushEvery]  take over the open file descriptor: the worker writes, hashes,
- *                            (every `flushEvery` bytes, if > 0, starts an fdatasync) and closes it
- *   [id, 1, ...views]        append these bytes (Uint8Arrays, usually over transferred memory)
- *   [id, 2, size]            the file is complete at `size` bytes: answer [id, 2, sha256 hex]
- *                            once everything is written and the descriptor closed
- *   [id, 3]                  give up: answer [id, 3] once no write runs and the descriptor is closed
- * Messages out: [id, 1, bytesWritten] after each write; [id, 2, hex] (or [id, 2, null, message]
- * when closing failed); [id, 3]; [id, 4, message] when a write or flush failed (the job then
- * waits for [id, 3]).
- */
-const workerSource = `
-const { parentPort } = require('node:worker_threads');
-const { writev, fdatasync, close } = require('node:fs');
-const { createHash } = require('node:crypto');
-const jobs = new Map();
-
-function pump(id, job) {
-  if (job.writing || job.flushing) return;
-  if (job.aborted || job.failed) {
-    if (!job.aborted) return;
-    jobs.delete(id);
-    close(job.fd, () => parentPort.postMessage([id, 3]));
-    return;
-  }
-  const views = job.queue.shift();
-  if (views === undefined) {
-    if (job.size === null) return;
-    jobs.delete(id);
-    if (job.written !== job.size) return fail(id, job, new Error('wrote ' + job.written + ' bytes, expected ' + job.size));
-    const hex = job.hash.digest('hex');
-    close(job.fd, (error) => parentPort.postMessage(error ? [id, 2, null, String(error.message)] : [id, 2, hex]));
-    return;
-  }
-  job.writing = true;
-  writeViews(id, job, views);
-}
-
-function writeViews(id, job, views) {
-  writev(job.fd, views, job.written, (error, count) => {
-    if (error) {
-      job.writing = false;
-      return fail(id, job, error);
-    }
-    job.written += count;
-    let total = 0;
-    for (const view of views) total += view.byteLength;
-    // A regular file takes a whole write unless the disk is full, which then errors.
-    if (count < total) return writeViews(id, job, skip(views, count));
-    job.writing = false;
-    parentPort.postMessage([id, 1, job.written]);
-    if (job.flushEvery > 0 && !job.aborted && job.written - job.flushedUpTo >= job.flushEvery) {
-      job.flushing = true;
-      job.flushedUpTo = job.written;
-      fdatasync(job.fd, (flushError) => {
-        job.flushing = false;
-        if (flushError) return fail(id, job, flushError);
-        pump(id, job);
-      });
-    }
-    pump(id, job);
-  });
-}
-
-// Transferred memory arrives here already allocated, so V8 counts it only as external memory,
-// and collects it at the next full GC, when 64 MiB more is outstanding: the server's RSS grew
-// by 69 MiB on a 1 GiB upload. Allocating an ArrayBuffer goes through the check that starts
-// a (cheap) young-generation GC once young ArrayBuffers hold 32 MiB, which frees them sooner.
-function collectEarly() {
-  new ArrayBuffer(1);
-}
-
-function skip(views, count) {
-  const rest = [];
-  for (const view of views) {
-    if (count >= view.byteLength) { count -= view.byteLength; continue; }
-    rest.push(count > 0 ? view.subarray(count) : view);
-    count = 0;
-  }
-  return rest;
-}
-
-function fail(id, job, error) {
-  if (job.failed) return;
-  job.failed = true;
-  job.queue = [];
-  jobs.set(id, job);
-  parentPort.postMessage([id, 4, String(error && error.message || error)]);
-  pump(id, job);
-}
-
-parentPort.on('message', (message) => {
-  const id = message[0];
-  const kind = message[1];
-  if (kind === 0) {
-    jobs.set(id, { fd: message[2], flushEvery: message[3], hash: createHash('sha256'), queue: [], writing: false,
-      flushing: false, flushedUpTo: 0, written: 0, size: null, aborted: false, failed: false });
-    return;
-  }
-  const job = jobs.get(id);
-  if (job === undefined) return;
-  if (kind === 1) {
-    collectEarly();
-    if (job.failed || job.aborted) return;
-    const views = message.slice(2);
-    job.queue.push(views);
-    pump(id, job);
-    for (const view of views) job.hash.update(view);
-  } else if (kind === 2) {
-    job.size = message[2];
-    pump(id, job);
-  } else if (kind === 3) {
-    job.aborted = true;
-    job.queue = [];
-    pump(id, job);
-  }
-});
-`;
+import type { FromSpoolThread, SpoolJobId, ToSpoolThread } from './spool-worker-protocol.js';
 
 interface Job {
   onWritten: (bytesWritten: number) => void;
@@ -141,19 +22,26 @@ interface Job {
 
 let worker: Worker | null = null;
 let nextJobId = 1;
-const jobs = new Map<number, Job>();
+const jobs = new Map<SpoolJobId, Job>();
 
-function onMessage(message: [number, number, (number | string | null)?, string?]): void {
-  const [id, kind, value, closeFailure] = message;
-  const job = jobs.get(id);
+function onMessage(message: FromSpoolThread): void {
+  const job = jobs.get(message.job);
   if (job === undefined) return;
-  if (kind === 1) job.onWritten(value as number);
-  else if (kind === 4) fail(job, new Error(`writing the spool file failed: ${value as string}`));
-  else {
-    endJob(id);
-    job.onClosed();
-    if (kind === 2 && value !== null) job.finishing?.resolve(value as string);
-    else if (kind === 2) job.finishing?.reject(new Error(`closing the spool file failed: ${closeFailure}`));
+  switch (message.kind) {
+    case 'written':
+      job.onWritten(message.bytesWritten);
+      return;
+    case 'failed':
+      fail(job, new Error(`writing the spool file failed: ${message.message}`));
+      return;
+    case 'finished':
+    case 'closeFailed':
+    case 'aborted':
+      endJob(message.job);
+      job.onClosed();
+      if (message.kind === 'finished') job.finishing?.resolve(message.sha256);
+      else if (message.kind === 'closeFailed') job.finishing?.reject(new Error(`closing the spool file failed: ${message.message}`));
+      return;
   }
 }
 
@@ -178,10 +66,29 @@ function onWorkerGone(this: Worker, error: Error): void {
   }
 }
 
+/**
+ * The thread's module, and the node flags to run it with (none of the parent's are passed on).
+ * Compiled into dist/ (what `npm start` runs), this module is JavaScript and the thread's is its
+ * .js sibling. Run from the sources (vitest, `npm run dev` under tsx), this module is a .ts file,
+ * and so is the thread's: the thread first registers tsx's loader itself, since `--import tsx`
+ * registers it only on the main thread on Node 20 (it cannot tell a worker from the loader
+ * hooks' own thread there).
+ */
+function spoolThreadModule(): { module: URL; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { module: new URL('./spool-worker-thread.js', import.meta.url), execArgv: [] };
+  // Resolved from here, so that it does not depend on the working directory.
+  const registerTsx = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register();`;
+  return {
+    module: new URL('./spool-worker-thread.ts', import.meta.url),
+    execArgv: ['--import', `data:text/javascript,${encodeURIComponent(registerTsx)}`],
+  };
+}
+
 function workerForNewJob(): Worker {
   if (worker === null) {
+    const { module, execArgv } = spoolThreadModule();
     // The descriptors it closes were opened on the main thread: not the worker's to track.
-    const started = new Worker(workerSource, { eval: true, execArgv: [], name: 'spool writer', trackUnmanagedFds: false });
+    const started = new Worker(module, { execArgv, name: 'spool writer', trackUnmanagedFds: false });
     started.on('message', onMessage);
     started.on('error', onWorkerGone);
     started.on('exit', function (this: Worker, code) {
@@ -194,7 +101,7 @@ function workerForNewJob(): Worker {
   return worker;
 }
 
-function endJob(id: number): void {
+function endJob(id: SpoolJobId): void {
   if (!jobs.delete(id)) return;
   if (jobs.size === 0) worker?.unref();
 }
@@ -226,27 +133,29 @@ export interface SpoolWriter {
 /** Hands `fd`, open for writing at offset 0, over to the worker: it is closed there. */
 export function startSpoolWriter(fd: number, options: SpoolWriterOptions): SpoolWriter {
   const thread = workerForNewJob();
+  // Typed, so that only messages the thread understands can be sent.
+  const post = (message: ToSpoolThread, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
   const id = nextJobId++;
   let onClosed!: () => void;
   const closed = new Promise<void>((resolve) => (onClosed = resolve));
   const job: Job = { onWritten: options.onWritten, onFailure: options.onFailure, onClosed };
   jobs.set(id, job);
-  thread.postMessage([id, 0, fd, options.flushEvery]);
+  post({ kind: 'open', job: id, fd, flushEvery: options.flushEvery });
   const alive = () => worker === thread && jobs.has(id);
   return {
     closed,
     append(views, transfer) {
-      if (alive()) thread.postMessage([id, 1, ...views], transfer);
+      if (alive()) post({ kind: 'append', job: id, views }, transfer);
     },
     finish(size) {
       if (!alive()) return Promise.reject(new Error('the spool writer thread is gone'));
       return new Promise((resolve, reject) => {
         job.finishing = { resolve, reject };
-        thread.postMessage([id, 2, size]);
+        post({ kind: 'finish', job: id, size });
       });
     },
     abort() {
-      if (alive()) thread.postMessage([id, 3]);
+      if (alive()) post({ kind: 'abort', job: id });
       return closed;
     },
   };
