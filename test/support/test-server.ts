@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseCommandLine } from '../../src/config/parse-command-line.js';
 import type { ServerConfig } from '../../src/config/config.js';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
-import { createHttpServer } from '../../src/http/server.js';
+import { startServing } from '../../src/serve.js';
 import { copyFixture, type FixtureCopy } from './fixture.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
@@ -42,7 +42,7 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
   const command = parseCommandLine(fullArgs, {});
   if (command.kind !== 'serve') throw new Error(`test server args did not describe a server: ${fullArgs.join(' ')}`);
   const services = await openAppServices(command.config);
-  const running = await createHttpServer(services).start('127.0.0.1', 0);
+  const running = await startServing(services, '127.0.0.1', 0);
 
   return {
     url: running.url,
