@@ -37,6 +37,24 @@ export interface RequestLoaders {
 }
 
 /**
+ * A request's loaders, made on first use (a mutation or a feed of artifact fields needs none).
+ * A subscription's context outlives many events: `renew()` gives the next event fresh ones.
+ */
+export class RenewableRequestLoaders {
+  #loaders: RequestLoaders | undefined;
+
+  constructor(private readonly database: OptunaDatabase) {}
+
+  get current(): RequestLoaders {
+    return (this.#loaders ??= createRequestLoaders(this.database));
+  }
+
+  renew(): void {
+    this.#loaders = undefined;
+  }
+}
+
+/**
  * A dataloader over a batch query that returns a Map (keys it does not return get `missing`),
  * which also keeps what it has loaded, so a field can take a value without a promise once it
  * is there: after `prefetch`, the fields of a thousand list items complete in one synchronous
@@ -136,7 +154,7 @@ function perArguments<Arguments, Loader>(create: (args: Arguments) => Loader): (
   };
 }
 
-export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
+function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
   let attributeRowIds: AttributeRowIds | Promise<AttributeRowIds> | undefined;
   const loadAttributeRowIds = (): AttributeRowIds | Promise<AttributeRowIds> =>
     (attributeRowIds ??= database.artifactAttributes.rowIdBounds().then((rowIds) => (attributeRowIds = rowIds)));
