@@ -7,7 +7,7 @@ import { checkConsistency } from '../../src/artifacts/consistency-check.js';
 import type { ArtifactEvent } from '../../src/events/artifact-event-log.js';
 import type { ArtifactRecord } from '../../src/artifacts/artifact-records.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { createStudyWithTrial, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** Values that decode to null at the outer or the inner level of Optuna's double encoding. */
 const tombstoneValues = ['"null"', 'null', ' "null" ', '"null "', '"\\u006eull"'];
@@ -17,11 +17,9 @@ let foreign: ForeignWriter;
 let trialId: number;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "tombstones") { studyId } }');
-  const studyId = study.data!.createStudy.studyId;
-  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
-  trialId = trial.data!.createTrial.trialId;
+  // The feed looks when asked (catchUp), not on its timer.
+  server = await startTestServer(['--watch-interval', '3600']);
+  ({ trialId } = await createStudyWithTrial(server, 'tombstones'));
   foreign = openForeignWriter(join(server.directory, 'optuna.db'));
 });
 afterAll(async () => {

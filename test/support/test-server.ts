@@ -65,6 +65,14 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
   };
 }
 
+/** A new study named `name` with one RUNNING trial, made over the server's GraphQL. */
+export async function createStudyWithTrial(server: TestServer, name: string): Promise<{ studyId: number; trialId: number }> {
+  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation($n: String!) { createStudy(name: $n) { studyId } }', { n: name });
+  const studyId = study.data!.createStudy.studyId;
+  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+  return { studyId, trialId: trial.data!.createTrial.trialId };
+}
+
 /** A server on a fresh writable copy of the Optuna fixture (its database and artifact folder). */
 export async function startServerOnFixtureCopy(args: string[] = []): Promise<{ server: TestServer; fixture: FixtureCopy; stop(): Promise<void> }> {
   const fixture = copyFixture();
