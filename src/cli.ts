@@ -33,7 +33,6 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 
   const { openAppServices, StartupError } = await import('./app-services.js');
-  const { createHttpServer } = await import('./http/server.js');
   let services;
   try {
     services = await openAppServices(command.config);
@@ -43,7 +42,7 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   let running;
   try {
-    running = await createHttpServer(services).start(command.config.host, command.config.port);
+    running = await (await import('./serve.js')).startServing(services, command.config.host, command.config.port);
   } catch (error) {
     const problem = listenProblem(error, command.config.host, command.config.port);
     if (problem === null) throw error;

@@ -71,6 +71,14 @@ export function decodeArtifactAttribute(key: string, valueJson: string | null): 
   return { kind: 'artifact', meta, key: parsedKey };
 }
 
+/**
+ * optuna-dashboard's delete: a value that decodes to null at either level of the encoding
+ * (`json.dumps(None)` stored as Optuna stores any value: `"null"`, with the quotes). The one
+ * rule for everything that must skip such rows (listing, watcher, check).
+ */
+export const isArtifactTombstone = (key: string, valueJson: string | null): boolean =>
+  decodeArtifactAttribute(key, valueJson).kind === 'tombstone';
+
 /** The four keys Optuna's `ArtifactMeta(**…)` requires, plus the optional extras; or a reason. */
 function artifactMetaFromObject(value: unknown): ArtifactMeta | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'metadata is not a JSON object';

@@ -1,9 +1,8 @@
 // The `check` command's domain (like git fsck): compares the artifact metadata rows with the
 // objects in the artifact store, and removes what it is explicitly asked to remove.
-import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
 import { isArtifactNotFound, isValidArtifactId, type ArtifactStore } from '../stores/artifact-store.js';
-import { decodeArtifactAttribute, parseArtifactAttributeKey } from './artifact-meta.js';
+import { isArtifactTombstone, parseArtifactAttributeKey } from './artifact-meta.js';
 import { artifactRecordFromRow, type ArtifactRecord } from './artifact-records.js';
 
 export interface ConsistencyCheckServices {
@@ -96,7 +95,7 @@ async function readMetadata(database: OptunaDatabase): Promise<MetadataSnapshot>
     if (record) {
       snapshot.records.push(record);
       snapshot.namedIds.add(record.artifactId);
-    } else if (isTombstone(row)) {
+    } else if (isArtifactTombstone(row.key, row.valueJson)) {
       snapshot.tombstones += 1;
     } else {
       snapshot.malformedRows += 1;
@@ -106,8 +105,6 @@ async function readMetadata(database: OptunaDatabase): Promise<MetadataSnapshot>
   }
   return snapshot;
 }
-
-const isTombstone = (row: ArtifactAttributeRow): boolean => decodeArtifactAttribute(row.key, row.valueJson).kind === 'tombstone';
 
 /**
  * Lists metadata rows whose bytes are missing and stored objects no metadata row names.
@@ -215,7 +212,7 @@ export async function fixConsistency(
 
 /** True when a row other than a tombstone names the id now (malformed rows count: see ConsistencyReport). */
 async function isNamedByMetadata(database: OptunaDatabase, artifactId: string): Promise<boolean> {
-  return (await database.artifactAttributes.byArtifactIds([artifactId])).some((row) => !isTombstone(row));
+  return (await database.artifactAttributes.byArtifactIds([artifactId])).some((row) => !isArtifactTombstone(row.key, row.valueJson));
 }
 
 async function hasBytes(store: ArtifactStore, artifactId: string): Promise<boolean> {

@@ -28,22 +28,3 @@ export type ImmediateTransaction = <Result>(work: (sql: OptunaSql) => Result) =>
 export function inJsonArray(column: SQLWrapper, values: readonly (number | string)[]): SQL {
   return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 }
-
-/** Keys that start with `prefix`, as a range the (owner, key) unique index can serve. LIKE is
- * avoided: it is case-insensitive in SQLite and treats `_` as a wildcard. */
-export function keyHasPrefix(column: SQLWrapper, prefix: string): SQL {
-  const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  return sql`(${column} >= ${prefix} AND ${column} < ${next})`;
-}
-
-/** Groups rows by a key, keeping their order. */
-export function groupRows<Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key): Map<Key, Row[]> {
-  const groups = new Map<Key, Row[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
-}

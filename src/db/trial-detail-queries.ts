@@ -5,6 +5,7 @@ import { externalParamValue, parseDistributionJson, type ParamDistribution } fro
 import { floatFromStored } from '../optuna/float-values.js';
 import type { OnceLogger } from './database-logger.js';
 import type { TrialDetailQueries } from './optuna-database.js';
+import { groupBy } from '../group-by.js';
 import { inJsonArray, type ReadRunner } from './sql-executor.js';
 import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
 
@@ -34,14 +35,7 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
           WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
       ),
     );
-    const byTrial = new Map<number, number[]>();
-    for (const [trialId, value, valueType] of rows) {
-      const decoded = floatFromStored(value, valueType);
-      const values = byTrial.get(trialId);
-      if (values) values.push(decoded);
-      else byTrial.set(trialId, [decoded]);
-    }
-    return byTrial;
+    return groupBy(rows, ([trialId]) => trialId, ([, value, valueType]) => floatFromStored(value, valueType));
   }
 
   async params(trialIds: readonly number[]): Promise<Map<number, TrialParam[]>> {
@@ -51,15 +45,14 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
           WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, param_id`,
       ),
     );
-    const byTrial = new Map<number, TrialParam[]>();
-    for (const [trialId, name, internalValue, distributionJson] of rows) {
-      const distribution = parseDistributionJson(distributionJson);
-      const param: TrialParam = { name, value: externalParamValue(internalValue, distribution), distribution };
-      const params = byTrial.get(trialId);
-      if (params) params.push(param);
-      else byTrial.set(trialId, [param]);
-    }
-    return byTrial;
+    return groupBy(
+      rows,
+      ([trialId]) => trialId,
+      ([, name, internalValue, distributionJson]): TrialParam => {
+        const distribution = parseDistributionJson(distributionJson);
+        return { name, value: externalParamValue(internalValue, distribution), distribution };
+      },
+    );
   }
 
   async intermediateValues(trialIds: readonly number[]): Promise<Map<number, IntermediateValue[]>> {
@@ -69,14 +62,7 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
           FROM trial_intermediate_values WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
       ),
     );
-    const byTrial = new Map<number, IntermediateValue[]>();
-    for (const [trialId, step, value, valueType] of rows) {
-      const intermediate: IntermediateValue = { step, value: floatFromStored(value, valueType) };
-      const values = byTrial.get(trialId);
-      if (values) values.push(intermediate);
-      else byTrial.set(trialId, [intermediate]);
-    }
-    return byTrial;
+    return groupBy(rows, ([trialId]) => trialId, ([, step, value, valueType]): IntermediateValue => ({ step, value: floatFromStored(value, valueType) }));
   }
 
   async userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>> {

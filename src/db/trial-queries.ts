@@ -4,7 +4,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { isoFromOptunaDatetime } from '../optuna/datetimes.js';
 import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
 import type { TrialQueries } from './optuna-database.js';
-import { groupRows, inJsonArray, type ReadRunner } from './sql-executor.js';
+import { groupBy } from '../group-by.js';
+import { inJsonArray, type OptunaSql, type ReadRunner } from './sql-executor.js';
 
 export interface TrialRecord {
   trialId: number;
@@ -33,15 +34,7 @@ export interface TrialPageQuery {
   limit: number;
 }
 
-interface TrialRow {
-  trial_id: number;
-  number: number | null;
-  study_id: number;
-  state: string;
-  datetime_start: string | null;
-  datetime_complete: string | null;
-}
-
+/** The columns a TrialRecord is read from, in the order of TrialValues. */
 const trialColumns = sql`trial_id, number, study_id, state, datetime_start, datetime_complete`;
 
 /** The columns of `trialColumns` as an array (better-sqlite3 makes these much faster than objects). */
@@ -57,6 +50,7 @@ type TrialValues = [
 function trialRecordFromValues([trialId, number, studyId, state, datetimeStart, datetimeComplete]: TrialValues): TrialRecord {
   return {
     trialId,
+    // Optuna fills `number` in the transaction that inserts the trial; NULL is never visible.
     number: number ?? -1,
     studyId,
     state: trialStateFromStored(state),
@@ -65,16 +59,10 @@ function trialRecordFromValues([trialId, number, studyId, state, datetimeStart, 
   };
 }
 
-export function trialRecordFromRow(row: TrialRow): TrialRecord {
-  return {
-    trialId: row.trial_id,
-    // Optuna fills `number` in the transaction that inserts the trial; NULL is never visible.
-    number: row.number ?? -1,
-    studyId: row.study_id,
-    state: trialStateFromStored(row.state),
-    datetimeStart: isoFromOptunaDatetime(row.datetime_start),
-    datetimeComplete: isoFromOptunaDatetime(row.datetime_complete),
-  };
+/** The trial with this id, read inside a transaction or a read; undefined when there is none. */
+export function selectTrial(db: OptunaSql, trialId: number): TrialRecord | undefined {
+  const [values] = db.values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE trial_id = ${trialId}`);
+  return values && trialRecordFromValues(values);
 }
 
 export class SqliteTrialQueries implements TrialQueries {
@@ -118,7 +106,7 @@ export class SqliteTrialQueries implements TrialQueries {
       const trials = db.values<TrialValues>(statement).map(trialRecordFromValues);
       // Ascending whatever the direction of the query (already so for the common forward page).
       if (!isAscending(trials)) trials.sort(compareTrialPositions);
-      return groupRows(trials, (trial) => trial.studyId);
+      return groupBy(trials, (trial) => trial.studyId);
     });
   }
 }

@@ -8,7 +8,7 @@ import { trialStateFromStored } from '../optuna/enums.js';
 import { floatFromStored, trialValueToStored } from '../optuna/float-values.js';
 import type { TrialWrites } from './optuna-database.js';
 import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
-import { trialRecordFromRow, type TrialRecord } from './trial-queries.js';
+import { selectTrial, type TrialRecord } from './trial-queries.js';
 
 export class SqliteTrialWrites implements TrialWrites {
   constructor(
@@ -74,10 +74,8 @@ export class SqliteTrialWrites implements TrialWrites {
   }
 
   private read(db: OptunaSql, trialId: number): TrialRecord {
-    const row = db.get<Parameters<typeof trialRecordFromRow>[0]>(
-      sql`SELECT trial_id, number, study_id, state, datetime_start, datetime_complete FROM trials WHERE trial_id = ${trialId}`,
-    );
-    if (!row) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
-    return trialRecordFromRow(row);
+    const trial = selectTrial(db, trialId);
+    if (!trial) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
+    return trial;
   }
 }

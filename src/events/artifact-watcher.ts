@@ -9,7 +9,7 @@
 // deleted. The log also asks for a look before announcing anything of this process, so events
 // follow commit order. One look runs at a time; asks during a look share the next one.
 import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
-import { parseArtifactAttributeKey } from '../artifacts/artifact-meta.js';
+import { isArtifactTombstone, parseArtifactAttributeKey } from '../artifacts/artifact-meta.js';
 import type { ArtifactRowsSnapshot, DataVersion, OptunaDatabase } from '../db/optuna-database.js';
 import { logger } from '../logger.js';
 import type { ArtifactEventLog } from './artifact-event-log.js';
@@ -87,7 +87,7 @@ export async function startArtifactWatcher(
     for (let index = newestFirst.length - 1; index >= 0; index--) {
       const row = newestFirst[index]!;
       const key = parseArtifactAttributeKey(row.key);
-      if (key === null || isTombstone(row.valueJson)) continue;
+      if (key === null || isArtifactTombstone(row.key, row.valueJson)) continue;
       present.add(key.artifactId);
       if (known.has(key.artifactId) || except.has(key.artifactId) || created.has(key.artifactId)) continue;
       const record = artifactRecordFromRow(row, database.log); // null: malformed (logged once), not an artifact
@@ -112,6 +112,3 @@ export async function startArtifactWatcher(
     },
   };
 }
-
-/** optuna-dashboard "deletes" by writing `json.dumps(None)` over the key: no artifact any more. */
-const isTombstone = (valueJson: string | null): boolean => valueJson === '"null"' || valueJson === 'null';

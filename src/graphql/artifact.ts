@@ -68,7 +68,7 @@ function ownerArtifactConnection(
 ): Connection<ArtifactRecord> | Promise<Connection<ArtifactRecord>> {
   if (isPromise(loadArtifacts)) return loadArtifacts.then((artifacts) => ownerArtifactConnection(artifacts, args, context));
   const artifacts = loadArtifacts;
-  const rowIds = context.loaders.attributeRowIds();
+  const rowIds = context.loaders.current.attributeRowIds();
   if (isPromise(rowIds)) return rowIds.then(() => ownerArtifactConnection(artifacts, args, context));
   const request = { first: forwardPageSize(args), after: args.after ?? null };
   const page = pageOfLoadedArtifacts(artifacts, request, rowIds);
@@ -83,7 +83,7 @@ builder.objectFields(StudyRef, (t) => ({
     description: "The study's own artifacts (not its trials'), newest first.",
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: (study, args, context) =>
-      ownerArtifactConnection(context.loaders.studyArtifacts.get(study.studyId), args, context),
+      ownerArtifactConnection(context.loaders.current.studyArtifacts.get(study.studyId), args, context),
   }),
 }));
 
@@ -93,7 +93,7 @@ builder.objectFields(TrialRef, (t) => ({
     description: "The trial's artifacts (old optuna-dashboard uploads included), newest first.",
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
     resolve: (trial, args, context) =>
-      ownerArtifactConnection(context.loaders.trialArtifacts.get(trial.trialId), args, context),
+      ownerArtifactConnection(context.loaders.current.trialArtifacts.get(trial.trialId), args, context),
   }),
 }));
 
@@ -128,7 +128,7 @@ builder.queryFields((t) => ({
       const database = context.services.database;
       const filter = { studyId: args.studyId, trialId: args.trialId };
       const request = { first: forwardPageSize(args), after: args.after ?? null };
-      const page = await listArtifactsNewestFirst(database, filter, request, await context.loaders.attributeRowIds());
+      const page = await listArtifactsNewestFirst(database, filter, request, await context.loaders.current.attributeRowIds());
       return artifactConnection(page, request.after, () => countArtifacts(database, filter));
     },
   }),

@@ -2,11 +2,11 @@
 // fresh set per request, so nothing cached outlives it).
 import { initContextCache } from '@pothos/core';
 import type { AppServices } from '../app-services.js';
-import { createRequestLoaders, type RequestLoaders } from './loaders.js';
+import { RenewableRequestLoaders } from './loaders.js';
 
 export interface GraphQLContext {
   services: AppServices;
-  loaders: RequestLoaders;
+  loaders: RenewableRequestLoaders;
   /**
    * The `Last-Event-ID` request header: the cursor of the last event a reconnecting
    * EventSource received. A subscription resumes after it, as after `since`.
@@ -21,7 +21,16 @@ export function createGraphQLContext(services: AppServices, request?: Request): 
     // Pothos keeps its own per-request loaders (loadable nodes) in this cache.
     ...initContextCache(),
     services,
-    loaders: createRequestLoaders(services.database),
+    loaders: new RenewableRequestLoaders(services.database),
     lastEventId: request?.headers.get('last-event-id') || undefined,
   };
+}
+
+/**
+ * Gives a context that outlives its first result (a subscription's) the caches of a new
+ * request: fresh dataloaders, ours and Pothos's, for what is resolved next.
+ */
+export function renewRequestCaches(context: GraphQLContext): void {
+  Object.assign(context, initContextCache());
+  context.loaders.renew();
 }

@@ -9,6 +9,7 @@ import type { IntermediateValue, TrialParam } from '../db/trial-detail-queries.j
 import type { TrialPageQuery, TrialRecord } from '../db/trial-queries.js';
 import type { UserAttributes } from '../db/user-attributes.js';
 import type { TrialState } from '../optuna/enums.js';
+import { groupBy } from '../group-by.js';
 
 export interface RequestLoaders {
   studyUserAttributes: BatchLoader<number, UserAttributes>;
@@ -33,6 +34,24 @@ export interface RequestLoaders {
    * artifact cursors of a response agree; the value itself once read, as BatchLoader.get.
    */
   attributeRowIds(): AttributeRowIds | Promise<AttributeRowIds>;
+}
+
+/**
+ * A request's loaders, made on first use (a mutation or a feed of artifact fields needs none).
+ * A subscription's context outlives many events: `renew()` gives the next event fresh ones.
+ */
+export class RenewableRequestLoaders {
+  #loaders: RequestLoaders | undefined;
+
+  constructor(private readonly database: OptunaDatabase) {}
+
+  get current(): RequestLoaders {
+    return (this.#loaders ??= createRequestLoaders(this.database));
+  }
+
+  renew(): void {
+    this.#loaders = undefined;
+  }
 }
 
 /**
@@ -121,15 +140,6 @@ function afterThisTick(): Promise<void> {
   });
 }
 
-/** A BatchLoader (see above): one batch query per tick, results kept for this request. */
-function mapLoader<Key, Value, CacheKey = Key>(
-  load: (keys: readonly Key[]) => Promise<Map<CacheKey, Value>>,
-  missing: Value,
-  cacheKeyFn?: (key: Key) => CacheKey,
-): BatchLoader<Key, Value, CacheKey> {
-  return new BatchLoader(load, missing, cacheKeyFn);
-}
-
 /** One loader per distinct argument set (arguments are part of the query, not the key). */
 function perArguments<Arguments, Loader>(create: (args: Arguments) => Loader): (args: Arguments) => Loader {
   const loaders = new Map<string, Loader>();
@@ -144,19 +154,7 @@ function perArguments<Arguments, Loader>(create: (args: Arguments) => Loader): (
   };
 }
 
-function groupByOwner(records: readonly ArtifactRecord[], ownerOf: (record: ArtifactRecord) => number | null): Map<number, ArtifactRecord[]> {
-  const groups = new Map<number, ArtifactRecord[]>();
-  for (const record of records) {
-    const owner = ownerOf(record);
-    if (owner === null) continue;
-    const group = groups.get(owner);
-    if (group) group.push(record);
-    else groups.set(owner, [record]);
-  }
-  return groups;
-}
-
-export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
+function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
   let attributeRowIds: AttributeRowIds | Promise<AttributeRowIds> | undefined;
   const loadAttributeRowIds = (): AttributeRowIds | Promise<AttributeRowIds> =>
     (attributeRowIds ??= database.artifactAttributes.rowIdBounds().then((rowIds) => (attributeRowIds = rowIds)));
@@ -166,27 +164,28 @@ export function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
     return artifactRecordsFromRows(await rows(), database.log);
   };
   return {
-    studyUserAttributes: mapLoader((ids) => database.studies.userAttributes(ids), {}),
-    trialUserAttributes: mapLoader((ids) => database.trialDetails.userAttributes(ids), {}),
-    trialValues: mapLoader<number, number[] | null>((ids) => database.trialDetails.values(ids), null),
-    trialParams: mapLoader((ids) => database.trialDetails.params(ids), []),
-    trialIntermediateValues: mapLoader((ids) => database.trialDetails.intermediateValues(ids), []),
-    bestTrialId: mapLoader<number, number | null>((ids) => database.studies.bestTrialIds(ids), null),
-    trialByNumber: mapLoader<readonly [number, number], TrialRecord | null, string>(
+    studyUserAttributes: new BatchLoader((ids) => database.studies.userAttributes(ids), {}),
+    trialUserAttributes: new BatchLoader((ids) => database.trialDetails.userAttributes(ids), {}),
+    trialValues: new BatchLoader<number, number[] | null>((ids) => database.trialDetails.values(ids), null),
+    trialParams: new BatchLoader((ids) => database.trialDetails.params(ids), []),
+    trialIntermediateValues: new BatchLoader((ids) => database.trialDetails.intermediateValues(ids), []),
+    bestTrialId: new BatchLoader<number, number | null>((ids) => database.studies.bestTrialIds(ids), null),
+    trialByNumber: new BatchLoader<readonly [number, number], TrialRecord | null, string>(
       async (keys) => new Map((await database.trials.byStudyAndNumber(keys)).map((trial) => [`${trial.studyId}:${trial.number}`, trial])),
       null,
       ([studyId, number]) => `${studyId}:${number}`,
     ),
     trialCount: perArguments((states: readonly TrialState[] | null) =>
-      mapLoader((ids) => database.studies.trialCounts(ids, states), 0),
+      new BatchLoader((ids) => database.studies.trialCounts(ids, states), 0),
     ),
-    trialPage: perArguments((query: TrialPageQuery) => mapLoader((ids) => database.trials.pagesByStudy(ids, query), [])),
-    trialArtifacts: mapLoader(
-      async (ids) => groupByOwner(await loadArtifactRecords(() => database.artifactAttributes.forTrials(ids)), (r) => r.trialId),
+    trialPage: perArguments((query: TrialPageQuery) => new BatchLoader((ids) => database.trials.pagesByStudy(ids, query), [])),
+    trialArtifacts: new BatchLoader(
+      // Every row of forTrials names its trial.
+      async (ids) => groupBy(await loadArtifactRecords(() => database.artifactAttributes.forTrials(ids)), (record) => record.trialId!),
       [],
     ),
-    studyArtifacts: mapLoader(
-      async (ids) => groupByOwner(await loadArtifactRecords(() => database.artifactAttributes.forStudies(ids)), (r) => r.studyId),
+    studyArtifacts: new BatchLoader(
+      async (ids) => groupBy(await loadArtifactRecords(() => database.artifactAttributes.forStudies(ids)), (record) => record.studyId),
       [],
     ),
     attributeRowIds: loadAttributeRowIds,

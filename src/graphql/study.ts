@@ -19,12 +19,12 @@ StudyRef.implement({
     userAttrs: t.field({
       type: 'JSON',
       description: 'The study user attributes, as one object.',
-      resolve: (study, _args, context) => context.loaders.studyUserAttributes.load(study.studyId),
+      resolve: (study, _args, context) => context.loaders.current.studyUserAttributes.load(study.studyId),
     }),
     trialCount: t.int({
       description: 'Number of trials, only those in `states` when given.',
       args: { states: t.arg({ type: [TrialStateEnum], required: false }) },
-      resolve: (study, args, context) => context.loaders.trialCount(normalizedStates(args.states)).load(study.studyId),
+      resolve: (study, args, context) => context.loaders.current.trialCount(normalizedStates(args.states)).load(study.studyId),
     }),
   }),
 });

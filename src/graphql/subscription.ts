@@ -1,15 +1,13 @@
 // The live feed: artifactCreated / artifactDeleted, over SSE and WebSocket alike. The events
 // come from the event log (this server's uploads and deletes, and what the watcher noticed
 // other processes do); src/events/artifact-feed.ts does the replay-then-live part.
-import { initContextCache } from '@pothos/core';
 import type { ArtifactCreated, ArtifactDeleted } from '../events/artifact-event-log.js';
 import { subscribeToArtifactEvents, type ArtifactEventKind } from '../events/artifact-feed.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
 import { notFound } from '../errors.js';
 import { DeletedArtifactRef } from './artifact-upload.js';
 import { builder } from './builder.js';
-import type { GraphQLContext } from './context.js';
-import { createRequestLoaders, type RequestLoaders } from './loaders.js';
+import { renewRequestCaches, type GraphQLContext } from './context.js';
 import { ArtifactRef } from './node-refs.js';
 
 const ArtifactCreatedEventRef = builder.objectRef<ArtifactCreated<ArtifactRecord>>('ArtifactCreatedEvent').implement({
@@ -52,13 +50,7 @@ async function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { stud
  */
 function withFreshLoaders<Event extends { cursor: string }>(event: Event, context: GraphQLContext): Event {
   context.eventCursor = event.cursor; // sent as the SSE event's id
-  Object.assign(context, initContextCache());
-  let loaders: RequestLoaders | undefined;
-  Object.defineProperty(context, 'loaders', {
-    configurable: true,
-    enumerable: true,
-    get: () => (loaders ??= createRequestLoaders(context.services.database)),
-  });
+  renewRequestCaches(context);
   return event;
 }
 

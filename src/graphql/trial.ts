@@ -43,20 +43,20 @@ TrialRef.implement({
       type: ['OptunaFloat'],
       nullable: true,
       description: 'One per objective; null when the trial has none (RUNNING, WAITING, FAIL, most PRUNED).',
-      resolve: (trial, _args, context) => context.loaders.trialValues.get(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.current.trialValues.get(trial.trialId),
     }),
     params: t.field({
       type: [TrialParamRef],
-      resolve: (trial, _args, context) => context.loaders.trialParams.get(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.current.trialParams.get(trial.trialId),
     }),
     intermediateValues: t.field({
       type: [IntermediateValueRef],
       description: 'Reported intermediate values, by step.',
-      resolve: (trial, _args, context) => context.loaders.trialIntermediateValues.get(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.current.trialIntermediateValues.get(trial.trialId),
     }),
     userAttrs: t.field({
       type: 'JSON',
-      resolve: (trial, _args, context) => context.loaders.trialUserAttributes.get(trial.trialId),
+      resolve: (trial, _args, context) => context.loaders.current.trialUserAttributes.get(trial.trialId),
     }),
     datetimeStart: t.field({ type: 'DateTime', nullable: true, resolve: (trial) => trial.datetimeStart }),
     datetimeComplete: t.field({ type: 'DateTime', nullable: true, resolve: (trial) => trial.datetimeComplete }),
@@ -79,7 +79,7 @@ function trialPositionFromCursor(cursor: string | null): TrialPosition | null {
  */
 async function prefetchTrialFields(trials: readonly TrialRecord[], selected: ReadonlySet<string>, context: GraphQLContext): Promise<void> {
   if (trials.length === 0) return;
-  const loaders = context.loaders;
+  const loaders = context.loaders.current;
   const prefetchers: [string, { prefetch(keys: readonly number[]): Promise<void> }][] = [
     ['values', loaders.trialValues],
     ['params', loaders.trialParams],
@@ -104,7 +104,7 @@ builder.objectFields(StudyRef, (t) => ({
     resolve: async (study, args, context, info) => {
       const window = pageWindow(args);
       const states = normalizedStates(args.states);
-      const trials = await context.loaders
+      const trials = await context.loaders.current
         .trialPage({
           states,
           after: trialPositionFromCursor(window.after),
@@ -118,7 +118,7 @@ builder.objectFields(StudyRef, (t) => ({
         trials,
         window,
         trialCursor,
-        () => context.loaders.trialCount(states).load(study.studyId),
+        () => context.loaders.current.trialCount(states).load(study.studyId),
       );
     },
   }),
@@ -126,13 +126,13 @@ builder.objectFields(StudyRef, (t) => ({
     type: TrialRef,
     nullable: true,
     args: { number: t.arg.int({ required: true }) },
-    resolve: (study, args, context) => context.loaders.trialByNumber.load([study.studyId, args.number]),
+    resolve: (study, args, context) => context.loaders.current.trialByNumber.load([study.studyId, args.number]),
   }),
   bestTrial: t.field({
     type: TrialRef,
     nullable: true,
     description: "Optuna's best_trial for a single-objective study (ties: the earliest); null for multi-objective studies or before any COMPLETE trial.",
-    resolve: (study, _args, context) => context.loaders.bestTrialId.load(study.studyId),
+    resolve: (study, _args, context) => context.loaders.current.bestTrialId.load(study.studyId),
   }),
 }));
 

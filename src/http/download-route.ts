@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { AppServices } from '../app-services.js';
 import { open } from 'node:fs/promises';
-import { ArtifactNotFoundError, isArtifactNotFound, isValidArtifactId, type ArtifactStat, type ByteRange } from '../stores/artifact-store.js';
+import { ArtifactNotFoundError, isArtifactNotFound, isValidArtifactId, type ArtifactStat, type ArtifactStore, type ByteRange } from '../stores/artifact-store.js';
 import { sendFileRange } from './send-file.js';
 import { contentDisposition } from './content-disposition.js';
 import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
@@ -55,7 +55,7 @@ export function parseDownloadPath(path: string): DownloadPath | string {
   return { artifactId, studyId, trialId };
 }
 
-export async function serveArtifactDownload(request: IncomingMessage, response: ServerResponse, services: AppServices): Promise<void> {
+export async function serveArtifactDownload(request: IncomingMessage, response: ServerResponse, services: Pick<AppServices, 'database' | 'store'>): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;
@@ -127,7 +127,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
   }
   const bytes = range.kind === 'range' ? { start: range.start, end: range.end } : { start: 0, end: stat.size - 1 };
   try {
-    await sendBytes(services, parsed.artifactId, bytes, () => response.writeHead(status, headers), response);
+    await sendBytes(services.store, parsed.artifactId, bytes, () => response.writeHead(status, headers), response);
   } catch (error) {
     if (isArtifactNotFound(error) && !response.headersSent) {
       sendText(response, 404, missingBytesMessage);
@@ -143,8 +143,8 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
  * Streams the bytes from the store; `writeHead` runs once they can be read, so a file that
  * vanished since `stat` still gets a clean 404. A local file goes through reused buffers.
  */
-async function sendBytes(services: AppServices, artifactId: string, bytes: ByteRange, writeHead: () => void, response: ServerResponse): Promise<void> {
-  const localPath = services.store.localFilePath?.(artifactId);
+async function sendBytes(store: ArtifactStore, artifactId: string, bytes: ByteRange, writeHead: () => void, response: ServerResponse): Promise<void> {
+  const localPath = store.localFilePath?.(artifactId);
   if (localPath !== undefined) {
     const file = await open(localPath, 'r').catch((error: unknown) => {
       throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ArtifactNotFoundError(artifactId, { cause: error }) : error;
@@ -153,7 +153,7 @@ async function sendBytes(services: AppServices, artifactId: string, bytes: ByteR
     await sendFileRange(response, file, bytes.start, bytes.end);
     return;
   }
-  const body = await services.store.read(artifactId, bytes);
+  const body = await store.read(artifactId, bytes);
   writeHead();
   await pipeline(body, response);
 }

@@ -16,7 +16,6 @@ import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
 import { serveLandingPage } from './landing-page.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
-import { startArtifactWatcher } from '../events/artifact-watcher.js';
 import { isAppError } from '../errors.js';
 import { logger } from '../logger.js';
 
@@ -131,13 +130,10 @@ export function createHttpServer(services: AppServices) {
       const address = httpServer.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      // From now on, artifacts other processes write are announced on the live feed.
-      const watcher = await startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
       return {
         url: `http://${hostForUrl}:${address.port}`,
         httpServer,
         stop: async () => {
-          watcher.stop();
           const closingWebSockets = webSocketServer.close();
           await new Promise<void>((resolve) => {
             httpServer.close(() => resolve());

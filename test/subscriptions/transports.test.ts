@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createGraphQLServer } from '../../src/http/graphql-handler.js';
 import { attachGraphQLWebSocketServer } from '../../src/http/websocket-server.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { createStudyWithTrial, startTestServer, type TestServer } from '../support/test-server.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
 import {
   connectWebSocket,
@@ -30,10 +30,7 @@ let trialId: number;
 
 beforeAll(async () => {
   server = await startTestServer(['--watch-interval', '3600']);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "transports") { studyId } }');
-  studyId = study.data!.createStudy.studyId;
-  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
-  trialId = trial.data!.createTrial.trialId;
+  ({ studyId, trialId } = await createStudyWithTrial(server, 'transports'));
   foreign = openForeignWriter(join(server.directory, 'optuna.db'));
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseCommandLine } from '../../src/config/parse-command-line.js';
 import type { ServerConfig } from '../../src/config/config.js';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
-import { createHttpServer } from '../../src/http/server.js';
+import { startServing } from '../../src/serve.js';
 import { copyFixture, type FixtureCopy } from './fixture.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
@@ -42,7 +42,7 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
   const command = parseCommandLine(fullArgs, {});
   if (command.kind !== 'serve') throw new Error(`test server args did not describe a server: ${fullArgs.join(' ')}`);
   const services = await openAppServices(command.config);
-  const running = await createHttpServer(services).start('127.0.0.1', 0);
+  const running = await startServing(services, '127.0.0.1', 0);
 
   return {
     url: running.url,
@@ -63,6 +63,14 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A new study named `name` with one RUNNING trial, made over the server's GraphQL. */
+export async function createStudyWithTrial(server: TestServer, name: string): Promise<{ studyId: number; trialId: number }> {
+  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation($n: String!) { createStudy(name: $n) { studyId } }', { n: name });
+  const studyId = study.data!.createStudy.studyId;
+  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+  return { studyId, trialId: trial.data!.createTrial.trialId };
 }
 
 /** A server on a fresh writable copy of the Optuna fixture (its database and artifact folder). */
