@@ -4,7 +4,10 @@
 // rows, so a listed artifact always has its bytes; any failure leaves no row, no stored
 // object, no spool file.
 import { randomUUID } from 'node:crypto';
-import type { AppServices } from '../app-services.js';
+import type { ServerConfig } from '../config/config.js';
+import type { OptunaDatabase } from '../db/optuna-database.js';
+import type { ArtifactEventLog } from '../events/artifact-event-log.js';
+import type { ArtifactStore } from '../stores/artifact-store.js';
 import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
 import { badUserInput, notFound, storeUnavailable, trialFinished, isAppError } from '../errors.js';
@@ -16,6 +19,17 @@ import { sanitizeFilename } from './filename.js';
 import { guessMimetypeAndEncoding, validateMediaToken } from './mimetype.js';
 import type { IncomingFile } from './incoming-file.js';
 import type { SpooledFile } from './spool.js';
+
+/** What an upload uses: the database, the store, the live feed and one setting. */
+export interface ArtifactUploadServices {
+  database: OptunaDatabase;
+  store: ArtifactStore;
+  events: ArtifactEventLog<ArtifactRecord>;
+  config: Pick<ServerConfig, 'allowFinishedTrialUploads'>;
+}
+
+/** What the owner check reads. */
+type OwnerCheckServices = Pick<ArtifactUploadServices, 'database' | 'config'>;
 
 export interface UploadOverrides {
   filename?: string | null;
@@ -42,7 +56,7 @@ export function artifactOwnerFromArguments(args: OwnerArguments): ArtifactOwner 
  * finished trial. The insert checks again inside its transaction, since a trial may finish
  * meanwhile.
  */
-export async function assertOwnerAcceptsUploads(services: AppServices, owner: ArtifactOwner): Promise<void> {
+export async function assertOwnerAcceptsUploads(services: OwnerCheckServices, owner: ArtifactOwner): Promise<void> {
   const { database, config } = services;
   if (owner.kind === 'study') {
     if ((await database.studies.byIds([owner.studyId])).length === 0) throw notFound(`No study with id ${owner.studyId}`);
@@ -91,7 +105,7 @@ interface StoredFile {
  * events are published. If anything fails, no row is written, the bytes already stored are
  * removed again and no event is published. Whatever happens, the spool files are removed.
  */
-export async function uploadArtifacts(services: AppServices, ownerArguments: OwnerArguments, files: readonly FileToUpload[]): Promise<ArtifactRecord[]> {
+export async function uploadArtifacts(services: ArtifactUploadServices, ownerArguments: OwnerArguments, files: readonly FileToUpload[]): Promise<ArtifactRecord[]> {
   // Claimed before anything can fail, so that whatever fails, the files are removed before
   // the answer goes out.
   const claimed: IncomingFile[] = [];
@@ -106,12 +120,12 @@ export async function uploadArtifacts(services: AppServices, ownerArguments: Own
     const namings: ArtifactNaming[] = [];
     for (const { file, overrides } of files) namings.push(nameArtifact(await file.clientFilename, overrides ?? {}));
     const spooled = await Promise.all(files.map(({ file }) => file.received));
-    const stored = await storeAll(services, spooled, namings);
+    const stored = await storeAll(services.store, spooled, namings);
     let rows: ArtifactAttributeRow[];
     try {
       rows = await insertRows(services, owner, stored);
     } catch (error) {
-      await removeStoredBytes(services, stored);
+      await removeStoredBytes(services.store, stored);
       throw error;
     }
     const records = rows.map((row, index) => {
@@ -131,15 +145,15 @@ export async function uploadArtifacts(services: AppServices, ownerArguments: Own
 }
 
 /** Writes the bytes of every file to the store, one at a time; on a failure, removes those already written. */
-async function storeAll(services: AppServices, spooled: readonly SpooledFile[], namings: readonly ArtifactNaming[]): Promise<StoredFile[]> {
+async function storeAll(store: ArtifactStore, spooled: readonly SpooledFile[], namings: readonly ArtifactNaming[]): Promise<StoredFile[]> {
   const stored: StoredFile[] = [];
   for (const [index, file] of spooled.entries()) {
     const artifactId = randomUUID();
     try {
-      await services.store.write(artifactId, file.path);
+      await store.write(artifactId, file.path);
     } catch (error) {
       logger.error('artifact store write failed', { artifactId, error: String(error) });
-      await removeStoredBytes(services, stored);
+      await removeStoredBytes(store, stored);
       throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
     }
     const valueJson = encodeArtifactMetaValueJson({ artifactId, ...namings[index]!, size: file.size, sha256: file.sha256, createdAt: new Date().toISOString() });
@@ -149,7 +163,7 @@ async function storeAll(services: AppServices, spooled: readonly SpooledFile[], 
 }
 
 /** Writes the metadata rows of every stored file in one transaction: all are committed, or none. */
-async function insertRows(services: AppServices, owner: ArtifactOwner, stored: readonly StoredFile[]): Promise<ArtifactAttributeRow[]> {
+async function insertRows(services: OwnerCheckServices, owner: ArtifactOwner, stored: readonly StoredFile[]): Promise<ArtifactAttributeRow[]> {
   const { database, config } = services;
   try {
     return await database.artifactAttributeWrites.insertAll(owner, stored, { allowFinishedTrial: config.allowFinishedTrialUploads });
@@ -159,10 +173,10 @@ async function insertRows(services: AppServices, owner: ArtifactOwner, stored: r
 }
 
 /** Best-effort undo of store writes whose metadata will not be recorded. */
-async function removeStoredBytes(services: AppServices, stored: readonly StoredFile[]): Promise<void> {
+async function removeStoredBytes(store: ArtifactStore, stored: readonly StoredFile[]): Promise<void> {
   for (const { artifactId } of stored) {
     try {
-      await services.store.remove(artifactId);
+      await store.remove(artifactId);
     } catch (error) {
       // The bytes stay as an orphan without metadata: invisible to Optuna and to listings;
       // `check --fix` removes them.
