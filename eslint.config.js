@@ -21,7 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', 'bin/**'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );
