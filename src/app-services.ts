@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import type { ServerConfig } from './config/config.js';
 import { sqlitePathFromStorageUrl } from './config/storage-url.js';
 import type { OptunaDatabase } from './db/optuna-database.js';
+import { UnusableDatabaseError } from './db/database-errors.js';
 import { openOptunaDatabase } from './db/sqlite-database.js';
+import { describeError } from './error-text.js';
 import type { ArtifactStore } from './stores/artifact-store.js';
 import { storeFromUrl } from './stores/store-from-url.js';
 import { ArtifactEventLog } from './events/artifact-event-log.js';
@@ -46,15 +48,18 @@ export interface OpenConfiguredDatabaseOptions {
 
 /** The database of `config.storageUrl`. @throws StartupError with one line naming the URL. */
 export function openConfiguredDatabase(config: ServerConfig, options: OpenConfiguredDatabaseOptions = {}): OptunaDatabase {
+  let path: string;
   try {
-    return openOptunaDatabase(resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl)), {
-      readonly: options.readonly ?? false,
-      busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000,
-    });
+    path = resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl));
   } catch (error) {
-    const message = (error as Error).message;
-    // Messages of our own already name the URL; SQLite's own ("unable to open …") do not.
-    throw new StartupError(message.startsWith('storage URL') ? message : `storage URL "${config.storageUrl}": ${message}`, { cause: error });
+    // The URL's own problem: the message names the URL already.
+    throw new StartupError(describeError(error), { cause: error });
+  }
+  try {
+    return openOptunaDatabase(path, { readonly: options.readonly ?? false, busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000 });
+  } catch (error) {
+    if (!(error instanceof UnusableDatabaseError)) throw error;
+    throw new StartupError(`storage URL "${config.storageUrl}": ${error.message}`, { cause: error });
   }
 }
 
@@ -77,6 +82,7 @@ export async function openConfiguredStore(config: ServerConfig, options: OpenCon
     if (options.serving) await store.removeLeftoverTemporaryFiles();
     return store;
   } catch (error) {
-    throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
+    // Every failure to open the configured store (a bad URL, no such bucket, no access) is the configuration's.
+    throw new StartupError(`artifact store ${config.artifactStoreUrl}: ${describeError(error)}`, { cause: error });
   }
 }

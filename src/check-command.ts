@@ -13,6 +13,7 @@ import {
   type MissingBytesArtifact,
 } from './artifacts/consistency-check.js';
 import { createProgressReporter, type ProgressStream } from './check-progress.js';
+import { describeError } from './error-text.js';
 import type { Command } from './config/parse-command-line.js';
 import { sqlitePathFromStorageUrl } from './config/storage-url.js';
 import { fileStoreFolder } from './stores/store-from-url.js';
@@ -78,7 +79,7 @@ function assertDatabaseExists(storageUrl: string): void {
   try {
     path = resolve(sqlitePathFromStorageUrl(storageUrl));
   } catch (error) {
-    throw new StartupError((error as Error).message, { cause: error });
+    throw new StartupError(describeError(error), { cause: error });
   }
   const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   if (size === 0) {
@@ -95,7 +96,7 @@ function assertStoreFolderExists(artifactStoreUrl: string): void {
   try {
     folder = fileStoreFolder(artifactStoreUrl);
   } catch (error) {
-    throw new StartupError(`artifact store ${artifactStoreUrl}: ${(error as Error).message}`, { cause: error });
+    throw new StartupError(`artifact store ${artifactStoreUrl}: ${describeError(error)}`, { cause: error });
   }
   if (folder !== null && !statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
     throw new StartupError(`artifact store ${artifactStoreUrl}: no folder at ${folder} (check reads an existing store and never creates it)`);

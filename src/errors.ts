@@ -1,5 +1,5 @@
-// Every error a client can see, in one module: each has a stable machine code (GraphQL
-// `extensions.code`) and the HTTP status it means on the plain HTTP routes.
+// The errors a client is told about, each built here: a stable machine code (GraphQL
+// `extensions.code`) and the HTTP status it means (GraphQL responses and the plain HTTP routes).
 
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -54,5 +54,12 @@ export const databaseUnavailable = (message: string, cause?: unknown): AppError 
   new AppError('DATABASE_UNAVAILABLE', message, { cause });
 export const cursorExpired = (message: string): AppError => new AppError('CURSOR_EXPIRED', message);
 export const tooManySubscriptions = (message: string): AppError => new AppError('TOO_MANY_SUBSCRIPTIONS', message);
+
+export const studyNotFound = (studyId: number): AppError => notFound(`No study with id ${studyId}`);
+export const trialNotFound = (trialId: number): AppError => notFound(`No trial with id ${trialId}`);
+/** Optuna's own rule for attribute writes, which artifacts are. */
+export const trialClosedToArtifacts = (trialNumber: number, state: string): AppError =>
+  trialFinished(`Trial #${trialNumber} is ${state}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
+export const studyNameTaken = (name: string): AppError => badUserInput(`A study named ${JSON.stringify(name)} already exists`);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

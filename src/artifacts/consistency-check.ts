@@ -4,6 +4,7 @@ import type { OptunaDatabase } from '../db/optuna-database.js';
 import { isArtifactNotFound, isValidArtifactId, type ArtifactStore } from '../stores/artifact-store.js';
 import { isArtifactTombstone, parseArtifactAttributeKey } from './artifact-meta.js';
 import { artifactRecordFromRow, type ArtifactRecord } from './artifact-records.js';
+import { describeError } from '../error-text.js';
 
 export interface ConsistencyCheckServices {
   database: OptunaDatabase;
@@ -201,7 +202,7 @@ export async function fixConsistency(
     } catch (error) {
       // Backoff has already retried what was transient: the store is down or refusing, and
       // every further removal would fail the same way after as long a wait.
-      result.failure = { artifactId: step.artifactId, message: error instanceof Error ? error.message : String(error) };
+      result.failure = { artifactId: step.artifactId, message: describeError(error) };
       break;
     } finally {
       options.onProgress?.({ phase: 'fix', done: index + 1, total: steps.length });

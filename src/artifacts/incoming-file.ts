@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AppError, badUserInput, isAppError, payloadTooLarge } from '../errors.js';
 import { drain, spoolUpload, type SpooledFile } from './spool.js';
+import { describeError } from '../error-text.js';
 
 /** A file part as the multipart parser hands it over, once its headers have arrived. */
 export interface ArrivingFile {
@@ -121,7 +122,7 @@ export class IncomingFile {
  */
 function receiveError(error: unknown): AppError {
   if (isAppError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   const status = (error as { status?: unknown } | null)?.status;
   return status === 413 ? payloadTooLarge(message) : badUserInput(`the file did not arrive whole: ${message}`);
 }

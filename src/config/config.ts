@@ -1,5 +1,6 @@
 // The one typed configuration object the rest of the server receives. Built by
-// parse-command-line.ts from flags and environment; nothing else reads process.env.
+// parse-command-line.ts from flags and environment; the only other reader of process.env is
+// src/optuna/datetimes.ts, which follows TZ as Optuna's datetime.now() does.
 
 /** Optuna's Backoff parameters, in seconds (Optuna's names and defaults). */
 export interface BackoffConfig {

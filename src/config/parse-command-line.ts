@@ -1,4 +1,5 @@
-// Flags and environment → one typed ServerConfig. The only module that reads process.env.
+// Flags and environment → one typed ServerConfig. The only module that reads the server's
+// settings from process.env (datetimes.ts follows TZ, as Optuna does).
 import { parseArgs } from 'node:util';
 import { defaultBackoffConfig, loopbackHostNames, type ServerConfig } from './config.js';
 import { parseByteSize } from './byte-size.js';

@@ -1,4 +1,5 @@
 // Reads Optuna's RDB storage URL, written in SQLAlchemy syntax exactly as Optuna users write it.
+import { redactUrlPasswords } from '../redact-secrets.js';
 
 /**
  * The SQLite file a `sqlite:///relative.db` or `sqlite:////absolute/path.db` URL names.
@@ -10,10 +11,10 @@ export function sqlitePathFromStorageUrl(url: string): string {
     throw new Error(`storage URL "${url}" has no scheme; write it as Optuna does, e.g. sqlite:///optuna.db`);
   }
   if (scheme === 'postgresql' || scheme.startsWith('postgresql+') || scheme === 'mysql' || scheme.startsWith('mysql+')) {
-    throw new Error(`storage URL "${redactPassword(url)}": only SQLite storage is supported in this version (sqlite:///path.db)`);
+    throw new Error(`storage URL "${redactUrlPasswords(url)}": only SQLite storage is supported in this version (sqlite:///path.db)`);
   }
   if (scheme !== 'sqlite' && !scheme.startsWith('sqlite+')) {
-    throw new Error(`storage URL "${redactPassword(url)}" is not an Optuna RDB URL; expected sqlite:///relative.db or sqlite:////absolute/path.db`);
+    throw new Error(`storage URL "${redactUrlPasswords(url)}" is not an Optuna RDB URL; expected sqlite:///relative.db or sqlite:////absolute/path.db`);
   }
   const rest = url.slice(scheme.length + 1);
   if (!rest.startsWith('///')) {
@@ -31,8 +32,4 @@ export function sqlitePathFromStorageUrl(url: string): string {
     throw new Error(`storage URL "${url}" contains a NUL character`);
   }
   return path;
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }

@@ -2,9 +2,9 @@
 // also checks the owner, so a concurrent finish or delete cannot slip in between check and
 // write. The row VALUE is encoded by the caller (src/artifacts/artifact-meta.ts).
 import { sql } from 'drizzle-orm';
-import { notFound, trialFinished } from '../errors.js';
 import { isFinishedTrialState, trialStateFromStored } from '../optuna/enums.js';
 import { selectArtifactRowsByIds, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
+import { OwnerNotFoundError, TrialClosedError } from './database-errors.js';
 import type { ArtifactAttributeWrites } from './optuna-database.js';
 import type { ImmediateTransaction } from './sql-executor.js';
 
@@ -42,7 +42,7 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
     return this.transaction((db) => {
       if (owner.kind === 'study') {
         if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`)) {
-          throw notFound(`No study with id ${owner.studyId}`);
+          throw new OwnerNotFoundError('study', owner.studyId);
         }
         return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
           const key = `artifacts:${artifactId}`;
@@ -56,10 +56,10 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
       const trial = db.get<{ study_id: number; number: number; state: string }>(
         sql`SELECT study_id, number, state FROM trials WHERE trial_id = ${owner.trialId}`,
       );
-      if (!trial) throw notFound(`No trial with id ${owner.trialId}`);
+      if (!trial) throw new OwnerNotFoundError('trial', owner.trialId);
       const trialState = trialStateFromStored(trial.state);
       if (isFinishedTrialState(trialState) && !options.allowFinishedTrial) {
-        throw trialFinished(`Trial #${trial.number} is ${trialState}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
+        throw new TrialClosedError(trial.number, trialState);
       }
       return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
         const key = `artifacts:${artifactId}`;

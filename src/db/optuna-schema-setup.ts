@@ -1,6 +1,7 @@
 // Making sure the SQLite file is an Optuna storage this server can use: create a fresh one
 // exactly as Optuna would, or check an existing one WITHOUT changing it.
 import type Database from 'better-sqlite3';
+import { UnusableDatabaseError } from './database-errors.js';
 import { optunaAlembicVersion, optunaCreateStatements, optunaSchemaVersion, optunaTableNames } from './optuna-ddl.js';
 
 export interface SchemaSetupOptions {
@@ -10,10 +11,6 @@ export interface SchemaSetupOptions {
   readonly: boolean;
 }
 
-/** A one-line error for a database this server must not use. */
-export class UnusableDatabaseError extends Error {
-  override name = 'UnusableDatabaseError';
-}
 
 function tableNames(connection: Database.Database): Set<string> {
   const rows = connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
@@ -26,7 +23,7 @@ function tableNames(connection: Database.Database): Set<string> {
  */
 export function ensureOptunaSchema(connection: Database.Database, path: string, options: SchemaSetupOptions): void {
   if (tableNames(connection).size === 0) {
-    if (options.readonly) throw new UnusableDatabaseError(`${path} is empty, not an Optuna database (opened read-only)`);
+    if (options.readonly) throw new UnusableDatabaseError(path, `is empty, not an Optuna database (opened read-only)`);
     // IMMEDIATE: a second process creating the same file waits here, then sees the tables.
     connection.transaction(() => {
       if (tableNames(connection).size > 0) return;
@@ -44,24 +41,26 @@ export function ensureOptunaSchema(connection: Database.Database, path: string, 
 function checkOptunaSchema(connection: Database.Database, path: string): void {
   const tables = tableNames(connection);
   if (!tables.has('alembic_version')) {
-    throw new UnusableDatabaseError(`${path} is not an Optuna database (it has no alembic_version table)`);
+    throw new UnusableDatabaseError(path, `is not an Optuna database (it has no alembic_version table)`);
   }
   const versions = connection.prepare('SELECT version_num FROM alembic_version').all() as { version_num: string }[];
   const found = versions.map((row) => row.version_num).join(', ') || 'none';
   if (versions.length !== 1 || versions[0]!.version_num !== optunaAlembicVersion) {
     throw new UnusableDatabaseError(
-      `${path} has Optuna schema version ${found}, this server needs ${optunaAlembicVersion}: ` +
+      path,
+      `has Optuna schema version ${found}, this server needs ${optunaAlembicVersion}: ` +
         `upgrade it with \`optuna storage upgrade --storage sqlite:///${path}\` (Optuna >= 3.2)`,
     );
   }
   const missing = optunaTableNames.filter((name) => !tables.has(name));
   if (missing.length > 0) {
-    throw new UnusableDatabaseError(`${path} is an incomplete Optuna database (missing tables: ${missing.join(', ')})`);
+    throw new UnusableDatabaseError(path, `is an incomplete Optuna database (missing tables: ${missing.join(', ')})`);
   }
   const versionInfo = connection.prepare('SELECT schema_version FROM version_info').all() as { schema_version: number }[];
   if (versionInfo.length !== 1 || versionInfo[0]!.schema_version !== optunaSchemaVersion) {
     throw new UnusableDatabaseError(
-      `${path} has an unexpected version_info (need exactly one row with schema_version ${optunaSchemaVersion})`,
+      path,
+      `has an unexpected version_info (need exactly one row with schema_version ${optunaSchemaVersion})`,
     );
   }
 }

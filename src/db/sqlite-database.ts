@@ -14,9 +14,12 @@ import {
 } from './artifact-attribute-queries.js';
 import { SqliteArtifactAttributeWrites } from './artifact-attribute-writes.js';
 import { BusyRetry, statementBusyTimeoutMs } from './busy-retry.js';
-import { consoleDatabaseLogger, OnceLogger, type DatabaseLogger } from './database-logger.js';
+import { describeError } from '../error-text.js';
+import { logger as processLogger, type Logger } from '../logger.js';
+import { OnceLogger } from './database-logger.js';
+import { UnusableDatabaseError } from './database-errors.js';
 import type { ArtifactChanges, DataVersion, OptunaDatabase } from './optuna-database.js';
-import { ensureOptunaSchema, UnusableDatabaseError } from './optuna-schema-setup.js';
+import { ensureOptunaSchema } from './optuna-schema-setup.js';
 import type { ImmediateTransaction, OptunaSql, ReadRunner } from './sql-executor.js';
 import { StatementCounter } from './statement-counter.js';
 import { SqliteStudyQueries } from './study-queries.js';
@@ -45,8 +48,8 @@ export interface OpenOptunaDatabaseOptions {
    * @default 'optuna-artifacts-graphql'
    */
   libraryVersion?: string;
-  /** Where skipped (malformed) rows are reported. @default console.warn */
-  logger?: DatabaseLogger;
+  /** Where skipped (malformed) rows are reported. @default the server's logger */
+  logger?: Logger;
 }
 
 /** Every attribute row id, in both tables: "no upper bound". */
@@ -80,7 +83,7 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     readonly path: string,
     /** The better-sqlite3 connection (synchronous; one per process is enough). */
     readonly connection: Database.Database,
-    options: { busyTimeoutMs: number; logger: DatabaseLogger },
+    options: { busyTimeoutMs: number; logger: Logger },
   ) {
     const orm = drizzle({ client: connection, logger: this.statements });
     this.orm = orm;
@@ -132,10 +135,20 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
 /**
  * Opens the Optuna SQLite database at `path`. A missing (or empty) file becomes a fresh
  * database that Optuna accepts as its own; an existing one is checked and used as it is.
- * Throws an Error with one clear line when the file is not a usable Optuna database (for an
- * unknown schema version the line names `optuna storage upgrade`).
+ * @throws UnusableDatabaseError with one clear line when the file cannot be opened or is not a
+ *   usable Optuna database (for an unknown schema version the line names `optuna storage upgrade`)
  */
 export function openOptunaDatabase(path: string, options: OpenOptunaDatabaseOptions = {}): SqliteOptunaDatabase {
+  try {
+    return openCheckedDatabase(path, options);
+  } catch (error) {
+    if (error instanceof UnusableDatabaseError) throw error;
+    // SQLite's own complaint ("unable to open database file", "file is not a database", ...).
+    throw new UnusableDatabaseError(path, `cannot be opened as an Optuna database: ${describeError(error)}`, { cause: error });
+  }
+}
+
+function openCheckedDatabase(path: string, options: OpenOptunaDatabaseOptions): SqliteOptunaDatabase {
   const readonly = options.readonly ?? false;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   // Nothing is served while the database opens, so here SQLite itself may wait for a lock.
@@ -150,11 +163,9 @@ export function openOptunaDatabase(path: string, options: OpenOptunaDatabaseOpti
     });
     // From now on, waits for a lock happen on timers (busy-retry.ts), not inside SQLite.
     connection.pragma(`busy_timeout = ${statementBusyTimeoutMs}`);
-    return new SqliteOptunaDatabase(path, connection, { busyTimeoutMs, logger: options.logger ?? consoleDatabaseLogger });
+    return new SqliteOptunaDatabase(path, connection, { busyTimeoutMs, logger: options.logger ?? processLogger });
   } catch (error) {
     connection.close();
-    if (error instanceof UnusableDatabaseError) throw error;
-    // SQLite's own complaint ("file is not a database", "database is locked", ...), with the path.
-    throw new UnusableDatabaseError(`${path} cannot be opened as an Optuna database: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
 }

@@ -1,7 +1,7 @@
 // Creating a study on SQLite exactly as Optuna's `create_new_study` does: one `studies` row and
 // one `study_directions` row per objective, in one short write transaction.
 import { sql } from 'drizzle-orm';
-import { badUserInput } from '../errors.js';
+import { StudyNameTakenError } from './database-errors.js';
 import type { StudyDirection } from '../optuna/enums.js';
 import type { StudyWrites } from './optuna-database.js';
 import type { ImmediateTransaction } from './sql-executor.js';
@@ -13,7 +13,7 @@ export class SqliteStudyWrites implements StudyWrites {
   create(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord> {
     return this.transaction((db) => {
       const existing = db.get(sql`SELECT 1 FROM studies WHERE study_name = ${name}`);
-      if (existing) throw badUserInput(`A study named ${JSON.stringify(name)} already exists`);
+      if (existing) throw new StudyNameTakenError(name);
       const inserted = db.get<{ study_id: number }>(
         sql`INSERT INTO studies (study_name) VALUES (${name}) RETURNING study_id`,
       );

@@ -1,11 +1,11 @@
 // Optuna's ask and tell on a SQLite storage: `create_new_trial` (a RUNNING trial numbered after
 // the study's earlier trials) and `set_trial_state_values`, each in one short write transaction.
 import { sql } from 'drizzle-orm';
-import { notFound } from '../errors.js';
 import { planTrialFinish, type TrialFinishRequest } from '../optuna/ask-tell-rules.js';
 import { optunaDatetimeFromDate } from '../optuna/datetimes.js';
 import { trialStateFromStored } from '../optuna/enums.js';
 import { floatFromStored, trialValueToStored } from '../optuna/float-values.js';
+import { OwnerNotFoundError } from './database-errors.js';
 import type { TrialWrites } from './optuna-database.js';
 import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
 import { selectTrial, type TrialRecord } from './trial-queries.js';
@@ -19,7 +19,7 @@ export class SqliteTrialWrites implements TrialWrites {
 
   create(studyId: number): Promise<TrialRecord> {
     return this.transaction((db) => {
-      if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`)) throw notFound(`No study with id ${studyId}`);
+      if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`)) throw new OwnerNotFoundError('study', studyId);
       const started = optunaDatetimeFromDate(this.now());
       const inserted = db.get<{ trial_id: number }>(
         sql`INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete)
@@ -42,7 +42,7 @@ export class SqliteTrialWrites implements TrialWrites {
             (SELECT count(*) FROM study_directions d WHERE d.study_id = t.study_id) AS direction_count
           FROM trials t WHERE t.trial_id = ${trialId}`,
       );
-      if (!trial) throw notFound(`No trial with id ${trialId}`);
+      if (!trial) throw new OwnerNotFoundError('trial', trialId);
       const last = db.get<{ value: number | null; value_type: string }>(
         sql`SELECT intermediate_value AS value, intermediate_value_type AS value_type FROM trial_intermediate_values
           WHERE trial_id = ${trialId} ORDER BY step DESC LIMIT 1`,

@@ -3,7 +3,7 @@
 // that a live feed can resume from.
 import { countArtifacts, listArtifactsNewestFirst, pageOfLoadedArtifacts, type ArtifactPage } from '../artifacts/artifact-listing.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
-import { badUserInput, notFound } from '../errors.js';
+import { badUserInput, studyNotFound, trialNotFound } from '../errors.js';
 import { isValidArtifactId } from '../stores/artifact-store.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
@@ -120,10 +120,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       if (args.studyId != null && !(await StudyRef.getDataloader(context).load(args.studyId))) {
-        throw notFound(`No study with id ${args.studyId}`);
+        throw studyNotFound(args.studyId);
       }
       if (args.trialId != null && !(await TrialRef.getDataloader(context).load(args.trialId))) {
-        throw notFound(`No trial with id ${args.trialId}`);
+        throw trialNotFound(args.trialId);
       }
       const database = context.services.database;
       const filter = { studyId: args.studyId, trialId: args.trialId };

@@ -1,10 +1,14 @@
 // How errors reach GraphQL clients: an AppError keeps its message and carries its stable code
-// (`extensions.code`) and HTTP status; GraphQL's own errors (syntax, validation, bad variable
-// values, bad global ids) pass through, as BAD_USER_INPUT when raised by a resolver; anything
-// else is unexpected, logged here and masked.
+// (`extensions.code`) and HTTP status; a write the database refused becomes the AppError it
+// means; GraphQL's own errors (syntax, validation, bad variable values, bad global ids) pass
+// through, as BAD_USER_INPUT when raised by a resolver; anything else is unexpected, logged
+// here and masked.
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
-import { isAppError } from '../errors.js';
+import { isDatabaseRefusal, OwnerNotFoundError, TrialClosedError, type DatabaseRefusal } from '../db/database-errors.js';
+import { describeError } from '../error-text.js';
+import { isAppError, studyNameTaken, studyNotFound, trialClosedToArtifacts, trialNotFound, type AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Recognised by graphql-js's toStringTag, not `instanceof`: a process can hold two copies of
@@ -21,9 +25,21 @@ function innermostError(error: unknown): unknown {
   return current;
 }
 
-export function createMaskError(logUnexpected: (error: unknown) => void = (error) => console.error(error)): MaskError {
+/** What the client is told about a write the database refused. */
+function appErrorOfRefusal(refusal: DatabaseRefusal): AppError {
+  if (refusal instanceof OwnerNotFoundError) return refusal.kind === 'study' ? studyNotFound(refusal.id) : trialNotFound(refusal.id);
+  if (refusal instanceof TrialClosedError) return trialClosedToArtifacts(refusal.trialNumber, refusal.state);
+  return studyNameTaken(refusal.studyName);
+}
+
+/**
+ * The mask for Yoga and the WebSocket server. Unexpected errors are logged on `logger` with
+ * `unexpectedMessage` (saying where they happened) and their stack.
+ */
+export function createMaskError(logger: Logger, unexpectedMessage: string): MaskError {
   return (error, message, isDev) => {
-    const cause = innermostError(error);
+    const innermost = innermostError(error);
+    const cause = isDatabaseRefusal(innermost) ? appErrorOfRefusal(innermost) : innermost;
     if (isAppError(cause)) {
       const located = isGraphQLErrorLike(error) ? error : undefined;
       return createGraphQLError(cause.message, {
@@ -47,12 +63,7 @@ export function createMaskError(logUnexpected: (error: unknown) => void = (error
         extensions: { ...located.extensions, code: 'BAD_USER_INPUT', http: { status: 400 } },
       });
     }
-    logUnexpected(cause);
+    logger.error(unexpectedMessage, { error: describeError(cause, { stack: true }) });
     return yogaMaskError(error, message, isDev);
   };
 }
-
-/** For createYoga: `maskedErrors: graphqlMaskedErrors()`. */
-export const graphqlMaskedErrors = (logUnexpected?: (error: unknown) => void): { maskError: MaskError } => ({
-  maskError: createMaskError(logUnexpected),
-});

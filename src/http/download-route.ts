@@ -15,6 +15,7 @@ import { sendText } from './plain-response.js';
 import { downloadContentType } from './download-content-type.js';
 import { findArtifactWithoutWaiting } from '../artifacts/artifact-listing.js';
 import { logger } from '../logger.js';
+import { describeError } from '../error-text.js';
 
 interface DownloadPath {
   artifactId: string;
@@ -84,7 +85,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
       sendText(response, 404, missingBytesMessage);
       return;
     }
-    logger.error('artifact store stat failed', { artifactId: parsed.artifactId, error: String(error) });
+    logger.error('artifact store stat failed', { artifactId: parsed.artifactId, error: describeError(error) });
     sendText(response, 503, 'The artifact store is unavailable', { 'Retry-After': '5' });
     return;
   }
@@ -135,7 +136,7 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     }
     // The client went away, or the store failed mid-stream: the response is already partly
     // sent, so the connection is cut and the client sees a short body.
-    logger.warn('download interrupted', { artifactId: parsed.artifactId, error: String(error) });
+    logger.warn('download interrupted', { artifactId: parsed.artifactId, error: describeError(error) });
   }
 }
 

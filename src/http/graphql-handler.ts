@@ -9,7 +9,8 @@ import { createArmorPlugins } from '../graphql/armor.js';
 import { defaultDocumentLimits, useDocumentLimits } from '../graphql/document-limits.js';
 import { createParseCache } from '../graphql/parse-cache.js';
 import { isCompilableOperation } from '../graphql/compilable-operations.js';
-import { graphqlMaskedErrors, isGraphQLErrorLike } from '../graphql/errors.js';
+import { createMaskError, isGraphQLErrorLike } from '../graphql/errors.js';
+import { describeError } from '../error-text.js';
 import { logger } from '../logger.js';
 import { isAppError } from '../errors.js';
 import { useAuthToken } from './auth-plugin.js';
@@ -52,7 +53,7 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
     // Yoga's own page loads GraphiQL from a CDN; this one from this server (works offline).
     renderGraphiQL: renderGraphiQLPage,
     context: ({ request }) => createGraphQLContext(services, request),
-    maskedErrors: graphqlMaskedErrors((error) => logger.error('unexpected error in a resolver', { error: errorText(error) })),
+    maskedErrors: { maskError: createMaskError(logger, 'unexpected error in a resolver') },
     logging: {
       debug: () => {},
       info: () => {},
@@ -68,9 +69,5 @@ export function createGraphQLServer(services: AppServices, extraPlugins: Plugin[
 function logYogaMessage(level: 'warn' | 'error', args: unknown[]): void {
   const isAnswerToClient = (arg: unknown) => isAppError(arg) || isGraphQLErrorLike(arg);
   if (args.some(isAnswerToClient)) return;
-  logger[level]('graphql server', { detail: args.map(errorText).join(' ') });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logger[level]('graphql server', { detail: args.map((arg) => describeError(arg, { stack: true })).join(' ') });
 }

@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
 import { logger } from '../logger.js';
 import { sendJson } from './plain-response.js';
+import { describeError } from '../error-text.js';
 
 type CheckResult = 'ok' | 'unavailable';
 
@@ -29,7 +30,7 @@ async function probe(check: string, run: () => Promise<void>): Promise<CheckResu
     await run();
     return 'ok';
   } catch (error) {
-    logger.warn('not ready', { check, reason: error instanceof Error ? error.message : String(error) });
+    logger.warn('not ready', { check, reason: describeError(error) });
     return 'unavailable';
   }
 }

@@ -18,6 +18,7 @@ import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
 import { isAppError } from '../errors.js';
 import { logger } from '../logger.js';
+import { describeError } from '../error-text.js';
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -96,7 +97,7 @@ export function createHttpServer(services: AppServices) {
       handleRequest(request, response).catch((error: unknown) => {
         // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
         if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
-        logger.error('request failed', { method: request.method, url: request.url, error: String(error) });
+        logger.error('request failed', { method: request.method, url: request.url, error: describeError(error, { stack: true }) });
         if (!response.headersSent) sendText(response, 500, 'Internal server error');
         else response.destroy();
       });

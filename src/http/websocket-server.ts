@@ -63,7 +63,7 @@ export interface GraphQLWebSocketServer {
 }
 
 /** Errors raised while parsing or validating, answered as over HTTP: with their code, or masked. */
-const maskError = createMaskError((error) => logger.error('unexpected error in a WebSocket operation', { error: String(error) }));
+const maskError = createMaskError(logger, 'unexpected error in a WebSocket operation');
 
 export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLServer, options: GraphQLWebSocketOptions = {}): GraphQLWebSocketServer {
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });

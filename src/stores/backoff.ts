@@ -5,12 +5,13 @@
 import type { Readable } from 'node:stream';
 import { defaultBackoffConfig, type BackoffConfig } from '../config/config.js';
 import type { ArtifactStat, ArtifactStore, ByteRange } from './artifact-store.js';
-import { describeError, jsonLinesStderrLogger, type StoreLogger } from './store-logger.js';
+import { describeError } from '../error-text.js';
+import { logger as processLogger, type Logger } from '../logger.js';
 import { classifyFailure } from './transient-failure.js';
 
 export interface BackoffOptions {
-  /** Receives one warning per retry. @default one JSON line on stderr, the server's log format */
-  logger?: StoreLogger;
+  /** Receives one warning per retry. @default the server's logger */
+  logger?: Logger;
   /**
    * Waits the given number of milliseconds. Tests inject one that records the delays.
    * @default a global `setTimeout`, so vitest's fake timers control it too
@@ -50,7 +51,7 @@ const sleepWithTimer = (milliseconds: number): Promise<void> =>
 export class Backoff implements ArtifactStore {
   readonly backend: ArtifactStore;
   readonly config: Readonly<BackoffConfig>;
-  private readonly logger: StoreLogger;
+  private readonly logger: Logger;
   private readonly sleep: (milliseconds: number) => Promise<void>;
   private readonly random: () => number;
 
@@ -58,7 +59,7 @@ export class Backoff implements ArtifactStore {
     assertValidBackoffConfig(config);
     this.backend = backend;
     this.config = { ...config };
-    this.logger = options.logger ?? jsonLinesStderrLogger;
+    this.logger = options.logger ?? processLogger;
     this.sleep = options.sleep ?? sleepWithTimer;
     this.random = options.random ?? Math.random;
   }

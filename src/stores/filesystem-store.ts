@@ -16,6 +16,7 @@ import {
   type ArtifactStore,
   type ByteRange,
 } from './artifact-store.js';
+import { describeError } from '../error-text.js';
 import { ownerTag } from './file-owner.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, removeStaleFiles } from './stale-files.js';
 
@@ -136,7 +137,7 @@ export class FileSystemArtifactStore implements ArtifactStore {
     try {
       await mkdir(this.basePath, { recursive: true });
     } catch (error) {
-      throw new Error(`artifact folder ${this.basePath} cannot be created: ${(error as Error).message}`, { cause: error });
+      throw new Error(`artifact folder ${this.basePath} cannot be created: ${describeError(error)}`, { cause: error });
     }
   }
 
@@ -147,7 +148,7 @@ export class FileSystemArtifactStore implements ArtifactStore {
       if (!stats.isDirectory()) throw new Error('not a folder');
       await access(this.basePath, constants.R_OK | constants.W_OK);
     } catch (error) {
-      throw new Error(`artifact folder ${this.basePath} is not usable: ${(error as Error).message}`, { cause: error });
+      throw new Error(`artifact folder ${this.basePath} is not usable: ${describeError(error)}`, { cause: error });
     }
   }
 

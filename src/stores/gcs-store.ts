@@ -14,7 +14,8 @@ import {
 } from './artifact-store.js';
 import { ObjectKeyLayout } from './object-key-layout.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, defaultRemoteStoreSpoolDirectory } from './stale-files.js';
-import { describeError } from './store-logger.js';
+import { describeError } from '../error-text.js';
+import { httpStatusOf } from './http-status.js';
 
 export interface GCSArtifactStoreOptions {
   /** Name prefix (no leading or trailing slash); blobs become `<prefix>/<artifact_id>`. @default none — Optuna's layout */
@@ -153,12 +154,6 @@ export class GCSArtifactStore implements ArtifactStore {
   describe(): string {
     return this.layout.urlOf('gs', this.bucket.name);
   }
-}
-
-// The client's ApiError carries the HTTP status as a numeric `code`.
-function httpStatusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 function notFoundOr(error: unknown, artifactId: string): unknown {

@@ -27,7 +27,9 @@ import {
 import { exactByteRange } from './exact-byte-range.js';
 import { ObjectKeyLayout } from './object-key-layout.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, defaultRemoteStoreSpoolDirectory } from './stale-files.js';
-import { describeError, jsonLinesStderrLogger, type StoreLogger } from './store-logger.js';
+import { describeError } from '../error-text.js';
+import { httpStatusOf } from './http-status.js';
+import { logger as processLogger, type Logger } from '../logger.js';
 
 const MiB = 1024 * 1024;
 /** S3 rejects smaller parts (except the last). */
@@ -73,8 +75,8 @@ export interface S3ArtifactStoreOptions {
   spoolDirectory?: string;
   /** See {@link defaultLeftoverAgeMs}. @default 24 hours */
   leftoverAgeMs?: number;
-  /** Receives the SDK's warnings and failed clean-ups of multipart uploads. @default JSON lines on stderr */
-  logger?: StoreLogger;
+  /** Receives the SDK's warnings and failed clean-ups of multipart uploads. @default the server's logger */
+  logger?: Logger;
 }
 
 /**
@@ -97,17 +99,17 @@ export function createS3Client(options: S3ArtifactStoreOptions = {}): S3Client {
       connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       socketTimeout: options.socketTimeoutMs ?? 120_000,
     },
-    logger: sdkLoggerOnto(options.logger ?? jsonLinesStderrLogger),
+    logger: sdkLoggerOnto(options.logger ?? processLogger),
   });
 }
 
 /**
- * Routes the SDK's warnings to the store logger. Not forwarded: its `error` lines (one per
+ * Routes the SDK's warnings to our logger. Not forwarded: its `error` lines (one per
  * failed command, with the whole input; the caller receives that error anyway), and its
  * note that "a non-retryable streaming request" failed, which with `maxAttempts: 1` every
  * failed upload would print (to the console by default) while Backoff logs the retry.
  */
-function sdkLoggerOnto(logger: StoreLogger): NonNullable<S3ClientConfig['logger']> {
+function sdkLoggerOnto(logger: Logger): NonNullable<S3ClientConfig['logger']> {
   const ignore = (): void => {};
   return {
     trace: ignore,
@@ -130,7 +132,7 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly leftoverAgeMs: number;
-  private readonly logger: StoreLogger;
+  private readonly logger: Logger;
 
   constructor(bucket: string, options: S3ArtifactStoreOptions = {}) {
     this.bucket = bucket;
@@ -141,7 +143,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.partSize = Math.max(options.partSize ?? 8 * MiB, minimumPartSize);
     this.queueSize = options.queueSize ?? 2;
     this.leftoverAgeMs = options.leftoverAgeMs ?? defaultLeftoverAgeMs;
-    this.logger = options.logger ?? jsonLinesStderrLogger;
+    this.logger = options.logger ?? processLogger;
   }
 
   async read(artifactId: string, range?: ByteRange): Promise<Readable> {
@@ -286,8 +288,4 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     return error;
   }
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }

@@ -1,6 +1,7 @@
 // Decides whether a failed store call is worth another attempt, from the shapes of the
 // errors the AWS SDK, the GCS client and Node itself throw. Backoff is the only caller.
 import { ArtifactNotFoundError, ByteRangeNotSatisfiableError, InvalidArtifactIdError } from './artifact-store.js';
+import { httpStatusOf } from './http-status.js';
 
 export interface FailureClassification {
   /** The same call may succeed if made again later. */
@@ -114,32 +115,6 @@ function* errorChain(error: unknown): Generator<object> {
 function stringField(value: object, key: string): string | undefined {
   const field = (value as Record<string, unknown>)[key];
   return typeof field === 'string' ? field : undefined;
-}
-
-function asHttpStatus(value: unknown): number | undefined {
-  const status = typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : value;
-  return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
-}
-
-function httpStatusOf(error: object): number | undefined {
-  const fields = error as {
-    $metadata?: { httpStatusCode?: unknown };
-    $response?: { statusCode?: unknown };
-    code?: unknown;
-    status?: unknown;
-    response?: { status?: unknown; statusCode?: unknown };
-  };
-  return (
-    // AWS SDK v3 service exceptions.
-    asHttpStatus(fields.$metadata?.httpStatusCode) ??
-    asHttpStatus(fields.$response?.statusCode) ??
-    // @google-cloud/storage ApiError and its resumable-upload errors carry the status as `code`.
-    asHttpStatus(fields.code) ??
-    // gaxios errors.
-    asHttpStatus(fields.status) ??
-    asHttpStatus(fields.response?.status) ??
-    asHttpStatus(fields.response?.statusCode)
-  );
 }
 
 function retryAfterSecondsOf(error: object, now: number): number | undefined {

@@ -6,16 +6,17 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { decodeArtifactCursor } from '../../src/artifacts/artifact-cursor.js';
 import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
 import { countArtifacts, findArtifact, findArtifactsByIds, listArtifactsNewestFirst } from '../../src/artifacts/artifact-listing.js';
+import { OwnerNotFoundError, TrialClosedError } from '../../src/db/database-errors.js';
 import { AppError } from '../../src/errors.js';
 import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from './optuna-factory.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
-const withCode = (code: string) => expect.objectContaining({ code });
 
 let temporary: TemporaryDatabase;
 const warnings: string[] = [];
 beforeEach(() => {
   warnings.length = 0;
-  temporary = createTemporaryDatabase({ warn: (message) => warnings.push(message) });
+  temporary = createTemporaryDatabase(recordingLogger(({ message }) => warnings.push(message)));
 });
 afterEach(() => temporary.remove());
 
@@ -45,18 +46,18 @@ describe('adding artifact rows', () => {
     expect(await findArtifact(database, 'unknown')).toBeNull();
   });
 
-  test('a finished trial is refused with TRIAL_FINISHED unless allowed; an unknown owner is NOT_FOUND', async () => {
+  test('a finished trial is refused unless allowed; an unknown owner is refused naming it', async () => {
     const { database } = temporary;
     const study = await buildStudy(database);
     const trial = await buildTrial(database, study.studyId, { state: 'COMPLETE', values: [1] });
     const valueJson = encodeArtifactMetaValueJson({ artifactId: 'a1', filename: 'a', mimetype: 'text/plain', encoding: null });
     const insert = (allowFinishedTrial: boolean) =>
       database.artifactAttributeWrites.insert({ kind: 'trial', trialId: trial.trialId }, 'a1', valueJson, { allowFinishedTrial });
-    await expect(insert(false)).rejects.toThrow(withCode('TRIAL_FINISHED'));
+    await expect(insert(false)).rejects.toEqual(new TrialClosedError(0, 'COMPLETE'));
     expect((await findArtifactsByIds(database, ['a1'])).size).toBe(0);
     expect(await insert(true)).toMatchObject({ trialState: 'COMPLETE' });
-    await expect(database.artifactAttributeWrites.insert({ kind: 'study', studyId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toThrow(withCode('NOT_FOUND'));
-    await expect(database.artifactAttributeWrites.insert({ kind: 'trial', trialId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toThrow(withCode('NOT_FOUND'));
+    await expect(database.artifactAttributeWrites.insert({ kind: 'study', studyId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toEqual(new OwnerNotFoundError('study', 999));
+    await expect(database.artifactAttributeWrites.insert({ kind: 'trial', trialId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toEqual(new OwnerNotFoundError('trial', 999));
   });
 });
 

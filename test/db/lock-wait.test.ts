@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { OwnerNotFoundError } from '../../src/db/database-errors.js';
 import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { temporaryDirectory } from '../support/fixture.js';
 import { holdDatabaseLock, type HeldLock } from '../support/lock-holder.js';
@@ -61,7 +62,7 @@ test('under an EXCLUSIVE lock reads wait too, in order, and all answer once it i
     database.checkReadable().then(() => answers.push('readable')),
   ];
   // A transaction that fails for its own reason after the wait is not tried again.
-  const writeFails = expect(database.trialWrites.create(999)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  const writeFails = expect(database.trialWrites.create(999)).rejects.toEqual(new OwnerNotFoundError('study', 999));
   // Turns of the event loop go by while they wait: nothing sleeps inside SQLite.
   for (let turn = 0; turn < 100; turn += 1) await new Promise((resolve) => setImmediate(resolve));
   expect(answers).toEqual([]);

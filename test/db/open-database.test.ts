@@ -3,9 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { listArtifactsNewestFirst } from '../../src/artifacts/artifact-listing.js';
+import { UnusableDatabaseError } from '../../src/db/database-errors.js';
 import { openOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { copyFixture, sha256OfFile, temporaryDirectory } from '../support/fixture.js';
+import { buildStudy } from './optuna-factory.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -138,7 +142,7 @@ describe('an existing Optuna database', () => {
 test('a file that is not SQLite at all is refused in one line naming it', () => {
   const path = freshPath();
   writeFileSync(path, 'these are not the bytes of a database, just text that is long enough to look like a header');
-  expect(() => openOptunaDatabase(path)).toThrow(`${path} cannot be opened as an Optuna database: file is not a database`);
+  expect(() => openOptunaDatabase(path)).toThrow(`${path} cannot be opened as an Optuna database: SqliteError [SQLITE_NOTADB]: file is not a database`);
 });
 
 test('a SQLite file that is not an Optuna database is refused and left alone', () => {
@@ -149,4 +153,35 @@ test('a SQLite file that is not an Optuna database is refused and left alone', (
   const before = sha256OfFile(path);
   expect(() => openOptunaDatabase(path)).toThrow(/not an Optuna database/);
   expect(sha256OfFile(path)).toBe(before);
+});
+
+test('a file SQLite cannot open at all is an UnusableDatabaseError naming it, as every other refusal', () => {
+  const path = join(freshPath(), 'no-such-folder', 'optuna.db');
+  let thrown: unknown;
+  try {
+    openOptunaDatabase(path);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(UnusableDatabaseError);
+  expect(thrown).toMatchObject({ path });
+  expect((thrown as Error).message).toMatch(/cannot be opened as an Optuna database: .*directory does not exist/);
+});
+
+test('rows it had to skip go to the server log as JSON lines unless another logger is given', async () => {
+  const path = freshPath();
+  const database = openOptunaDatabase(path);
+  cleanups.unshift(() => void database.close());
+  const study = await buildStudy(database);
+  database.orm.run(sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:bad', '{"artifact_id": "bad"}')`);
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+  try {
+    await listArtifactsNewestFirst(database, { studyId: study.studyId }, { first: 10, after: null });
+  } finally {
+    write.mockRestore();
+  }
+  expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+    expect.objectContaining({ level: 'warn', message: expect.stringContaining('artifacts:bad') }),
+  ]);
 });

@@ -11,6 +11,7 @@ import type { StudyRecord } from '../../src/db/study-queries.js';
 import type { TrialRecord } from '../../src/db/trial-queries.js';
 import type { StudyDirection, TrialState } from '../../src/optuna/enums.js';
 import { temporaryDirectory } from '../support/fixture.js';
+import type { Logger } from '../../src/logger.js';
 
 export interface TemporaryDatabase {
   database: SqliteOptunaDatabase;
@@ -20,7 +21,7 @@ export interface TemporaryDatabase {
 }
 
 /** A fresh database created by the server in a temp folder. */
-export function createTemporaryDatabase(logger?: { warn(message: string): void }): TemporaryDatabase {
+export function createTemporaryDatabase(logger?: Logger): TemporaryDatabase {
   const folder = temporaryDirectory();
   const path = join(folder.directory, 'optuna.db');
   const database = openOptunaDatabase(path, logger ? { logger } : {});

@@ -7,6 +7,7 @@ import { ArtifactEventLog, type ArtifactEvent } from '../../src/events/artifact-
 import { startArtifactWatcher, type ArtifactWatcher } from '../../src/events/artifact-watcher.js';
 import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 let temporary: TemporaryDatabase;
 let foreign: ForeignWriter;
@@ -19,7 +20,7 @@ let trialId: number;
 
 beforeEach(async () => {
   warnings = [];
-  temporary = createTemporaryDatabase({ warn: (message) => warnings.push(message) });
+  temporary = createTemporaryDatabase(recordingLogger(({ message }) => warnings.push(message)));
   studyId = (await buildStudy(temporary.database)).studyId;
   trialId = (await buildTrial(temporary.database, studyId)).trialId;
   foreign = openForeignWriter(temporary.path);

@@ -5,7 +5,8 @@ import type { AppServices } from '../../src/app-services.js';
 import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { createArmorPlugins } from '../../src/graphql/armor.js';
 import { createGraphQLContext } from '../../src/graphql/context.js';
-import { graphqlMaskedErrors } from '../../src/graphql/errors.js';
+import { createMaskError } from '../../src/graphql/errors.js';
+import { logger } from '../../src/logger.js';
 import { schema } from '../../src/graphql/schema.js';
 import { copyFixture, type FixtureCopy } from '../support/fixture.js';
 import { testServerConfig, type GraphQLResponse } from '../support/graphql-in-process.js';
@@ -24,7 +25,7 @@ beforeAll(() => {
     schema,
     context: () => createGraphQLContext(services),
     plugins: createArmorPlugins(),
-    maskedErrors: graphqlMaskedErrors(),
+    maskedErrors: { maskError: createMaskError(logger, 'unexpected error in a resolver') },
     logging: false,
   });
   execute = async (query) =>

@@ -1,6 +1,8 @@
 // What clients see when something goes wrong: stable codes for their mistakes, nothing of
 // the server's internals otherwise.
 import { expect, test } from 'vitest';
+import { OwnerNotFoundError } from '../../src/db/database-errors.js';
+import { AppError } from '../../src/errors.js';
 import { createTemporaryDatabase } from '../db/optuna-factory.js';
 import { createInProcessGraphQL } from '../support/graphql-in-process.js';
 
@@ -13,6 +15,33 @@ test('an AppError keeps its message and carries its code', async () => {
   ]);
   expect(graphql.unexpectedErrors).toEqual([]);
   await graphql.close();
+  temporary.remove();
+});
+
+test('writes the database refuses reach the client as the client error each means', async () => {
+  const temporary = createTemporaryDatabase();
+  const graphql = await createInProcessGraphQL(temporary.path);
+  await graphql.execute('mutation { createStudy(name: "taken") { studyId } }');
+  const refusals = [
+    ['mutation { createStudy(name: "taken") { studyId } }', 'A study named "taken" already exists', 'BAD_USER_INPUT'],
+    ['mutation { finishTrial(trialId: 9, state: FAIL) { trialId } }', 'No trial with id 9', 'NOT_FOUND'],
+  ] as const;
+  for (const [mutation, message, code] of refusals) {
+    const response = await graphql.execute(mutation);
+    expect(response.errors).toEqual([expect.objectContaining({ message, extensions: { code } })]);
+  }
+  expect(graphql.unexpectedErrors).toEqual([]);
+  await graphql.close();
+  temporary.remove();
+});
+
+test('the database layer refuses with its own typed errors, not client errors', async () => {
+  const temporary = createTemporaryDatabase();
+  const writes = temporary.database.trialWrites;
+  await expect(writes.create(7)).rejects.toEqual(expect.objectContaining({ kind: 'study', id: 7 }));
+  await expect(writes.create(7)).rejects.toBeInstanceOf(OwnerNotFoundError);
+  await expect(writes.create(7)).rejects.not.toBeInstanceOf(AppError);
+  await temporary.database.close();
   temporary.remove();
 });
 

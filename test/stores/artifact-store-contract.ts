@@ -15,6 +15,7 @@ import {
 } from '../../src/stores/artifact-store.js';
 import { Backoff } from '../../src/stores/backoff.js';
 import { makeTemporaryDirectory, readAll, sha256OfFile, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
+import { silentLogger } from '../support/recording-logger.js';
 
 export interface StoreUnderTest {
   store: ArtifactStore;
@@ -26,8 +27,6 @@ export interface StoreUnderTest {
   backendRequestCount?: () => number;
   close(): Promise<void>;
 }
-
-const silentLogger = { warn: () => {} };
 
 /** Ids Optuna never produces, each a way a path could escape or alias the store's folder. */
 function invalidArtifactIds(): string[] {

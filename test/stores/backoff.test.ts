@@ -8,6 +8,7 @@ import { ArtifactNotFoundError, InvalidArtifactIdError, type ArtifactStore } fro
 import { Backoff, type BackoffOptions } from '../../src/stores/backoff.js';
 import { makeTemporaryDirectory, readAll, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
 import { awsServiceError, gcsApiError, systemError } from './store-failures.js';
+import { silentLogger, warningsInto } from '../support/recording-logger.js';
 
 /** A backend whose every method fails unless the test scripts it. */
 function fakeBackend(overrides: Partial<ArtifactStore> = {}): ArtifactStore {
@@ -33,7 +34,7 @@ function backoffOver(backend: ArtifactStore, config: BackoffConfig = defaultBack
   const options: BackoffOptions = {
     sleep: async (milliseconds) => void sleeps.push(milliseconds),
     random: () => jitter,
-    logger: { warn: (message, fields) => void warnings.push({ message, fields }) },
+    logger: warningsInto(warnings),
   };
   return { backoff: new Backoff(backend, config, options), sleeps, warnings };
 }
@@ -184,7 +185,7 @@ describe('Backoff', () => {
   it('by default sleeps on timers, so fake timers drive it', async () => {
     vi.useFakeTimers();
     const write = vi.fn<ArtifactStore['write']>().mockRejectedValueOnce(unavailable()).mockResolvedValue();
-    const backoff = new Backoff(fakeBackend({ write }), defaultBackoffConfig, { random: () => 1, logger: { warn: () => {} } });
+    const backoff = new Backoff(fakeBackend({ write }), defaultBackoffConfig, { random: () => 1, logger: silentLogger });
     let settled = false;
     const writing = backoff.write(id, '/spool/x').then(() => {
       settled = true;
@@ -205,7 +206,7 @@ describe('Backoff', () => {
       expect(stderrWrite).toHaveBeenCalledTimes(1);
       const line = String(stderrWrite.mock.calls[0]?.[0]);
       expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
-      expect(JSON.parse(line)).toMatchObject({ level: 'warn', msg: 'artifact store call failed, retrying', artifactId: id, attempt: 1 });
+      expect(JSON.parse(line)).toMatchObject({ level: 'warn', message: 'artifact store call failed, retrying', artifactId: id, attempt: 1 });
     } finally {
       stderrWrite.mockRestore();
     }

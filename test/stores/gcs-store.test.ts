@@ -7,6 +7,7 @@ import { GCSArtifactStore, type GCSArtifactStoreOptions } from '../../src/stores
 import { crc32c, fakeServiceAccountCredentials, startGcsFake, type GcsFake } from '../support/gcs-fake.js';
 import { makeTemporaryDirectory, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
 import { describeArtifactStoreContract } from './artifact-store-contract.js';
+import { silentLogger } from '../support/recording-logger.js';
 
 const storeOn = (fake: GcsFake, options: GCSArtifactStoreOptions = {}): GCSArtifactStore =>
   new GCSArtifactStore(fake.bucket, {
@@ -35,7 +36,6 @@ describe('GCSArtifactStore', () => {
   let fake: GcsFake;
   let sources: TemporaryDirectory;
   const fastBackoff = { ...defaultBackoffConfig, minDelay: 0.001, maxDelay: 0.01 };
-  const silentLogger = { warn: () => {} };
 
   beforeAll(async () => {
     fake = await startGcsFake();

@@ -17,6 +17,7 @@ import {
 } from '../support/fault-proxy.js';
 import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
 import { makeTemporaryDirectory, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const MiB = 1024 * 1024;
 // Optuna's schedule shape, scaled down so retries take milliseconds.
@@ -33,7 +34,7 @@ describe('S3ArtifactStore behind a faulty network', () => {
   let sources: TemporaryDirectory;
   const stores: S3ArtifactStore[] = [];
   let warnings: LoggedWarning[] = [];
-  const logger = { warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, fields }) };
+  const logger = recordingLogger(({ level, message, fields }) => level === 'warn' && void warnings.push({ message, fields }));
 
   const storeWith = (options: S3ArtifactStoreOptions = {}): S3ArtifactStore => {
     const store = new S3ArtifactStore(s3.bucket, {

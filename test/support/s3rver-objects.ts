@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createS3Client } from '../../src/stores/s3-store.js';
 import { s3rverCredentials, type RunningS3rver } from './s3rver.js';
+import { silentLogger } from './recording-logger.js';
 
 export interface S3rverObjects {
   /** Every key in the bucket, sorted. */
@@ -23,7 +24,7 @@ export function s3rverObjects(s3: RunningS3rver): S3rverObjects {
     endpoint: s3.endpoint,
     forcePathStyle: true,
     credentials: s3rverCredentials,
-    logger: { warn: () => {} },
+    logger: silentLogger,
   });
   return {
     async keys() {

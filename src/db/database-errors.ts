@@ -1,0 +1,57 @@
+// The database layer's own errors, in storage terms. The layers above decide what a client is
+// told (src/graphql/errors.ts maps refusals to client errors; app-services.ts maps an unusable
+// database to a start-up error).
+
+/** The file at `path` cannot serve as this server's Optuna database; the message is one line. */
+export class UnusableDatabaseError extends Error {
+  override name = 'UnusableDatabaseError';
+
+  constructor(
+    /** The database file as given. */
+    readonly path: string,
+    /** What is wrong with it, worded to follow the path. */
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path} ${problem}`, options);
+  }
+}
+
+/** The study or trial a write names does not exist (any more). */
+export class OwnerNotFoundError extends Error {
+  override name = 'OwnerNotFoundError';
+
+  constructor(
+    readonly kind: 'study' | 'trial',
+    readonly id: number,
+  ) {
+    super(`no ${kind} with id ${id}`);
+  }
+}
+
+/** Artifacts were to be added to a finished trial, which Optuna forbids. */
+export class TrialClosedError extends Error {
+  override name = 'TrialClosedError';
+
+  constructor(
+    readonly trialNumber: number,
+    readonly state: string,
+  ) {
+    super(`trial #${trialNumber} is ${state}`);
+  }
+}
+
+/** A study with that name exists already (Optuna's study names are unique). */
+export class StudyNameTakenError extends Error {
+  override name = 'StudyNameTakenError';
+
+  constructor(readonly studyName: string) {
+    super(`a study named ${JSON.stringify(studyName)} exists`);
+  }
+}
+
+/** A write refused because of what the request asked for, not because of a fault. */
+export type DatabaseRefusal = OwnerNotFoundError | TrialClosedError | StudyNameTakenError;
+
+export const isDatabaseRefusal = (error: unknown): error is DatabaseRefusal =>
+  error instanceof OwnerNotFoundError || error instanceof TrialClosedError || error instanceof StudyNameTakenError;
