@@ -102,7 +102,7 @@ export async function buildStudyDatabase(path: string, { trials, artifactsPerTri
     })();
     return studyId;
   } finally {
-    database.close();
+    await database.close();
   }
 }
 
@@ -129,7 +129,7 @@ async function countStatements(databasePath: string, artifactDirectory: string, 
     for (const trials of trialCounts) counts.push(await run(trials));
     return counts;
   } finally {
-    services.database.close();
+    await services.database.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { helpText } from './config/help-text.js';
 import { parseCommandLine, UsageError } from './config/parse-command-line.js';
 import type { CheckCommand } from './check-command.js';
 import { logger } from './logger.js';
+import { describeError } from './error-text.js';
 
 // The same relative path from src/cli.ts (tests, npm run dev) and from dist/cli.js (npm start).
 const readPackageVersion = (): string =>
@@ -46,7 +47,7 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     const problem = listenProblem(error, command.config.host, command.config.port);
     if (problem === null) throw error;
-    services.database.close();
+    await services.database.close();
     return exitWith(2, problem);
   }
   logger.info(`serving GraphQL at ${running.url}/graphql`, {
@@ -57,7 +58,7 @@ export async function runCli(argv: string[]): Promise<void> {
 
   const shutdown = (signal: string) => {
     logger.info('shutting down', { signal });
-    running
+    void running
       .stop()
       .then(() => services.database.close())
       .finally(() => process.exit(0));
@@ -74,7 +75,7 @@ async function runCheck(command: CheckCommand): Promise<void> {
   } catch (error) {
     if (error instanceof StartupError) return exitWith(2, error.message);
     // A store that fails mid-listing is an outcome to report in one line, not a crash.
-    return exitWith(1, `check failed: ${error instanceof Error ? error.message : String(error)}`);
+    return exitWith(1, `check failed: ${describeError(error)}`);
   }
 }
 

@@ -10,8 +10,9 @@ process.env.NODE_ENV ??= 'production';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { runCli } = await import('./cli.js');
+const { describeError } = await import('./error-text.js');
 
 runCli(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`optuna-artifacts-graphql: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`optuna-artifacts-graphql: ${describeError(error, { stack: true })}\n`);
   process.exit(1);
 });

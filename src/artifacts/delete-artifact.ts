@@ -7,6 +7,7 @@ import { badUserInput, notFound, storeUnavailable } from '../errors.js';
 import type { ArtifactEventLog } from '../events/artifact-event-log.js';
 import { isValidArtifactId, type ArtifactStore } from '../stores/artifact-store.js';
 import { logger } from '../logger.js';
+import { describeError } from '../error-text.js';
 import { artifactRecordsFromRows, type ArtifactRecord } from './artifact-records.js';
 
 export interface ArtifactDeletionServices {
@@ -46,7 +47,7 @@ async function removeBytes(store: ArtifactStore, artifactId: string): Promise<vo
   try {
     await store.remove(artifactId);
   } catch (error) {
-    logger.error('artifact store remove failed', { artifactId, error: String(error) });
+    logger.error('artifact store remove failed', { artifactId, error: describeError(error) });
     throw storeUnavailable(`The metadata of ${artifactId} is deleted, but the artifact store did not remove its bytes; retry the delete`, error);
   }
 }

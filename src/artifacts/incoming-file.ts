@@ -4,7 +4,7 @@
 // file; what nobody claims is discarded once the operation is over.
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { AppError, badUserInput, isAppError, payloadTooLarge } from '../errors.js';
+import { type AppError, badUserInput, isAppError, payloadTooLarge } from '../errors.js';
 import { drain, spoolUpload, type SpooledFile } from './spool.js';
 import { describeError } from '../error-text.js';
 

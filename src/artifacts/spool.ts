@@ -255,7 +255,10 @@ class SpoolSink extends Writable {
     this.waiting = null;
     this.pending = [];
     this.pendingBytes = 0;
-    this.writer.abort().then(() => callback(error));
+    this.writer.abort().then(
+      () => callback(error),
+      (abortError: Error) => callback(error ?? abortError),
+    );
   }
 }
 

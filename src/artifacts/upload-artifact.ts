@@ -10,7 +10,9 @@ import type { ArtifactEventLog } from '../events/artifact-event-log.js';
 import type { ArtifactStore } from '../stores/artifact-store.js';
 import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
-import { badUserInput, notFound, storeUnavailable, trialFinished, isAppError } from '../errors.js';
+import { isDatabaseRefusal } from '../db/database-errors.js';
+import { describeError } from '../error-text.js';
+import { badUserInput, storeUnavailable, isAppError, studyNotFound, trialNotFound, trialClosedToArtifacts } from '../errors.js';
 import { isFinishedTrialState } from '../optuna/enums.js';
 import { logger } from '../logger.js';
 import { encodeArtifactMetaValueJson } from './artifact-meta.js';
@@ -59,13 +61,13 @@ export function artifactOwnerFromArguments(args: OwnerArguments): ArtifactOwner 
 export async function assertOwnerAcceptsUploads(services: OwnerCheckServices, owner: ArtifactOwner): Promise<void> {
   const { database, config } = services;
   if (owner.kind === 'study') {
-    if ((await database.studies.byIds([owner.studyId])).length === 0) throw notFound(`No study with id ${owner.studyId}`);
+    if ((await database.studies.byIds([owner.studyId])).length === 0) throw studyNotFound(owner.studyId);
     return;
   }
   const [trial] = await database.trials.byIds([owner.trialId]);
-  if (trial === undefined) throw notFound(`No trial with id ${owner.trialId}`);
+  if (trial === undefined) throw trialNotFound(owner.trialId);
   if (isFinishedTrialState(trial.state) && !config.allowFinishedTrialUploads) {
-    throw trialFinished(`Trial #${trial.number} is ${trial.state}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
+    throw trialClosedToArtifacts(trial.number, trial.state);
   }
 }
 
@@ -152,7 +154,7 @@ async function storeAll(store: ArtifactStore, spooled: readonly SpooledFile[], n
     try {
       await store.write(artifactId, file.path);
     } catch (error) {
-      logger.error('artifact store write failed', { artifactId, error: String(error) });
+      logger.error('artifact store write failed', { artifactId, error: describeError(error) });
       await removeStoredBytes(store, stored);
       throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
     }
@@ -168,7 +170,7 @@ async function insertRows(services: OwnerCheckServices, owner: ArtifactOwner, st
   try {
     return await database.artifactAttributeWrites.insertAll(owner, stored, { allowFinishedTrial: config.allowFinishedTrialUploads });
   } catch (error) {
-    throw isAppError(error) ? error : new Error('could not record the artifact metadata', { cause: error });
+    throw isAppError(error) || isDatabaseRefusal(error) ? error : new Error('could not record the artifact metadata', { cause: error });
   }
 }
 
@@ -180,7 +182,7 @@ async function removeStoredBytes(store: ArtifactStore, stored: readonly StoredFi
     } catch (error) {
       // The bytes stay as an orphan without metadata: invisible to Optuna and to listings;
       // `check --fix` removes them.
-      logger.error('could not remove the bytes of a failed upload', { artifactId, error: String(error) });
+      logger.error('could not remove the bytes of a failed upload', { artifactId, error: describeError(error) });
     }
   }
 }

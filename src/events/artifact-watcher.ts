@@ -12,6 +12,7 @@ import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifac
 import { isArtifactTombstone, parseArtifactAttributeKey } from '../artifacts/artifact-meta.js';
 import type { ArtifactRowsSnapshot, DataVersion, OptunaDatabase } from '../db/optuna-database.js';
 import { logger } from '../logger.js';
+import { describeError } from '../error-text.js';
 import type { ArtifactEventLog } from './artifact-event-log.js';
 
 export interface ArtifactWatcher {
@@ -58,7 +59,7 @@ export async function startArtifactWatcher(
       if (changes.snapshot !== null) announceChanges(changes.snapshot, except);
     } catch (error) {
       // A database locked past the busy timeout: the next look tries again.
-      logger.warn('could not look for artifacts written by other processes', { error: String(error) });
+      logger.warn('could not look for artifacts written by other processes', { error: describeError(error) });
     }
   };
 

@@ -4,7 +4,7 @@
 import type { ArtifactCreated, ArtifactDeleted } from '../events/artifact-event-log.js';
 import { subscribeToArtifactEvents, type ArtifactEventKind } from '../events/artifact-feed.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
-import { notFound } from '../errors.js';
+import { studyNotFound, trialNotFound } from '../errors.js';
 import { DeletedArtifactRef } from './artifact-upload.js';
 import { builder } from './builder.js';
 import { renewRequestCaches, type GraphQLContext } from './context.js';
@@ -35,8 +35,8 @@ const ArtifactDeletedEventRef = builder.objectRef<ArtifactDeleted<ArtifactRecord
 
 async function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: number | null; trialId?: number | null; since?: string | null }, context: GraphQLContext) {
   const { database } = context.services;
-  if (args.studyId != null && (await database.studies.byIds([args.studyId])).length === 0) throw notFound(`No study with id ${args.studyId}`);
-  if (args.trialId != null && (await database.trials.byIds([args.trialId])).length === 0) throw notFound(`No trial with id ${args.trialId}`);
+  if (args.studyId != null && (await database.studies.byIds([args.studyId])).length === 0) throw studyNotFound(args.studyId);
+  if (args.trialId != null && (await database.trials.byIds([args.trialId])).length === 0) throw trialNotFound(args.trialId);
   // An EventSource reconnecting sends the id of the last event it got, newer than any `since`.
   const since = context.lastEventId ?? args.since;
   return subscribeToArtifactEvents(context.services, kind, { studyId: args.studyId, trialId: args.trialId }, since);

@@ -25,8 +25,8 @@ describe('checkConsistency and fixConsistency', () => {
     if (command.kind !== 'check') throw new Error('expected a check command');
     services = await openAppServices(command.config);
   });
-  afterEach(() => {
-    services.database.close();
+  afterEach(async () => {
+    await services.database.close();
     fixture.remove();
   });
 

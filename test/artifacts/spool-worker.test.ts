@@ -1,5 +1,6 @@
 // The spool writer as the server runs it from dist/: compiled to JavaScript, it starts its
 // thread from the compiled .js sibling with plain node (no TypeScript loader).
+import type * as SpoolWorkerModule from '../../src/artifacts/spool-worker.js';
 import { createHash, randomFillSync } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,7 +37,7 @@ async function compileSpoolWriter(): Promise<URL> {
 }
 
 it('writes and hashes on its thread when compiled to JavaScript, as the server runs it', async () => {
-  const compiled: typeof import('../../src/artifacts/spool-worker.js') = await import(/* @vite-ignore */ (await compileSpoolWriter()).href);
+  const compiled: typeof SpoolWorkerModule = await import(/* @vite-ignore */ (await compileSpoolWriter()).href);
   // Each over memory of its own, which moves to the thread.
   const parts = [300_000, 1, 70_000].map((size) => randomFillSync(new Uint8Array(size)));
   const expected = Buffer.concat(parts);

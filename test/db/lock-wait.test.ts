@@ -24,7 +24,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await lock?.release();
   lock = undefined;
-  database.close();
+  await database.close();
   folder.remove();
 });
 
@@ -85,14 +85,14 @@ test('work still waiting at the busy timeout fails with DATABASE_UNAVAILABLE, an
     expect(await impatient.studies.count()).toBe(1);
     expect(studyNames()).toEqual(['before the lock']);
   } finally {
-    impatient.close();
+    await impatient.close();
   }
 });
 
 test('closing the database fails the work still waiting for a lock', async () => {
   lock = await holdDatabaseLock(path, 'EXCLUSIVE');
   const waiting = database.studies.count();
-  database.close();
+  await database.close();
   await expect(waiting).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
   await lock.release();
   lock = undefined;

@@ -55,9 +55,9 @@ function schemaOf(path: string) {
 }
 
 describe('a path that does not exist', () => {
-  test('becomes a database with exactly the schema real Optuna creates', () => {
+  test('becomes a database with exactly the schema real Optuna creates', async () => {
     const path = freshPath();
-    openOptunaDatabase(path).close();
+    await openOptunaDatabase(path).close();
     const created = schemaOf(path);
     const optunas = schemaOf(fixtureCopy().databasePath);
     expect(created.master).toEqual(optunas.master);
@@ -67,9 +67,9 @@ describe('a path that does not exist', () => {
     expect(created.journalMode).toBe('delete');
   });
 
-  test('records the given library version in version_info', () => {
+  test('records the given library version in version_info', async () => {
     const path = freshPath();
-    openOptunaDatabase(path, { libraryVersion: 'optuna-artifacts-graphql 9.9.9' }).close();
+    await openOptunaDatabase(path, { libraryVersion: 'optuna-artifacts-graphql 9.9.9' }).close();
     const connection = new Database(path, { readonly: true });
     expect(connection.prepare('SELECT library_version FROM version_info').get()).toEqual({
       library_version: 'optuna-artifacts-graphql 9.9.9',
@@ -77,10 +77,10 @@ describe('a path that does not exist', () => {
     connection.close();
   });
 
-  test('an empty existing file is set up the same way', () => {
+  test('an empty existing file is set up the same way', async () => {
     const path = freshPath();
     writeFileSync(path, '');
-    openOptunaDatabase(path).close();
+    await openOptunaDatabase(path).close();
     expect(schemaOf(path).master.map((row) => row.name)).toContain('trial_system_attributes');
   });
 
@@ -90,26 +90,26 @@ describe('a path that does not exist', () => {
 });
 
 describe('an existing Optuna database', () => {
-  test('is opened without changing a byte, and its journal mode stays delete', () => {
+  test('is opened without changing a byte, and its journal mode stays delete', async () => {
     const copy = fixtureCopy();
     const before = sha256OfFile(copy.databasePath);
     const database = openOptunaDatabase(copy.databasePath);
     expect(database.connection.pragma('journal_mode', { simple: true })).toBe('delete');
-    database.close();
+    await database.close();
     expect(sha256OfFile(copy.databasePath)).toBe(before);
   });
 
   test('reports whether it can be read (readiness)', async () => {
     const database = openOptunaDatabase(fixtureCopy().databasePath);
     await expect(database.checkReadable()).resolves.toBeUndefined();
-    database.close();
+    await database.close();
     await expect(database.checkReadable()).rejects.toThrow();
   });
 
-  test('serves with a busy timeout of a few milliseconds: SQLite never sleeps long on the event loop', () => {
+  test('serves with a busy timeout of a few milliseconds: SQLite never sleeps long on the event loop', async () => {
     const database = openOptunaDatabase(fixtureCopy().databasePath);
     expect(database.connection.pragma('busy_timeout', { simple: true })).toBeLessThanOrEqual(10);
-    database.close();
+    await database.close();
   });
 
   test('can be opened read-only, and then refuses writes', async () => {
@@ -117,7 +117,7 @@ describe('an existing Optuna database', () => {
     expect(database.readonly).toBe(true);
     expect(await database.studies.count()).toBe(3);
     await expect(database.studyWrites.create('new', ['MINIMIZE'])).rejects.toThrow(/readonly/i);
-    database.close();
+    await database.close();
   });
 
   test('with an unknown alembic version is refused in one line naming `optuna storage upgrade`, unchanged', () => {

@@ -29,7 +29,8 @@ export function createTemporaryDatabase(logger?: Logger): TemporaryDatabase {
     database,
     path,
     remove: () => {
-      database.close();
+      // SQLite closes the connection before close() returns; its promise is for pooled dialects.
+      void database.close();
       folder.remove();
     },
   };

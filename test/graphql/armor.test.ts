@@ -31,8 +31,8 @@ beforeAll(() => {
   execute = async (query) =>
     (await (await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as GraphQLResponse<unknown>;
 });
-afterAll(() => {
-  database.close();
+afterAll(async () => {
+  await database.close();
   copy.remove();
 });
 

@@ -48,7 +48,7 @@ test('the database layer refuses with its own typed errors, not client errors', 
 test('an unexpected failure is masked for the client and logged for the operator', async () => {
   const temporary = createTemporaryDatabase();
   const graphql = await createInProcessGraphQL(temporary.path);
-  graphql.services.database.close();
+  await graphql.services.database.close();
   const response = await graphql.execute('{ studies { totalCount } }');
   expect(response.errors).toEqual([
     expect.objectContaining({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),

@@ -75,7 +75,7 @@ describe('/readyz', () => {
     expect(storeDownBody).not.toContain(server.directory);
     expect(storeLog).toEqual([expect.objectContaining({ level: 'warn', message: 'not ready', check: 'artifactStore', reason: expect.stringContaining(storeFolder) })]);
 
-    server.services.database.close();
+    await server.services.database.close();
     let bothDown: Response | undefined;
     const bothLog = await logLinesDuring(async () => {
       bothDown = await fetch(`${server.url}/readyz`);

@@ -27,9 +27,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-function artifactFromElsewhere(): string {
+async function artifactFromElsewhere(): Promise<string> {
   const { artifactId } = foreign.addStudyArtifact(studyId);
-  server.services.events.catchUp();
+  await server.services.events.catchUp();
   return artifactId;
 }
 
@@ -55,7 +55,7 @@ describe('WebSocket with --auth-token', () => {
     try {
       const subscription = subscribeOverWebSocket(client, { query: created });
       await untilListening(server.services.events, 1);
-      const artifactId = artifactFromElsewhere();
+      const artifactId = await artifactFromElsewhere();
       expect(await subscription.received.count(1)).toMatchObject([{ data: { artifactCreated: { artifact: { artifactId } } } }]);
       // The token also admits mutations on the same connection.
       const name = `ws-authorized-${Object.keys(connectionParams)[0]}`;
@@ -98,7 +98,7 @@ describe('SSE with --auth-token', () => {
     try {
       await subscription.connected;
       await untilListening(server.services.events, 1);
-      const artifactId = artifactFromElsewhere();
+      const artifactId = await artifactFromElsewhere();
       expect(await subscription.received.count(1)).toMatchObject([{ data: { artifactCreated: { artifact: { artifactId } } } }]);
     } finally {
       subscription.close();

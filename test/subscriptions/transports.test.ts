@@ -40,9 +40,9 @@ afterAll(async () => {
 });
 
 /** Another process writes an artifact row; the server looks at once (rather than on its timer). */
-function artifactFromElsewhere(filename: string): string {
+async function artifactFromElsewhere(filename: string): Promise<string> {
   const { artifactId } = foreign.addTrialArtifact(trialId, filename);
-  server.services.events.catchUp();
+  await server.services.events.catchUp();
   return artifactId;
 }
 
@@ -57,7 +57,7 @@ describe('SSE', () => {
       expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(stream.response.headers.get('x-accel-buffering')).toBe('no');
       await untilListening(server.services.events, 1);
-      const artifactId = artifactFromElsewhere('post.txt');
+      const artifactId = await artifactFromElsewhere('post.txt');
       const [event] = await stream.received.count(1);
       expect(event).toMatchObject({ data: { artifactCreated: { artifact: { artifactId, filename: 'post.txt', trial: { trialId, state: 'RUNNING' }, study: { studyId } } } } });
       expect(stream.comments()).toBeGreaterThanOrEqual(1);
@@ -72,7 +72,7 @@ describe('SSE', () => {
     try {
       expect(stream.response.headers.get('x-accel-buffering')).toBe('no');
       await untilListening(server.services.events, 1);
-      const artifactId = artifactFromElsewhere('get.txt');
+      const artifactId = await artifactFromElsewhere('get.txt');
       expect(createdArtifact((await stream.received.count(1))[0]!).artifactId).toBe(artifactId);
     } finally {
       stream.close();
@@ -85,7 +85,7 @@ describe('SSE', () => {
     try {
       await subscription.connected;
       await untilListening(server.services.events, 1);
-      const artifactId = artifactFromElsewhere('graphql-sse.txt');
+      const artifactId = await artifactFromElsewhere('graphql-sse.txt');
       expect(createdArtifact((await subscription.received.count(1))[0]!).artifactId).toBe(artifactId);
     } finally {
       subscription.close();
@@ -116,10 +116,10 @@ describe('WebSocket (graphql-ws)', () => {
       const everything = subscribeOverWebSocket(client, { query: created });
       const deletions = subscribeOverWebSocket(client, { query: 'subscription { artifactDeleted { cursor deleted { artifactId studyId trialId } } }' });
       await untilListening(server.services.events, 2);
-      const artifactId = artifactFromElsewhere('ws.txt');
+      const artifactId = await artifactFromElsewhere('ws.txt');
       expect(createdArtifact((await everything.received.count(1))[0]!)).toMatchObject({ artifactId, filename: 'ws.txt' });
       foreign.deleteArtifact(artifactId);
-      server.services.events.catchUp();
+      await server.services.events.catchUp();
       expect((await deletions.received.count(1))[0]).toMatchObject({ data: { artifactDeleted: { deleted: { artifactId, studyId, trialId } } } });
     } finally {
       await client.dispose();
@@ -135,11 +135,11 @@ describe('WebSocket (graphql-ws)', () => {
       const subscription = subscribeOverWebSocket(client, { query: created, variables: { trialId: finishing } });
       await untilListening(server.services.events, 1);
       foreign.addTrialArtifact(finishing, 'while-running.txt');
-      server.services.events.catchUp();
+      await server.services.events.catchUp();
       await subscription.received.count(1);
       await server.graphql('mutation($t: Int!) { finishTrial(trialId: $t, state: COMPLETE, values: [1]) { state } }', { t: finishing });
       foreign.addTrialArtifact(finishing, 'after-finish.txt');
-      server.services.events.catchUp();
+      await server.services.events.catchUp();
       const states = (await subscription.received.count(2)).map((result) => (result.data as { artifactCreated: { artifact: { trial: { state: string } } } }).artifactCreated.artifact.trial.state);
       expect(states).toEqual(['RUNNING', 'COMPLETE']);
     } finally {
