@@ -22,6 +22,8 @@ await build({
   sourcemap: 'linked',
   external: ['better-sqlite3', '@aws-sdk/*', '@google-cloud/*'],
   // Bundled CommonJS packages call require(); ES modules have none of their own.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -22,15 +22,25 @@ interface SourceFile {
   sha256: string;
 }
 
-async function uploadWithFetch(server: ListeningChild, studyId: number, file: SourceFile, index: number): Promise<UploadedArtifact> {
+async function uploadWithFetch(
+  server: ListeningChild,
+  studyId: number,
+  file: SourceFile,
+  index: number,
+): Promise<UploadedArtifact> {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: uploadMutation(studyId), variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', await openAsBlob(file.path), `concurrent-${index}.bin`);
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+    body: form,
+  });
   const text = await response.text();
   const body = JSON.parse(text) as { data?: { uploadArtifact: UploadedArtifact } | null };
-  if (response.status !== 200 || !body.data) throw new Error(`upload ${index} failed (${response.status}): ${text.slice(0, 300)}`);
+  if (response.status !== 200 || !body.data)
+    throw new Error(`upload ${index} failed (${response.status}): ${text.slice(0, 300)}`);
   return body.data.uploadArtifact;
 }
 
@@ -77,8 +87,18 @@ export async function runConcurrentUploadBenchmark({ count, fileSize }: Concurre
     const benchmark = `${count} concurrent uploads of ${formatBytes(fileSize)}`;
     return [
       { benchmark, measure: 'succeeded', value: `${succeeded}/${count}`, target: 'all', met: succeeded === count },
-      { benchmark, measure: 'sha256 returned and stored = source', value: `${verified}/${count}`, target: 'all', met: verified === count },
-      { benchmark, measure: 'total time (all requests)', value: `${formatSeconds(seconds)} (${formatRate((count * fileSize) / seconds)})` },
+      {
+        benchmark,
+        measure: 'sha256 returned and stored = source',
+        value: `${verified}/${count}`,
+        target: 'all',
+        met: verified === count,
+      },
+      {
+        benchmark,
+        measure: 'total time (all requests)',
+        value: `${formatSeconds(seconds)} (${formatRate((count * fileSize) / seconds)})`,
+      },
       { benchmark, measure: 'server peak RSS growth', value: formatMiB(growthBytes) },
     ];
   } finally {

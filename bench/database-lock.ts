@@ -52,7 +52,9 @@ export async function runDatabaseLockBenchmark(options: DatabaseLockOptions): Pr
     for (let warmUp = 0; warmUp < 20; warmUp += 1) await timeHealthz(server);
     const unlocked: number[] = [];
     for (let request = 0; request < options.unlockedRequests; request += 1) unlocked.push(await timeHealthz(server));
-    progress(`database lock: /healthz without a lock p50 ${formatMs(percentile(unlocked, 0.5))}, p99 ${formatMs(percentile(unlocked, 0.99))}`);
+    progress(
+      `database lock: /healthz without a lock p50 ${formatMs(percentile(unlocked, 0.5))}, p99 ${formatMs(percentile(unlocked, 0.99))}`,
+    );
 
     const lock = await holdDatabaseLock(databasePath, 'EXCLUSIVE');
     const lockEnds = performance.now() + options.lockSeconds * 1000;

@@ -86,7 +86,8 @@ class ArrivalBoard {
     const times = subscriber.arrivals.get(artifactId) ?? [];
     times.push(performance.now());
     subscriber.arrivals.set(artifactId, times);
-    if (this.waiter?.artifactId === artifactId && times.length === 1 && --this.waiter.remaining === 0) this.waiter.done();
+    if (this.waiter?.artifactId === artifactId && times.length === 1 && --this.waiter.remaining === 0)
+      this.waiter.done();
   }
 
   /** Resolves once `subscribers` all have `artifactId` (counting those that already do). */
@@ -97,7 +98,11 @@ class ArrivalBoard {
       const timer = setTimeout(() => {
         const stillWaiting = this.waiter?.remaining ?? remaining;
         this.waiter = undefined;
-        reject(new Error(`${what}: ${stillWaiting} of ${subscribers.length} subscribers still waiting after ${deliveryTimeoutMs} ms`));
+        reject(
+          new Error(
+            `${what}: ${stillWaiting} of ${subscribers.length} subscribers still waiting after ${deliveryTimeoutMs} ms`,
+          ),
+        );
       }, deliveryTimeoutMs);
       this.waiter = {
         artifactId,
@@ -113,13 +118,22 @@ class ArrivalBoard {
 }
 
 /** An SSE subscriber over node:http (undici's fetch would cap connections per origin). */
-function connectSse(baseUrl: string, agent: Agent, variables: Record<string, unknown>, board: ArrivalBoard): Subscriber {
+function connectSse(
+  baseUrl: string,
+  agent: Agent,
+  variables: Record<string, unknown>,
+  board: ArrivalBoard,
+): Subscriber {
   const subscriber: Subscriber = { arrivals: new Map(), close: () => {} };
   const body = JSON.stringify({ query: subscriptionQuery, variables });
   const request = httpRequest(`${baseUrl}/graphql`, {
     method: 'POST',
     agent,
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      'content-length': Buffer.byteLength(body),
+    },
   });
   request.on('response', (response: IncomingMessage) => {
     if (response.statusCode !== 200) {
@@ -150,7 +164,11 @@ function connectSse(baseUrl: string, agent: Agent, variables: Record<string, unk
 
 /** A WebSocket subscriber: its own graphql-ws client and socket. */
 function connectWebSocket(baseUrl: string, variables: Record<string, unknown>, board: ArrivalBoard): Subscriber {
-  const client: Client = createClient({ url: `${baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const client: Client = createClient({
+    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
   const subscriber: Subscriber = { arrivals: new Map(), close: () => void client.dispose() };
   client.subscribe<{ artifactCreated: { artifact: { artifactId: string } } }>(
     { query: subscriptionQuery, variables },
@@ -168,10 +186,20 @@ function connectWebSocket(baseUrl: string, variables: Record<string, unknown>, b
 /** Uploads a small file to the study through the multipart API; returns its id. */
 async function upload(baseUrl: string, studyId: number, filename: string): Promise<string> {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`, variables: { file: null } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
+      variables: { file: null },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', new Blob([`contents of ${filename}\n`], { type: 'text/plain' }), filename);
-  const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+    body: form,
+  });
   const result = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
   if (!result.data) throw new Error(`upload failed (${response.status}): ${JSON.stringify(result.errors)}`);
   return result.data.uploadArtifact.artifactId;
@@ -190,7 +218,10 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
   const subscribers: Subscriber[] = [];
   let server: ListeningChild | undefined;
   try {
-    server = await startServerProcess({ databasePath: join(directory, 'optuna.db'), artifactDirectory: join(directory, 'artifacts') });
+    server = await startServerProcess({
+      databasePath: join(directory, 'optuna.db'),
+      artifactDirectory: join(directory, 'artifacts'),
+    });
     const studyId = await createStudy(server.url, 'fanout');
     // Two seed artifacts: subscribing after the first replays the second, which proves the subscription is live.
     await upload(server.url, studyId, 'seed-1.txt');
@@ -268,24 +299,42 @@ export async function runFanoutBenchmark(options: FanoutOptions = {}): Promise<R
   const benchmark = `fan-out, ${result.sseSubscribers} SSE + ${result.webSocketSubscribers} WebSocket`;
   const total = result.sseSubscribers + result.webSocketSubscribers;
   return [
-    { benchmark, measure: 'subscribers that received the one upload (once)', value: `${result.received} / ${total}, ${result.duplicates} duplicates`, target: `= ${total}, 0 duplicates`, met: result.received === total && result.duplicates === 0 },
+    {
+      benchmark,
+      measure: 'subscribers that received the one upload (once)',
+      value: `${result.received} / ${total}, ${result.duplicates} duplicates`,
+      target: `= ${total}, 0 duplicates`,
+      met: result.received === total && result.duplicates === 0,
+    },
     { benchmark, measure: 'delivery latency first subscriber (≈ the upload itself)', value: formatMs(result.minMs) },
     { benchmark, measure: 'delivery latency p50 (from sending the upload)', value: formatMs(result.p50Ms) },
     { benchmark, measure: 'delivery latency p99', value: formatMs(result.p99Ms) },
     { benchmark, measure: 'delivery latency max', value: formatMs(result.maxMs) },
     { benchmark, measure: 'upload response time', value: formatMs(result.uploadResponseMs) },
-    { benchmark, measure: 'server RSS idle → all subscribed', value: `${formatMiB(result.rssIdleBytes)} → ${formatMiB(result.rssConnectedBytes)}` },
-    { benchmark, measure: 'server RSS peak during delivery / after', value: `${formatMiB(result.rssPeakBytes)} / ${formatMiB(result.rssAfterBytes)}` },
+    {
+      benchmark,
+      measure: 'server RSS idle → all subscribed',
+      value: `${formatMiB(result.rssIdleBytes)} → ${formatMiB(result.rssConnectedBytes)}`,
+    },
+    {
+      benchmark,
+      measure: 'server RSS peak during delivery / after',
+      value: `${formatMiB(result.rssPeakBytes)} / ${formatMiB(result.rssAfterBytes)}`,
+    },
   ];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, sse: { type: 'string' }, ws: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, sse: { type: 'string' }, ws: { type: 'string' } },
+  });
   const result = await measureFanout({
     quick: values.quick,
     sseSubscribers: values.sse === undefined ? undefined : Number(values.sse),
     webSocketSubscribers: values.ws === undefined ? undefined : Number(values.ws),
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.exit(result.received === result.sseSubscribers + result.webSocketSubscribers && result.duplicates === 0 ? 0 : 1);
+  process.exit(
+    result.received === result.sseSubscribers + result.webSocketSubscribers && result.duplicates === 0 ? 0 : 1,
+  );
 }

@@ -36,14 +36,35 @@ export const listingQuery = /* GraphQL */ `
       name
       trials(first: $trials) {
         totalCount
-        edges { node {
-          trialId number state values datetimeStart datetimeComplete
-          params { name value }
-          artifacts(first: $artifacts) {
-            totalCount
-            edges { node { artifactId filename mimetype encoding size sha256 createdAt downloadUrl } }
+        edges {
+          node {
+            trialId
+            number
+            state
+            values
+            datetimeStart
+            datetimeComplete
+            params {
+              name
+              value
+            }
+            artifacts(first: $artifacts) {
+              totalCount
+              edges {
+                node {
+                  artifactId
+                  filename
+                  mimetype
+                  encoding
+                  size
+                  sha256
+                  createdAt
+                  downloadUrl
+                }
+              }
+            }
           }
-        } }
+        }
       }
     }
   }
@@ -54,7 +75,20 @@ const leanListingQuery = /* GraphQL */ `
   query LeanListing($studyId: Int!, $trials: Int!, $artifacts: Int!) {
     study(studyId: $studyId) {
       trials(first: $trials) {
-        edges { node { number state artifacts(first: $artifacts) { edges { node { filename downloadUrl } } } } }
+        edges {
+          node {
+            number
+            state
+            artifacts(first: $artifacts) {
+              edges {
+                node {
+                  filename
+                  downloadUrl
+                }
+              }
+            }
+          }
+        }
       }
     }
   }
@@ -73,10 +107,17 @@ export async function buildStudyDatabase(path: string, { trials, artifactsPerTri
     const insertTrial = connection.prepare(
       `INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, 'COMPLETE', ?, ?) RETURNING trial_id`,
     );
-    const insertValue = connection.prepare(`INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, 'FINITE')`);
-    const insertParam = connection.prepare(`INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, 'x', ?, ?)`);
-    const insertArtifact = connection.prepare(`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)`);
-    const distribution = '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0, "high": 10.0, "log": false}}';
+    const insertValue = connection.prepare(
+      `INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, 'FINITE')`,
+    );
+    const insertParam = connection.prepare(
+      `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, 'x', ?, ?)`,
+    );
+    const insertArtifact = connection.prepare(
+      `INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)`,
+    );
+    const distribution =
+      '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0, "high": 10.0, "log": false}}';
     const started = Date.now() - trials * 1000;
     connection.transaction(() => {
       for (let number = 0; number < trials; number += 1) {
@@ -107,8 +148,17 @@ export async function buildStudyDatabase(path: string, { trials, artifactsPerTri
 }
 
 /** Statements run by the listing query for `trials` trials, in-process on the same file. */
-async function countStatements(databasePath: string, artifactDirectory: string, studyId: number, trialCounts: number[], artifacts: number): Promise<number[]> {
-  const command = parseCommandLine([`sqlite:///${databasePath}`, '--artifact-store', `file://${artifactDirectory}`], {});
+async function countStatements(
+  databasePath: string,
+  artifactDirectory: string,
+  studyId: number,
+  trialCounts: number[],
+  artifacts: number,
+): Promise<number[]> {
+  const command = parseCommandLine(
+    [`sqlite:///${databasePath}`, '--artifact-store', `file://${artifactDirectory}`],
+    {},
+  );
   if (command.kind !== 'serve') throw new Error('unexpected command');
   const services = await openAppServices(command.config);
   try {
@@ -143,7 +193,12 @@ interface ListingTimes {
 }
 
 /** One cold query, then `warmRepeats` more, timed from request to the last byte of the response. */
-async function timeListing(server: ListeningChild, query: string, variables: Record<string, number>, options: ListingOptions): Promise<ListingTimes> {
+async function timeListing(
+  server: ListeningChild,
+  query: string,
+  variables: Record<string, number>,
+  options: ListingOptions,
+): Promise<ListingTimes> {
   let responseBytes = 0;
   const timed = async (): Promise<number> => {
     const started = performance.now();
@@ -181,20 +236,34 @@ export async function runListingBenchmark(options: ListingOptions): Promise<Resu
     try {
       full = await timeListing(server, listingQuery, variables, options);
       progress(`listing: cold ${formatMs(full.coldMs)} (${formatBytes(full.responseBytes)} of JSON)`);
-      progress(`listing: warm median ${formatMs(median(full.warmMs))} (min ${formatMs(Math.min(...full.warmMs))}, server CPU ${formatMs(full.serverCpuMsPerQuery)} per query)`);
+      progress(
+        `listing: warm median ${formatMs(median(full.warmMs))} (min ${formatMs(Math.min(...full.warmMs))}, server CPU ${formatMs(full.serverCpuMsPerQuery)} per query)`,
+      );
       lean = await timeListing(server, leanListingQuery, variables, options);
-      progress(`listing: lean selection warm median ${formatMs(median(lean.warmMs))} (server CPU ${formatMs(lean.serverCpuMsPerQuery)} per query)`);
+      progress(
+        `listing: lean selection warm median ${formatMs(median(lean.warmMs))} (server CPU ${formatMs(lean.serverCpuMsPerQuery)} per query)`,
+      );
     } finally {
       await server.stop();
     }
 
-    const [fewStatements, allStatements] = await countStatements(databasePath, artifactDirectory, studyId, [fewTrials, trials], artifactsPerTrial);
+    const [fewStatements, allStatements] = await countStatements(
+      databasePath,
+      artifactDirectory,
+      studyId,
+      [fewTrials, trials],
+      artifactsPerTrial,
+    );
     progress(`listing: SQL statements ${fewStatements} for ${fewTrials} trials, ${allStatements} for ${trials}`);
 
     const warmMedian = median(full.warmMs);
     const benchmark = `listing ${trials} trials / ${trials * artifactsPerTrial} artifacts`;
     return [
-      { benchmark, measure: `cold (first query after start), ${formatBytes(full.responseBytes)} JSON`, value: formatMs(full.coldMs) },
+      {
+        benchmark,
+        measure: `cold (first query after start), ${formatBytes(full.responseBytes)} JSON`,
+        value: formatMs(full.coldMs),
+      },
       {
         benchmark,
         measure: `warm, median of ${warmRepeats} (min ${formatMs(Math.min(...full.warmMs))})`,

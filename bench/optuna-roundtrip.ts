@@ -38,7 +38,10 @@ export async function runOptunaRoundTripBenchmark(settings: OptunaRoundTripSetti
     const rows: ResultRow[] = [];
     const stores: Array<{ name: keyof typeof rssBudgets; args: string[] }> = [
       { name: 'FileSystem', args: ['--artifact-store', `file://${join(directory, 'artifacts')}`] },
-      { name: 'S3 (s3rver)', args: ['--artifact-store', `s3://${s3.bucket}`, '--s3-endpoint', s3.endpoint, '--s3-force-path-style'] },
+      {
+        name: 'S3 (s3rver)',
+        args: ['--artifact-store', `s3://${s3.bucket}`, '--s3-endpoint', s3.endpoint, '--s3-force-path-style'],
+      },
     ];
     for (const store of stores) {
       const databasePath = join(directory, `${store.name.split(' ')[0]!.toLowerCase()}.db`);
@@ -49,15 +52,23 @@ export async function runOptunaRoundTripBenchmark(settings: OptunaRoundTripSetti
         const sampler = startRssSampler(server.pid);
         const transfer = await curl(graphqlUploadArguments(`${server.url}/graphql`, uploadMutation(studyId), source));
         const rss = sampler.stop();
-        const uploaded = (JSON.parse(transfer.body) as { data: { uploadArtifact: UploadedArtifact } }).data.uploadArtifact;
+        const uploaded = (JSON.parse(transfer.body) as { data: { uploadArtifact: UploadedArtifact } }).data
+          .uploadArtifact;
         const listed = await listArtifactsWithOptuna(databasePath, { studyId });
-        const listedByOptuna = Array.isArray(listed) && listed.some((meta) => meta.artifact_id === uploaded.artifactId && meta.filename === 'big.bin');
-        const read = store.name === 'FileSystem'
-          ? await readWithOptunaFileSystemStore(join(directory, 'artifacts'), uploaded.artifactId)
-          : await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, uploaded.artifactId);
+        const listedByOptuna =
+          Array.isArray(listed) &&
+          listed.some((meta) => meta.artifact_id === uploaded.artifactId && meta.filename === 'big.bin');
+        const read =
+          store.name === 'FileSystem'
+            ? await readWithOptunaFileSystemStore(join(directory, 'artifacts'), uploaded.artifactId)
+            : await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, uploaded.artifactId);
         const identical = read.sha256 === sourceSha256 && read.size === settings.fileSize;
         rows.push(
-          { benchmark, measure: `${store.name}: upload time`, value: `${transfer.seconds.toFixed(2)} s (${formatRate(settings.fileSize / transfer.seconds)})` },
+          {
+            benchmark,
+            measure: `${store.name}: upload time`,
+            value: `${transfer.seconds.toFixed(2)} s (${formatRate(settings.fileSize / transfer.seconds)})`,
+          },
           {
             benchmark,
             measure: `${store.name}: server peak RSS growth`,
@@ -65,8 +76,20 @@ export async function runOptunaRoundTripBenchmark(settings: OptunaRoundTripSetti
             target: `≤ ${rssBudgets[store.name] / MiB} MiB`,
             met: rss.growthBytes <= rssBudgets[store.name],
           },
-          { benchmark, measure: `${store.name}: Optuna's get_all_artifact_meta lists it`, value: listedByOptuna ? 'listed' : JSON.stringify(listed), target: 'listed', met: listedByOptuna },
-          { benchmark, measure: `${store.name}: Optuna's store reads sha256 = source`, value: identical ? 'identical' : `differs (${read.sha256})`, target: 'identical', met: identical },
+          {
+            benchmark,
+            measure: `${store.name}: Optuna's get_all_artifact_meta lists it`,
+            value: listedByOptuna ? 'listed' : JSON.stringify(listed),
+            target: 'listed',
+            met: listedByOptuna,
+          },
+          {
+            benchmark,
+            measure: `${store.name}: Optuna's store reads sha256 = source`,
+            value: identical ? 'identical' : `differs (${read.sha256})`,
+            target: 'identical',
+            met: identical,
+          },
         );
       } finally {
         await server.stop();

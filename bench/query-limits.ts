@@ -28,7 +28,10 @@ interface Answer {
  * (Node's clients finish writing the body first, which measures the client, not the server).
  */
 async function postDocument(baseUrl: string, path: string): Promise<Answer> {
-  const transfer = await curl([`${baseUrl}/graphql`, '-H', 'content-type: application/json', '--data-binary', `@${path}`], '/dev/null');
+  const transfer = await curl(
+    [`${baseUrl}/graphql`, '-H', 'content-type: application/json', '--data-binary', `@${path}`],
+    '/dev/null',
+  );
   return { status: transfer.status, milliseconds: transfer.seconds * 1000 };
 }
 
@@ -51,7 +54,10 @@ export async function runQueryLimitsBenchmark(): Promise<ResultRow[]> {
       oneLetterFields(9 * MiB, 'huge'),
       ...Array.from({ length: 20 }, (_, index) => oneLetterFields(1.5 * MiB, `b${index}`)),
     ]);
-    const server = await startServerProcess({ databasePath: join(workspace, 'optuna.db'), artifactDirectory: join(workspace, 'artifacts') });
+    const server = await startServerProcess({
+      databasePath: join(workspace, 'optuna.db'),
+      artifactDirectory: join(workspace, 'artifacts'),
+    });
     const answers: Answer[] = [];
     let growthBytes: number;
     let stillAnswers: boolean;
@@ -71,14 +77,38 @@ export async function runQueryLimitsBenchmark(): Promise<ResultRow[]> {
 
     const refused = answers.filter((answer) => answer.status >= 400 && answer.status < 500).length;
     const latencies = answers.map((answer) => answer.milliseconds);
-    progress(`query limits: ${refused}/${answers.length} refused (statuses ${[...new Set(answers.map((answer) => answer.status))].join(', ')}), RSS growth ${formatMiB(growthBytes)}`);
+    progress(
+      `query limits: ${refused}/${answers.length} refused (statuses ${[...new Set(answers.map((answer) => answer.status))].join(', ')}), RSS growth ${formatMiB(growthBytes)}`,
+    );
 
     const benchmark = '1 × 9 MB + 20 × 1.5 MB GraphQL documents';
     return [
-      { benchmark, measure: 'refused with a 4xx', value: `${refused}/${answers.length}`, target: 'all', met: refused === answers.length },
-      { benchmark, measure: 'answer time p50 / max (curl, connect to last byte)', value: `${formatMs(median(latencies))} / ${formatMs(Math.max(...latencies))}` },
-      { benchmark, measure: 'server peak RSS growth', value: formatMiB(growthBytes), target: `< ${formatMiB(maxRssGrowthBytes)}`, met: growthBytes < maxRssGrowthBytes },
-      { benchmark, measure: '/healthz and a query afterwards', value: stillAnswers ? 'answered' : 'not answered', target: 'answered', met: stillAnswers },
+      {
+        benchmark,
+        measure: 'refused with a 4xx',
+        value: `${refused}/${answers.length}`,
+        target: 'all',
+        met: refused === answers.length,
+      },
+      {
+        benchmark,
+        measure: 'answer time p50 / max (curl, connect to last byte)',
+        value: `${formatMs(median(latencies))} / ${formatMs(Math.max(...latencies))}`,
+      },
+      {
+        benchmark,
+        measure: 'server peak RSS growth',
+        value: formatMiB(growthBytes),
+        target: `< ${formatMiB(maxRssGrowthBytes)}`,
+        met: growthBytes < maxRssGrowthBytes,
+      },
+      {
+        benchmark,
+        measure: '/healthz and a query afterwards',
+        value: stillAnswers ? 'answered' : 'not answered',
+        target: 'answered',
+        met: stillAnswers,
+      },
     ];
   } finally {
     await rm(workspace, { recursive: true, force: true });

@@ -23,11 +23,27 @@ import { runStartupBenchmark } from './startup.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
 import { projectRoot } from './support/child-process.js';
 import { progress } from './support/progress.js';
-import { describeMachine, markdownTable, recordInBenchmarksFile, targetLines, type ResultRow } from './support/results.js';
+import {
+  describeMachine,
+  markdownTable,
+  recordInBenchmarksFile,
+  targetLines,
+  type ResultRow,
+} from './support/results.js';
 import { runS3WriteBenchmark } from './support/s3-write-process.js';
 import { formatBytes, GiB, MiB, parseByteSize } from './support/units.js';
 
-const benchmarkNames = ['transfer', 'roundtrip', 'listing', 'concurrent', 'fanout', 's3', 'limits', 'lock', 'startup'] as const;
+const benchmarkNames = [
+  'transfer',
+  'roundtrip',
+  'listing',
+  'concurrent',
+  'fanout',
+  's3',
+  'limits',
+  'lock',
+  'startup',
+] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
 interface RunSettings {
@@ -56,10 +72,12 @@ function settingsFromArguments(args: string[]): RunSettings {
     },
   });
   const quick = values.quick;
-  const integer = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : Number.parseInt(text, 10));
+  const integer = (text: string | undefined, fallback: number): number =>
+    text === undefined ? fallback : Number.parseInt(text, 10);
   const only = values.only?.split(',').map((name) => name.trim());
   for (const name of only ?? []) {
-    if (!benchmarkNames.includes(name as BenchmarkName)) throw new Error(`--only: unknown benchmark ${name} (known: ${benchmarkNames.join(', ')})`);
+    if (!benchmarkNames.includes(name as BenchmarkName))
+      throw new Error(`--only: unknown benchmark ${name} (known: ${benchmarkNames.join(', ')})`);
   }
   return {
     quick,
@@ -95,19 +113,31 @@ async function main(): Promise<void> {
   const machine = await describeMachine();
   const startedAt = new Date();
   const loadBefore = loadavg()[0]!;
-  progress(`${settings.quick ? 'quick' : 'full'} run on Node ${machine.node}, ${machine.cpuCount} CPUs (${machine.cpuModel}), load ${loadBefore.toFixed(2)}`);
+  progress(
+    `${settings.quick ? 'quick' : 'full'} run on Node ${machine.node}, ${machine.cpuCount} CPUs (${machine.cpuModel}), load ${loadBefore.toFixed(2)}`,
+  );
 
   const sections: Record<BenchmarkName, [string, () => Promise<ResultRow[]>]> = {
-    transfer: [`upload and download of ${formatBytes(settings.transfer.fileSize)}`, () => runTransferBenchmarks(settings.transfer)],
-    roundtrip: [`curl upload of ${formatBytes(settings.transfer.fileSize)} to each store, read by Optuna`, () => runOptunaRoundTripBenchmark({ fileSize: settings.transfer.fileSize })],
+    transfer: [
+      `upload and download of ${formatBytes(settings.transfer.fileSize)}`,
+      () => runTransferBenchmarks(settings.transfer),
+    ],
+    roundtrip: [
+      `curl upload of ${formatBytes(settings.transfer.fileSize)} to each store, read by Optuna`,
+      () => runOptunaRoundTripBenchmark({ fileSize: settings.transfer.fileSize }),
+    ],
     listing: [`listing ${settings.listing.trials} trials`, () => runListingBenchmark(settings.listing)],
-    concurrent: [`${settings.concurrent.count} concurrent uploads`, () => runConcurrentUploadBenchmark(settings.concurrent)],
+    concurrent: [
+      `${settings.concurrent.count} concurrent uploads`,
+      () => runConcurrentUploadBenchmark(settings.concurrent),
+    ],
     fanout: ['subscription fan-out', () => runFanoutBenchmark({ quick: settings.quick, progress })],
     s3: ['S3 write', () => runS3WriteBenchmark(settings.quick)],
     limits: ['huge GraphQL documents', () => runQueryLimitsBenchmark()],
     lock: [
       '/healthz under a database lock',
-      () => runDatabaseLockBenchmark({ lockSeconds: 8, unlockedRequests: settings.quick ? 200 : 1000, readIntervalMs: 50 }),
+      () =>
+        runDatabaseLockBenchmark({ lockSeconds: 8, unlockedRequests: settings.quick ? 200 : 1000, readIntervalMs: 50 }),
     ],
     startup: ['command line and server start', () => runStartupBenchmark()],
   };

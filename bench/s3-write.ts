@@ -87,7 +87,7 @@ function writeSpoolFile(path: string, size: number): string {
   const hash = createHash('sha256');
   const fd = openSync(path, 'w');
   try {
-    for (let written = 0; written < size; ) {
+    for (let written = 0; written < size;) {
       const chunk = buffer.subarray(0, Math.min(MiB, size - written));
       randomFillSync(chunk);
       hash.update(chunk);

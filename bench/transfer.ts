@@ -52,7 +52,10 @@ interface Setup {
  */
 const flushDisks = (): void => void execFileSync('sync');
 
-async function measure(child: ListeningChild, transfer: () => Promise<{ bytes: number; seconds: number }>): Promise<Measured> {
+async function measure(
+  child: ListeningChild,
+  transfer: () => Promise<{ bytes: number; seconds: number }>,
+): Promise<Measured> {
   flushDisks();
   const sampler = startRssSampler(child.pid);
   const before = processCounters(child.pid);
@@ -66,19 +69,31 @@ async function measure(child: ListeningChild, transfer: () => Promise<{ bytes: n
   };
 }
 
-async function uploadToServer(setup: Setup, path: string): Promise<{ artifact: UploadedArtifact; seconds: number; bytes: number }> {
+async function uploadToServer(
+  setup: Setup,
+  path: string,
+): Promise<{ artifact: UploadedArtifact; seconds: number; bytes: number }> {
   const result = await curl(graphqlUploadArguments(`${setup.server.url}/graphql`, uploadMutation(setup.studyId), path));
   const body = JSON.parse(result.body) as { data?: { uploadArtifact: UploadedArtifact }; errors?: unknown };
-  if (result.status !== 200 || !body.data) throw new Error(`upload failed (${result.status}): ${result.body.slice(0, 500)}`);
+  if (result.status !== 200 || !body.data)
+    throw new Error(`upload failed (${result.status}): ${result.body.slice(0, 500)}`);
   return { artifact: body.data.uploadArtifact, seconds: result.seconds, bytes: result.uploadedBytes };
 }
 
-async function uploadToBaseline(setup: Setup, path: string, fsync = false): Promise<{ seconds: number; bytes: number; file: string }> {
+async function uploadToBaseline(
+  setup: Setup,
+  path: string,
+  fsync = false,
+): Promise<{ seconds: number; bytes: number; file: string }> {
   // The same multipart body as the server gets; the baseline stores it as it comes.
   const url = `${setup.baseline.url}/upload${fsync ? '?fsync=1' : ''}`;
   const result = await curl(graphqlUploadArguments(url, uploadMutation(setup.studyId), path));
   if (result.status !== 200) throw new Error(`baseline upload failed (${result.status})`);
-  return { seconds: result.seconds, bytes: result.uploadedBytes, file: (JSON.parse(result.body) as { file: string }).file };
+  return {
+    seconds: result.seconds,
+    bytes: result.uploadedBytes,
+    file: (JSON.parse(result.body) as { file: string }).file,
+  };
 }
 
 async function download(url: string): Promise<{ seconds: number; bytes: number }> {
@@ -88,17 +103,23 @@ async function download(url: string): Promise<{ seconds: number; bytes: number }
 }
 
 async function deleteArtifact(setup: Setup, artifactId: string): Promise<void> {
-  await postGraphQL(setup.server.url, 'mutation ($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', { id: artifactId });
+  await postGraphQL(setup.server.url, 'mutation ($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', {
+    id: artifactId,
+  });
 }
 
 const best = (runs: Measured[]): number => Math.max(...runs.map((run) => run.bytesPerSecond));
 const worstGrowth = (runs: Measured[]): number => Math.max(...runs.map((run) => run.memory.growthBytes));
-const leastCpu = (runs: Measured[]): string => `${Math.min(...runs.map((run) => run.cpuSecondsPerGiB)).toFixed(2)} s/GiB`;
+const leastCpu = (runs: Measured[]): string =>
+  `${Math.min(...runs.map((run) => run.cpuSecondsPerGiB)).toFixed(2)} s/GiB`;
 const describe = (run: Measured): string =>
   `${formatRate(run.bytesPerSecond)}, RSS +${formatMiB(run.memory.growthBytes)}, CPU ${run.cpuSecondsPerGiB.toFixed(2)} s/GiB, ` +
   `${(run.minorFaultsPerGiB / 1000).toFixed(0)}k page faults/GiB`;
 
-async function benchmarkUpload(setup: Setup, { fileSize, rounds }: TransferOptions): Promise<{ rows: ResultRow[]; artifactId: string }> {
+async function benchmarkUpload(
+  setup: Setup,
+  { fileSize, rounds }: TransferOptions,
+): Promise<{ rows: ResultRow[]; artifactId: string }> {
   const serverRuns: Measured[] = [];
   const baselineRuns: Measured[] = [];
   const fsyncBaselineRuns: Measured[] = [];
@@ -129,9 +150,12 @@ async function benchmarkUpload(setup: Setup, { fileSize, rounds }: TransferOptio
     });
     serverRuns.push(serverRun);
     const storedSha256 = await sha256OfFile(join(setup.artifactDirectory, uploaded!.artifactId));
-    const intact = uploaded!.sha256 === setup.sourceSha256 && storedSha256 === setup.sourceSha256 && uploaded!.size === fileSize;
+    const intact =
+      uploaded!.sha256 === setup.sourceSha256 && storedSha256 === setup.sourceSha256 && uploaded!.size === fileSize;
     if (intact) intactCount += 1;
-    progress(`upload ${round}/${rounds}: server   ${describe(serverRun)}, stored sha256 ${intact ? 'identical' : 'DIFFERENT'}`);
+    progress(
+      `upload ${round}/${rounds}: server   ${describe(serverRun)}, stored sha256 ${intact ? 'identical' : 'DIFFERENT'}`,
+    );
     if (keptArtifactId !== '') await deleteArtifact(setup, keptArtifactId);
     keptArtifactId = uploaded!.artifactId;
   }
@@ -144,9 +168,23 @@ async function benchmarkUpload(setup: Setup, { fileSize, rounds }: TransferOptio
     rows: [
       { benchmark, measure: 'server → FileSystem store, best', value: formatRate(best(serverRuns)) },
       { benchmark, measure: 'bare Node baseline, best', value: formatRate(best(baselineRuns)) },
-      { benchmark, measure: 'bare Node + fsync before answering (as the store does), best', value: formatRate(best(fsyncBaselineRuns)) },
-      { benchmark, measure: 'throughput ratio server / baseline', value: ratio.toFixed(2), target: '≥ 0.8', met: ratio >= 0.8 },
-      { benchmark, measure: 'CPU time server / baseline / baseline + fsync (least)', value: `${leastCpu(serverRuns)} / ${leastCpu(baselineRuns)} / ${leastCpu(fsyncBaselineRuns)}` },
+      {
+        benchmark,
+        measure: 'bare Node + fsync before answering (as the store does), best',
+        value: formatRate(best(fsyncBaselineRuns)),
+      },
+      {
+        benchmark,
+        measure: 'throughput ratio server / baseline',
+        value: ratio.toFixed(2),
+        target: '≥ 0.8',
+        met: ratio >= 0.8,
+      },
+      {
+        benchmark,
+        measure: 'CPU time server / baseline / baseline + fsync (least)',
+        value: `${leastCpu(serverRuns)} / ${leastCpu(baselineRuns)} / ${leastCpu(fsyncBaselineRuns)}`,
+      },
       {
         benchmark,
         measure: 'server peak RSS growth (worst run)',
@@ -173,7 +211,11 @@ async function sha256OfDownload(url: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function benchmarkDownload(setup: Setup, artifactId: string, { fileSize, rounds }: TransferOptions): Promise<ResultRow[]> {
+async function benchmarkDownload(
+  setup: Setup,
+  artifactId: string,
+  { fileSize, rounds }: TransferOptions,
+): Promise<ResultRow[]> {
   const serverUrl = `${setup.server.url}/artifacts/${artifactId}`;
   const baselineUrl = (chunk?: number) =>
     `${setup.baseline.url}/download?file=${encodeURIComponent(`artifacts/${artifactId}`)}${chunk === undefined ? '' : `&chunk=${chunk}`}`;
@@ -197,12 +239,32 @@ async function benchmarkDownload(setup: Setup, artifactId: string, { fileSize, r
   return [
     { benchmark, measure: 'server GET /artifacts/{id}, best', value: formatRate(best(serverRuns)) },
     { benchmark, measure: 'bare Node baseline (1 MiB chunks), best', value: formatRate(best(baselineRuns)) },
-    { benchmark, measure: "bare Node, Node's default 64 KiB chunks", value: formatRate(defaultChunkRun.bytesPerSecond) },
-    { benchmark, measure: 'throughput ratio server / baseline', value: ratio.toFixed(2), target: '≥ 0.9', met: ratio >= 0.9 },
-    { benchmark, measure: 'CPU time server / baseline (least)', value: `${leastCpu(serverRuns)} / ${leastCpu(baselineRuns)}` },
+    {
+      benchmark,
+      measure: "bare Node, Node's default 64 KiB chunks",
+      value: formatRate(defaultChunkRun.bytesPerSecond),
+    },
+    {
+      benchmark,
+      measure: 'throughput ratio server / baseline',
+      value: ratio.toFixed(2),
+      target: '≥ 0.9',
+      met: ratio >= 0.9,
+    },
+    {
+      benchmark,
+      measure: 'CPU time server / baseline (least)',
+      value: `${leastCpu(serverRuns)} / ${leastCpu(baselineRuns)}`,
+    },
     { benchmark, measure: 'server peak RSS growth (worst run)', value: formatMiB(worstGrowth(serverRuns)) },
     { benchmark, measure: 'baseline peak RSS growth (worst run)', value: formatMiB(worstGrowth(baselineRuns)) },
-    { benchmark, measure: 'served bytes sha256 = source', value: intact ? 'identical' : 'DIFFERENT', target: 'identical', met: intact },
+    {
+      benchmark,
+      measure: 'served bytes sha256 = source',
+      value: intact ? 'identical' : 'DIFFERENT',
+      target: 'identical',
+      met: intact,
+    },
   ];
 }
 

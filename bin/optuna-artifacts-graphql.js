@@ -5,6 +5,8 @@ try {
   await import('../dist/main.js');
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('/dist/main.js')) throw error;
-  process.stderr.write('optuna-artifacts-graphql: dist/ is missing: run `npm run build` (npm ci and npm install build it)\n');
+  process.stderr.write(
+    'optuna-artifacts-graphql: dist/ is missing: run `npm run build` (npm ci and npm install build it)\n',
+  );
   process.exit(2);
 }

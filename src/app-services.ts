@@ -47,7 +47,10 @@ export interface OpenConfiguredDatabaseOptions {
 }
 
 /** The database of `config.storageUrl`. @throws StartupError with one line naming the URL. */
-export function openConfiguredDatabase(config: ServerConfig, options: OpenConfiguredDatabaseOptions = {}): OptunaDatabase {
+export function openConfiguredDatabase(
+  config: ServerConfig,
+  options: OpenConfiguredDatabaseOptions = {},
+): OptunaDatabase {
   let path: string;
   try {
     path = resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl));
@@ -56,7 +59,10 @@ export function openConfiguredDatabase(config: ServerConfig, options: OpenConfig
     throw new StartupError(describeError(error), { cause: error });
   }
   try {
-    return openOptunaDatabase(path, { readonly: options.readonly ?? false, busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000 });
+    return openOptunaDatabase(path, {
+      readonly: options.readonly ?? false,
+      busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000,
+    });
   } catch (error) {
     if (!(error instanceof UnusableDatabaseError)) throw error;
     throw new StartupError(`storage URL "${config.storageUrl}": ${error.message}`, { cause: error });
@@ -74,9 +80,17 @@ export interface OpenConfiguredStoreOptions {
 }
 
 /** The store of `config.artifactStoreUrl`, proven reachable. @throws StartupError with one line naming the URL. */
-export async function openConfiguredStore(config: ServerConfig, options: OpenConfiguredStoreOptions): Promise<ArtifactStore> {
+export async function openConfiguredStore(
+  config: ServerConfig,
+  options: OpenConfiguredStoreOptions,
+): Promise<ArtifactStore> {
   try {
-    const store = await storeFromUrl(config.artifactStoreUrl, { s3: config.s3, gcs: config.gcs, backoff: config.backoff, cwd: options.cwd ?? process.cwd() });
+    const store = await storeFromUrl(config.artifactStoreUrl, {
+      s3: config.s3,
+      gcs: config.gcs,
+      backoff: config.backoff,
+      cwd: options.cwd ?? process.cwd(),
+    });
     if (options.serving) await store.createMissingFolder?.();
     await store.checkReachable();
     if (options.serving) await store.removeLeftoverTemporaryFiles();

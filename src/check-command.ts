@@ -60,8 +60,11 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
         : null;
     progress.finish();
     const remaining = remainingProblems(report, fix);
-    const consistent = remaining.missingBytes.length === 0 && remaining.orphanedObjects.length === 0 && fix?.failure == null;
-    output.stdout.write(command.json ? jsonReport(report, fix, remaining, consistent) : textReport(report, fix, remaining, command));
+    const consistent =
+      remaining.missingBytes.length === 0 && remaining.orphanedObjects.length === 0 && fix?.failure == null;
+    output.stdout.write(
+      command.json ? jsonReport(report, fix, remaining, consistent) : textReport(report, fix, remaining, command),
+    );
     return consistent ? 0 : 1;
   } finally {
     progress.finish();
@@ -83,7 +86,9 @@ function assertDatabaseExists(storageUrl: string): void {
   }
   const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   if (size === 0) {
-    throw new StartupError(`storage URL "${storageUrl}": no Optuna database at ${path} (check reads an existing one and never creates it)`);
+    throw new StartupError(
+      `storage URL "${storageUrl}": no Optuna database at ${path} (check reads an existing one and never creates it)`,
+    );
   }
 }
 
@@ -99,7 +104,9 @@ function assertStoreFolderExists(artifactStoreUrl: string): void {
     throw new StartupError(`artifact store ${artifactStoreUrl}: ${describeError(error)}`, { cause: error });
   }
   if (folder !== null && !statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new StartupError(`artifact store ${artifactStoreUrl}: no folder at ${folder} (check reads an existing store and never creates it)`);
+    throw new StartupError(
+      `artifact store ${artifactStoreUrl}: no folder at ${folder} (check reads an existing store and never creates it)`,
+    );
   }
 }
 
@@ -109,21 +116,37 @@ interface RemainingProblems {
 }
 
 function remainingProblems(report: ConsistencyReport, fix: ConsistencyFixResult | null): RemainingProblems {
-  const settled = new Set([...(fix?.removedOrphanedObjects ?? []), ...(fix?.removedMetadata ?? []), ...(fix?.resolvedSinceCheck ?? [])]);
+  const settled = new Set([
+    ...(fix?.removedOrphanedObjects ?? []),
+    ...(fix?.removedMetadata ?? []),
+    ...(fix?.resolvedSinceCheck ?? []),
+  ]);
   return {
     missingBytes: report.missingBytes.filter((entry) => !settled.has(entry.artifactId)),
     orphanedObjects: report.orphanedObjects.filter((artifactId) => !settled.has(artifactId)),
   };
 }
 
-function jsonReport(report: ConsistencyReport, fix: ConsistencyFixResult | null, remaining: RemainingProblems, consistent: boolean): string {
+function jsonReport(
+  report: ConsistencyReport,
+  fix: ConsistencyFixResult | null,
+  remaining: RemainingProblems,
+  consistent: boolean,
+): string {
   return `${JSON.stringify({ consistent, ...report, fix, remaining }, null, 2)}\n`;
 }
 
-function textReport(report: ConsistencyReport, fix: ConsistencyFixResult | null, remaining: RemainingProblems, command: CheckCommand): string {
+function textReport(
+  report: ConsistencyReport,
+  fix: ConsistencyFixResult | null,
+  remaining: RemainingProblems,
+  command: CheckCommand,
+): string {
   const lines: string[] = [];
   for (const entry of report.missingBytes) {
-    lines.push(`missing bytes  ${entry.artifactId}  study ${entry.studyId} trial ${entry.trialId ?? '-'} ${printableFilename(entry.filename)}`);
+    lines.push(
+      `missing bytes  ${entry.artifactId}  study ${entry.studyId} trial ${entry.trialId ?? '-'} ${printableFilename(entry.filename)}`,
+    );
   }
   for (const artifactId of report.orphanedObjects) lines.push(`orphaned object  ${artifactId}`);
   lines.push(
@@ -132,12 +155,15 @@ function textReport(report: ConsistencyReport, fix: ConsistencyFixResult | null,
   );
   if (fix) {
     if (command.fixOrphans) lines.push(`removed ${fix.removedOrphanedObjects.length} orphaned objects`);
-    if (command.fixMissingBytes) lines.push(`removed the metadata of ${fix.removedMetadata.length} artifacts without bytes`);
-    for (const artifactId of fix.resolvedSinceCheck) lines.push(`left alone  ${artifactId}  (consistent again since the check)`);
+    if (command.fixMissingBytes)
+      lines.push(`removed the metadata of ${fix.removedMetadata.length} artifacts without bytes`);
+    for (const artifactId of fix.resolvedSinceCheck)
+      lines.push(`left alone  ${artifactId}  (consistent again since the check)`);
     if (fix.failure) lines.push(`stopped: could not fix ${fix.failure.artifactId}: ${fix.failure.message}`);
   }
   if (remaining.orphanedObjects.length > 0 && !command.fixOrphans) lines.push('--fix removes the orphaned objects');
-  if (remaining.missingBytes.length > 0 && !command.fixMissingBytes) lines.push('--fix-metadata removes the metadata rows whose bytes are missing');
+  if (remaining.missingBytes.length > 0 && !command.fixMissingBytes)
+    lines.push('--fix-metadata removes the metadata rows whose bytes are missing');
   return `${lines.join('\n')}\n`;
 }
 

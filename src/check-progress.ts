@@ -28,7 +28,10 @@ export const plainLineEvery = 10_000;
 // Redrawing on every object would cost more than listing it; ten frames a second look live.
 const redrawIntervalMs = 100;
 
-export function createProgressReporter(stream: ProgressStream, options: ProgressReporterOptions = {}): ProgressReporter {
+export function createProgressReporter(
+  stream: ProgressStream,
+  options: ProgressReporterOptions = {},
+): ProgressReporter {
   return stream.isTTY ? terminalReporter(stream, options) : plainReporter(stream);
 }
 
@@ -47,7 +50,9 @@ function terminalReporter(stream: ProgressStream, options: ProgressReporterOptio
       const shownTotal = Math.max(total ?? done, done);
       const filled = shownTotal === 0 ? width : Math.floor((done / shownTotal) * width);
       // \x1b[K clears what a longer earlier frame left on the line.
-      stream.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${shownTotal} ${units[phase]}\x1b[K`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${shownTotal} ${units[phase]}\x1b[K`,
+      );
     },
     finish() {
       if (lastPhase !== null) stream.write('\r\x1b[K');

@@ -60,6 +60,7 @@ export const trialNotFound = (trialId: number): AppError => notFound(`No trial w
 /** Optuna's own rule for attribute writes, which artifacts are. */
 export const trialClosedToArtifacts = (trialNumber: number, state: string): AppError =>
   trialFinished(`Trial #${trialNumber} is ${state}; Optuna accepts artifacts only on RUNNING or WAITING trials`);
-export const studyNameTaken = (name: string): AppError => badUserInput(`A study named ${JSON.stringify(name)} already exists`);
+export const studyNameTaken = (name: string): AppError =>
+  badUserInput(`A study named ${JSON.stringify(name)} already exists`);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

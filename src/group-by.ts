@@ -3,7 +3,11 @@
 
 /** Groups items by `keyOf`, keeping their order within each group (optionally as `valueOf` of each). */
 export function groupBy<Item, Key>(items: readonly Item[], keyOf: (item: Item) => Key): Map<Key, Item[]>;
-export function groupBy<Item, Key, Value>(items: readonly Item[], keyOf: (item: Item) => Key, valueOf: (item: Item) => Value): Map<Key, Value[]>;
+export function groupBy<Item, Key, Value>(
+  items: readonly Item[],
+  keyOf: (item: Item) => Key,
+  valueOf: (item: Item) => Value,
+): Map<Key, Value[]>;
 export function groupBy<Item, Key, Value>(
   items: readonly Item[],
   keyOf: (item: Item) => Key,

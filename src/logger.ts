@@ -30,16 +30,18 @@ export interface CreateLoggerOptions {
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const minimumRank = levelRank[options.minimumLevel ?? 'info'];
   const writeLine = options.writeLine ?? ((line: string) => void process.stderr.write(line));
-  const log = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
-    if (levelRank[level] < minimumRank) return;
-    const readable = Object.fromEntries(
-      Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? describeError(value) : value]),
-    );
-    const event = redactSecrets({ ...readable, time: new Date().toISOString(), level, message }) as LogFields;
-    // The fixed fields first, so every line starts the same way.
-    const { time, level: eventLevel, message: eventMessage, ...rest } = event;
-    writeLine(`${JSON.stringify({ time, level: eventLevel, message: eventMessage, ...rest })}\n`);
-  };
+  const log =
+    (level: LogLevel) =>
+    (message: string, fields: LogFields = {}) => {
+      if (levelRank[level] < minimumRank) return;
+      const readable = Object.fromEntries(
+        Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? describeError(value) : value]),
+      );
+      const event = redactSecrets({ ...readable, time: new Date().toISOString(), level, message }) as LogFields;
+      // The fixed fields first, so every line starts the same way.
+      const { time, level: eventLevel, message: eventMessage, ...rest } = event;
+      writeLine(`${JSON.stringify({ time, level: eventLevel, message: eventMessage, ...rest })}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

@@ -21,6 +21,9 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 8) return value;
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, field]) => [key, secretFieldName.test(key) ? '***' : redactSecrets(field, depth + 1)]),
+    Object.entries(value).map(([key, field]) => [
+      key,
+      secretFieldName.test(key) ? '***' : redactSecrets(field, depth + 1),
+    ]),
   );
 }

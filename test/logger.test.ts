@@ -15,7 +15,12 @@ test('each event is one JSON line of {time, level, message, ...fields}', () => {
   const logger = loggerWritingInto(lines);
   logger.warn('artifact store call failed, retrying', { attempt: 2, level: 'not mine', message: 'not mine either' });
   expect(lines).toEqual([
-    { time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), level: 'warn', message: 'artifact store call failed, retrying', attempt: 2 },
+    {
+      time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      level: 'warn',
+      message: 'artifact store call failed, retrying',
+      attempt: 2,
+    },
   ]);
   expect(Object.keys(lines[0]!).slice(0, 3)).toEqual(['time', 'level', 'message']);
 });
@@ -31,7 +36,9 @@ test('debug lines are written only when enabled', () => {
 
 test('an Error in a field is written as its one-line description', () => {
   const lines: Record<string, unknown>[] = [];
-  loggerWritingInto(lines).error('request failed', { error: Object.assign(new Error('connect refused\nmore'), { code: 'ECONNREFUSED' }) });
+  loggerWritingInto(lines).error('request failed', {
+    error: Object.assign(new Error('connect refused\nmore'), { code: 'ECONNREFUSED' }),
+  });
   expect(lines[0]).toMatchObject({ error: 'Error [ECONNREFUSED]: connect refused' });
 });
 
@@ -53,7 +60,12 @@ test('fields named like secrets are redacted and URL passwords replaced, at any 
 });
 
 test('redactSecrets leaves what is not a secret as it is', () => {
-  expect(redactSecrets({ artifactId: 'a', size: 3, ok: true, none: null })).toEqual({ artifactId: 'a', size: 3, ok: true, none: null });
+  expect(redactSecrets({ artifactId: 'a', size: 3, ok: true, none: null })).toEqual({
+    artifactId: 'a',
+    size: 3,
+    ok: true,
+    none: null,
+  });
 });
 
 test('a storage URL refused at start-up is named without its password', () => {

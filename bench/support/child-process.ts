@@ -38,7 +38,9 @@ export async function startListeningChild(script: string, args: string[], urlPat
     };
     child.stdout!.setEncoding('utf8').on('data', collect);
     child.stderr!.setEncoding('utf8').on('data', collect);
-    child.once('exit', (code, signal) => reject(new Error(`${script} exited (${code ?? signal}) before listening:\n${output}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${script} exited (${code ?? signal}) before listening:\n${output}`)),
+    );
   });
   const exited = once(child, 'exit');
   return {
@@ -64,7 +66,11 @@ export interface ServerUnderTest {
 }
 
 /** The real CLI (src/main.ts), as `npm start` runs it, on a random port. */
-export function startServerProcess({ databasePath, artifactDirectory, extraArgs = [] }: ServerUnderTest): Promise<ListeningChild> {
+export function startServerProcess({
+  databasePath,
+  artifactDirectory,
+  extraArgs = [],
+}: ServerUnderTest): Promise<ListeningChild> {
   return startListeningChild(
     'src/main.ts',
     [`sqlite:///${databasePath}`, '--artifact-store', `file://${artifactDirectory}`, '--port', '0', ...extraArgs],

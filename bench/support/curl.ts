@@ -24,7 +24,10 @@ export async function curl(args: string[], bodyFile?: string): Promise<CurlTrans
     maxBuffer: 64 * 1024 * 1024,
   });
   const lastNewline = stdout.lastIndexOf('\n');
-  const [status, uploaded, downloaded, seconds] = stdout.slice(lastNewline + 1).split(' ').map(Number);
+  const [status, uploaded, downloaded, seconds] = stdout
+    .slice(lastNewline + 1)
+    .split(' ')
+    .map(Number);
   return {
     status: status!,
     uploadedBytes: uploaded!,
@@ -38,9 +41,13 @@ export async function curl(args: string[], bodyFile?: string): Promise<CurlTrans
 export function graphqlUploadArguments(url: string, query: string, filePath: string): string[] {
   return [
     url,
-    '-H', 'x-graphql-yoga-csrf: 1',
-    '-F', `operations=${JSON.stringify({ query, variables: { file: null } })}`,
-    '-F', 'map={"0":["variables.file"]}',
-    '-F', `0=@${filePath}`,
+    '-H',
+    'x-graphql-yoga-csrf: 1',
+    '-F',
+    `operations=${JSON.stringify({ query, variables: { file: null } })}`,
+    '-F',
+    'map={"0":["variables.file"]}',
+    '-F',
+    `0=@${filePath}`,
   ];
 }

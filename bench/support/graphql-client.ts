@@ -7,7 +7,11 @@ export interface GraphQLResult<Data> {
 }
 
 /** POSTs one operation; throws when the response is not 200 or carries errors. */
-export async function postGraphQL<Data>(baseUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<Data>> {
+export async function postGraphQL<Data>(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResult<Data>> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },

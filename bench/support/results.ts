@@ -28,7 +28,9 @@ export function markdownTable(rows: readonly ResultRow[]): string {
 export function targetLines(rows: readonly ResultRow[]): string[] {
   return rows
     .filter((row) => row.target !== undefined)
-    .map((row) => `- ${row.benchmark}, ${row.measure} ${row.target}: **${row.met ? 'met' : 'not met'}** (${row.value})`);
+    .map(
+      (row) => `- ${row.benchmark}, ${row.measure} ${row.target}: **${row.met ? 'met' : 'not met'}** (${row.value})`,
+    );
 }
 
 export interface MachineDescription {

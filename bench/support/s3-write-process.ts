@@ -33,6 +33,12 @@ export async function runS3WriteBenchmark(quick: boolean): Promise<ResultRow[]> 
       target: `< ${Number(growth[2])} MiB`,
       met: growthMiB < Number(growth[2]),
     },
-    { benchmark, measure: 'read back', value: readBack[1]!, target: 'sha256 identical', met: readBack[1] === 'sha256 identical' },
+    {
+      benchmark,
+      measure: 'read back',
+      value: readBack[1]!,
+      target: 'sha256 identical',
+      met: readBack[1] === 'sha256 identical',
+    },
   ];
 }

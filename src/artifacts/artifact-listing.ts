@@ -131,7 +131,10 @@ const databasePatienceMs = 100;
  * `databasePatienceMs` (or gave up with DATABASE_UNAVAILABLE) and the artifact was read
  * recently, that metadata (see recent-artifacts.ts). Without it, waits as any read does.
  */
-export async function findArtifactWithoutWaiting(database: OptunaDatabase, artifactId: string): Promise<ArtifactRecord | null> {
+export async function findArtifactWithoutWaiting(
+  database: OptunaDatabase,
+  artifactId: string,
+): Promise<ArtifactRecord | null> {
   const lookup = findArtifact(database, artifactId);
   const remembered = recentArtifact(artifactId);
   if (remembered === undefined) return lookup;
@@ -153,9 +156,15 @@ export async function findArtifactWithoutWaiting(database: OptunaDatabase, artif
 }
 
 /** Artifacts by id; an id without a (well-formed) metadata row is absent. */
-export async function findArtifactsByIds(database: OptunaDatabase, artifactIds: readonly string[]): Promise<Map<string, ArtifactRecord>> {
+export async function findArtifactsByIds(
+  database: OptunaDatabase,
+  artifactIds: readonly string[],
+): Promise<Map<string, ArtifactRecord>> {
   const found = new Map<string, ArtifactRecord>();
-  for (const record of artifactRecordsFromRows(await database.artifactAttributes.byArtifactIds(artifactIds), database.log)) {
+  for (const record of artifactRecordsFromRows(
+    await database.artifactAttributes.byArtifactIds(artifactIds),
+    database.log,
+  )) {
     if (!found.has(record.artifactId)) found.set(record.artifactId, record);
   }
   return found;

@@ -21,8 +21,7 @@ export interface ArtifactMeta {
 }
 
 export type ArtifactAttributeKey =
-  | { kind: 'optuna'; artifactId: string }
-  | { kind: 'legacy-dashboard'; trialId: number; artifactId: string };
+  { kind: 'optuna'; artifactId: string } | { kind: 'legacy-dashboard'; trialId: number; artifactId: string };
 
 export type DecodedArtifactAttribute =
   | { kind: 'artifact'; meta: ArtifactMeta; key: ArtifactAttributeKey }
@@ -95,7 +94,8 @@ function artifactMetaFromObject(value: unknown): ArtifactMeta | string {
     mimetype: record.mimetype as string,
     encoding: record.encoding as string | null,
     size: typeof record.size === 'number' && Number.isSafeInteger(record.size) && record.size >= 0 ? record.size : null,
-    sha256: typeof record.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(record.sha256) ? record.sha256.toLowerCase() : null,
+    sha256:
+      typeof record.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(record.sha256) ? record.sha256.toLowerCase() : null,
     createdAt: isoTimestampOrNull(record.created_at),
   };
 }

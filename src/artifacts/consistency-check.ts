@@ -117,7 +117,10 @@ async function readMetadata(database: OptunaDatabase): Promise<MetadataSnapshot>
  * object is orphaned when no row names it after the listing; a row lacks bytes when it
  * existed before the listing, still exists after it, and the listing did not show its id.
  */
-export async function checkConsistency(services: ConsistencyCheckServices, options: ConsistencyCheckOptions = {}): Promise<ConsistencyReport> {
+export async function checkConsistency(
+  services: ConsistencyCheckServices,
+  options: ConsistencyCheckOptions = {},
+): Promise<ConsistencyReport> {
   const { database, store } = services;
   const before = await readMetadata(database);
   const metadataRows = before.records.length + before.tombstones + before.malformedRows;
@@ -156,7 +159,11 @@ export function removesMostMetadata(report: ConsistencyReport): boolean {
 }
 
 function byOwnerThenId(a: MissingBytesArtifact, b: MissingBytesArtifact): number {
-  return a.studyId - b.studyId || (a.trialId ?? -1) - (b.trialId ?? -1) || (a.artifactId < b.artifactId ? -1 : a.artifactId > b.artifactId ? 1 : 0);
+  return (
+    a.studyId - b.studyId ||
+    (a.trialId ?? -1) - (b.trialId ?? -1) ||
+    (a.artifactId < b.artifactId ? -1 : a.artifactId > b.artifactId ? 1 : 0)
+  );
 }
 
 /**
@@ -171,7 +178,12 @@ export async function fixConsistency(
   options: ConsistencyFixOptions,
 ): Promise<ConsistencyFixResult> {
   const { database, store } = services;
-  const result: ConsistencyFixResult = { removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [], failure: null };
+  const result: ConsistencyFixResult = {
+    removedOrphanedObjects: [],
+    removedMetadata: [],
+    resolvedSinceCheck: [],
+    failure: null,
+  };
   type Outcome = 'removed' | 'resolved';
   const removeOrphan = async (artifactId: string): Promise<Outcome> => {
     if (await isNamedByMetadata(database, artifactId)) return 'resolved';
@@ -188,7 +200,10 @@ export async function fixConsistency(
       run: removeOrphan,
       removedInto: result.removedOrphanedObjects,
     })),
-    ...(options.removeMissingBytesMetadata ? [...new Set(report.missingBytes.map((entry) => entry.artifactId))] : []).map((artifactId) => ({
+    ...(options.removeMissingBytesMetadata
+      ? [...new Set(report.missingBytes.map((entry) => entry.artifactId))]
+      : []
+    ).map((artifactId) => ({
       artifactId,
       run: removeMetadataWithoutBytes,
       removedInto: result.removedMetadata,
@@ -213,7 +228,9 @@ export async function fixConsistency(
 
 /** True when a row other than a tombstone names the id now (malformed rows count: see ConsistencyReport). */
 async function isNamedByMetadata(database: OptunaDatabase, artifactId: string): Promise<boolean> {
-  return (await database.artifactAttributes.byArtifactIds([artifactId])).some((row) => !isArtifactTombstone(row.key, row.valueJson));
+  return (await database.artifactAttributes.byArtifactIds([artifactId])).some(
+    (row) => !isArtifactTombstone(row.key, row.valueJson),
+  );
 }
 
 async function hasBytes(store: ArtifactStore, artifactId: string): Promise<boolean> {

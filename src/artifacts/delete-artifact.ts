@@ -36,7 +36,11 @@ export async function deleteArtifact(services: ArtifactDeletionServices, artifac
     throw notFound(`No artifact with id ${artifactId}`);
   }
   const first = rows[0]!;
-  const deleted: DeletedArtifact = { artifactId, studyId: record?.studyId ?? first.studyId, trialId: record?.trialId ?? first.trialId };
+  const deleted: DeletedArtifact = {
+    artifactId,
+    studyId: record?.studyId ?? first.studyId,
+    trialId: record?.trialId ?? first.trialId,
+  };
   await events.publishDeleted(artifactId, { studyId: deleted.studyId, trialId: deleted.trialId }, record);
   await removeBytes(store, artifactId);
   logger.info('artifact deleted', { ...deleted });
@@ -48,6 +52,9 @@ async function removeBytes(store: ArtifactStore, artifactId: string): Promise<vo
     await store.remove(artifactId);
   } catch (error) {
     logger.error('artifact store remove failed', { artifactId, error: describeError(error) });
-    throw storeUnavailable(`The metadata of ${artifactId} is deleted, but the artifact store did not remove its bytes; retry the delete`, error);
+    throw storeUnavailable(
+      `The metadata of ${artifactId} is deleted, but the artifact store did not remove its bytes; retry the delete`,
+      error,
+    );
   }
 }

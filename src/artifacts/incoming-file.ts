@@ -85,7 +85,10 @@ export class IncomingFile {
    * owner's removal of the spool file).
    */
   claim(): void {
-    if (this.claimed) throw badUserInput('the same file part is used twice (mapped to two variables, or one variable used twice); send it once per use');
+    if (this.claimed)
+      throw badUserInput(
+        'the same file part is used twice (mapped to two variables, or one variable used twice); send it once per use',
+      );
     this.claimed = true;
   }
 

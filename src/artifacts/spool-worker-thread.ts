@@ -52,7 +52,11 @@ function pump(job: Job): void {
     }
     const sha256 = job.hash.digest('hex');
     close(job.fd, (error) =>
-      send(error ? { kind: 'closeFailed', job: job.id, message: error.message } : { kind: 'finished', job: job.id, sha256 }),
+      send(
+        error
+          ? { kind: 'closeFailed', job: job.id, message: error.message }
+          : { kind: 'finished', job: job.id, sha256 },
+      ),
     );
     return;
   }

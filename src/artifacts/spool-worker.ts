@@ -40,7 +40,8 @@ function onMessage(message: FromSpoolThread): void {
       endJob(message.job);
       job.onClosed();
       if (message.kind === 'finished') job.finishing?.resolve(message.sha256);
-      else if (message.kind === 'closeFailed') job.finishing?.reject(new Error(`closing the spool file failed: ${message.message}`));
+      else if (message.kind === 'closeFailed')
+        job.finishing?.reject(new Error(`closing the spool file failed: ${message.message}`));
       return;
   }
 }
@@ -75,7 +76,8 @@ function onWorkerGone(this: Worker, error: Error): void {
  * hooks' own thread there).
  */
 function spoolThreadModule(): { module: URL; execArgv: string[] } {
-  if (!import.meta.url.endsWith('.ts')) return { module: new URL('./spool-worker-thread.js', import.meta.url), execArgv: [] };
+  if (!import.meta.url.endsWith('.ts'))
+    return { module: new URL('./spool-worker-thread.js', import.meta.url), execArgv: [] };
   // Resolved from here, so that it does not depend on the working directory.
   const registerTsx = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register();`;
   return {

@@ -54,7 +54,8 @@ const batchSize = 512 * 1024;
 const maxUnwrittenBytes = 2 * 1024 * 1024;
 const unwrittenBytesBudget = 16 * 1024 * 1024;
 let activeSinks = 0;
-const unwrittenBytesAllowed = (): number => Math.max(batchSize, Math.min(maxUnwrittenBytes, Math.floor(unwrittenBytesBudget / activeSinks)));
+const unwrittenBytesAllowed = (): number =>
+  Math.max(batchSize, Math.min(maxUnwrittenBytes, Math.floor(unwrittenBytesBudget / activeSinks)));
 
 /** With `flushWhileWriting`, an fdatasync starts whenever this much was written since the last one started. */
 const flushInterval = 32 * 1024 * 1024;
@@ -69,10 +70,17 @@ const flushInterval = 32 * 1024 * 1024;
  * memory out twice. busboy's file streams, the only source, hand out fresh slices of fresh
  * socket reads.
  */
-export async function spoolUpload(source: Readable, directory: string, maxBytes: number, options: SpoolOptions = {}): Promise<SpooledFile> {
+export async function spoolUpload(
+  source: Readable,
+  directory: string,
+  maxBytes: number,
+  options: SpoolOptions = {},
+): Promise<SpooledFile> {
   await mkdir(directory, { recursive: true });
   const path = join(directory, `${spoolFilePrefix}${ownerTag()}-${randomUUID()}`);
-  const fd = await new Promise<number>((resolve, reject) => open(path, 'wx', 0o666, (error, opened) => (error ? reject(error) : resolve(opened))));
+  const fd = await new Promise<number>((resolve, reject) =>
+    open(path, 'wx', 0o666, (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
   const tooLarge = () => payloadTooLarge(`the file is larger than the ${maxBytes}-byte limit (--max-file-size)`);
   let sink: SpoolSink;
   try {
@@ -222,7 +230,11 @@ class SpoolSink extends Writable {
       // chunk shares its buffer (with part headers, a boundary, other chunks or Buffer's
       // pool): it is copied.
       const buffer = chunk.buffer;
-      const owned = buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && !transfer.has(buffer);
+      const owned =
+        buffer instanceof ArrayBuffer &&
+        chunk.byteOffset === 0 &&
+        chunk.byteLength === buffer.byteLength &&
+        !transfer.has(buffer);
       const view = owned ? chunk : copyOf(chunk);
       views.push(view);
       transfer.add(view.buffer as ArrayBuffer);

@@ -12,7 +12,14 @@ import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
 import { isDatabaseRefusal } from '../db/database-errors.js';
 import { describeError } from '../error-text.js';
-import { badUserInput, storeUnavailable, isAppError, studyNotFound, trialNotFound, trialClosedToArtifacts } from '../errors.js';
+import {
+  badUserInput,
+  storeUnavailable,
+  isAppError,
+  studyNotFound,
+  trialNotFound,
+  trialClosedToArtifacts,
+} from '../errors.js';
 import { isFinishedTrialState } from '../optuna/enums.js';
 import { logger } from '../logger.js';
 import { encodeArtifactMetaValueJson } from './artifact-meta.js';
@@ -49,7 +56,8 @@ export interface OwnerArguments {
 export function artifactOwnerFromArguments(args: OwnerArguments): ArtifactOwner {
   const hasStudy = args.studyId != null;
   const hasTrial = args.trialId != null;
-  if (hasStudy === hasTrial) throw badUserInput('Give exactly one of studyId (a study artifact) or trialId (a trial artifact)');
+  if (hasStudy === hasTrial)
+    throw badUserInput('Give exactly one of studyId (a study artifact) or trialId (a trial artifact)');
   return hasStudy ? { kind: 'study', studyId: args.studyId! } : { kind: 'trial', trialId: args.trialId! };
 }
 
@@ -107,7 +115,11 @@ interface StoredFile {
  * events are published. If anything fails, no row is written, the bytes already stored are
  * removed again and no event is published. Whatever happens, the spool files are removed.
  */
-export async function uploadArtifacts(services: ArtifactUploadServices, ownerArguments: OwnerArguments, files: readonly FileToUpload[]): Promise<ArtifactRecord[]> {
+export async function uploadArtifacts(
+  services: ArtifactUploadServices,
+  ownerArguments: OwnerArguments,
+  files: readonly FileToUpload[],
+): Promise<ArtifactRecord[]> {
   // Claimed before anything can fail, so that whatever fails, the files are removed before
   // the answer goes out.
   const claimed: IncomingFile[] = [];
@@ -132,13 +144,23 @@ export async function uploadArtifacts(services: ArtifactUploadServices, ownerArg
     }
     const records = rows.map((row, index) => {
       const record = artifactRecordFromRow(row, services.database.log);
-      if (record === null) throw new Error(`the metadata just written for ${stored[index]!.artifactId} does not decode`);
+      if (record === null)
+        throw new Error(`the metadata just written for ${stored[index]!.artifactId} does not decode`);
       return record;
     });
     for (const record of records) {
       // Published right after the commit (the log first announces what others committed before it).
-      await services.events.publishCreated(record.artifactId, { studyId: record.studyId, trialId: record.trialId }, record);
-      logger.info('artifact uploaded', { artifactId: record.artifactId, studyId: record.studyId, trialId: record.trialId, size: record.size });
+      await services.events.publishCreated(
+        record.artifactId,
+        { studyId: record.studyId, trialId: record.trialId },
+        record,
+      );
+      logger.info('artifact uploaded', {
+        artifactId: record.artifactId,
+        studyId: record.studyId,
+        trialId: record.trialId,
+        size: record.size,
+      });
     }
     return records;
   } finally {
@@ -147,7 +169,11 @@ export async function uploadArtifacts(services: ArtifactUploadServices, ownerArg
 }
 
 /** Writes the bytes of every file to the store, one at a time; on a failure, removes those already written. */
-async function storeAll(store: ArtifactStore, spooled: readonly SpooledFile[], namings: readonly ArtifactNaming[]): Promise<StoredFile[]> {
+async function storeAll(
+  store: ArtifactStore,
+  spooled: readonly SpooledFile[],
+  namings: readonly ArtifactNaming[],
+): Promise<StoredFile[]> {
   const stored: StoredFile[] = [];
   for (const [index, file] of spooled.entries()) {
     const artifactId = randomUUID();
@@ -158,19 +184,33 @@ async function storeAll(store: ArtifactStore, spooled: readonly SpooledFile[], n
       await removeStoredBytes(store, stored);
       throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
     }
-    const valueJson = encodeArtifactMetaValueJson({ artifactId, ...namings[index]!, size: file.size, sha256: file.sha256, createdAt: new Date().toISOString() });
+    const valueJson = encodeArtifactMetaValueJson({
+      artifactId,
+      ...namings[index]!,
+      size: file.size,
+      sha256: file.sha256,
+      createdAt: new Date().toISOString(),
+    });
     stored.push({ artifactId, valueJson });
   }
   return stored;
 }
 
 /** Writes the metadata rows of every stored file in one transaction: all are committed, or none. */
-async function insertRows(services: OwnerCheckServices, owner: ArtifactOwner, stored: readonly StoredFile[]): Promise<ArtifactAttributeRow[]> {
+async function insertRows(
+  services: OwnerCheckServices,
+  owner: ArtifactOwner,
+  stored: readonly StoredFile[],
+): Promise<ArtifactAttributeRow[]> {
   const { database, config } = services;
   try {
-    return await database.artifactAttributeWrites.insertAll(owner, stored, { allowFinishedTrial: config.allowFinishedTrialUploads });
+    return await database.artifactAttributeWrites.insertAll(owner, stored, {
+      allowFinishedTrial: config.allowFinishedTrialUploads,
+    });
   } catch (error) {
-    throw isAppError(error) || isDatabaseRefusal(error) ? error : new Error('could not record the artifact metadata', { cause: error });
+    throw isAppError(error) || isDatabaseRefusal(error)
+      ? error
+      : new Error('could not record the artifact metadata', { cause: error });
   }
 }
 

@@ -13,7 +13,14 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'serve'; config: ServerConfig }
-  | { kind: 'check'; config: ServerConfig; fixOrphans: boolean; fixMissingBytes: boolean; force: boolean; json: boolean };
+  | {
+      kind: 'check';
+      config: ServerConfig;
+      fixOrphans: boolean;
+      fixMissingBytes: boolean;
+      force: boolean;
+      json: boolean;
+    };
 
 const optionDefinitions = {
   'artifact-store': { type: 'string' },
@@ -88,10 +95,21 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
       keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS,
     },
     backoff: {
-      maxRetries: integerOption('--backoff-max-retries', values['backoff-max-retries'], defaultBackoffConfig.maxRetries, { min: 0, max: 100 }),
-      multiplier: numberOption('--backoff-multiplier', values['backoff-multiplier'], defaultBackoffConfig.multiplier, { min: 1 }),
-      minDelay: numberOption('--backoff-min-delay', values['backoff-min-delay'], defaultBackoffConfig.minDelay, { min: 0 }),
-      maxDelay: numberOption('--backoff-max-delay', values['backoff-max-delay'], defaultBackoffConfig.maxDelay, { min: 0 }),
+      maxRetries: integerOption(
+        '--backoff-max-retries',
+        values['backoff-max-retries'],
+        defaultBackoffConfig.maxRetries,
+        { min: 0, max: 100 },
+      ),
+      multiplier: numberOption('--backoff-multiplier', values['backoff-multiplier'], defaultBackoffConfig.multiplier, {
+        min: 1,
+      }),
+      minDelay: numberOption('--backoff-min-delay', values['backoff-min-delay'], defaultBackoffConfig.minDelay, {
+        min: 0,
+      }),
+      maxDelay: numberOption('--backoff-max-delay', values['backoff-max-delay'], defaultBackoffConfig.maxDelay, {
+        min: 0,
+      }),
     },
     uploads: {
       maxFileSize: byteSizeOption('--max-file-size', values['max-file-size'], 10 * 1024 ** 3),
@@ -107,7 +125,10 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
     allowedHosts: allowedHostsOption(values['allowed-host'], host, publicUrl),
     maxQueryBytes: byteSizeOption('--max-query-bytes', values['max-query-bytes'], 256 * 1024),
     uploadIdleTimeoutSeconds: numberOption('--upload-idle-timeout', values['upload-idle-timeout'], 60, { min: 0.1 }),
-    maxSubscriptionsPerConnection: integerOption('--max-subscriptions', values['max-subscriptions'], 100, { min: 1, max: 100_000 }),
+    maxSubscriptionsPerConnection: integerOption('--max-subscriptions', values['max-subscriptions'], 100, {
+      min: 1,
+      max: 100_000,
+    }),
   };
 
   if (isCheck) {
@@ -123,7 +144,12 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
   return { kind: 'serve', config };
 }
 
-function integerOption(flag: string, text: string | undefined, fallback: number, range: { min: number; max: number }): number {
+function integerOption(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
@@ -168,8 +194,15 @@ function originOption(text: string): string {
 
 function publicUrlOption(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
-  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol) || new URL(text).search !== '' || new URL(text).hash !== '') {
-    throw new UsageError(`--public-url needs an http(s) URL without query, such as https://artifacts.example.org, got "${text}"`);
+  if (
+    !URL.canParse(text) ||
+    !/^https?:$/.test(new URL(text).protocol) ||
+    new URL(text).search !== '' ||
+    new URL(text).hash !== ''
+  ) {
+    throw new UsageError(
+      `--public-url needs an http(s) URL without query, such as https://artifacts.example.org, got "${text}"`,
+    );
   }
   return text.replace(/\/+$/, '');
 }
@@ -177,8 +210,14 @@ function publicUrlOption(text: string | undefined): string | undefined {
 /** A Host header value as the Host check compares it: lower case, IPv6 in brackets. */
 function hostOption(text: string): string {
   const candidate = text.trim().toLowerCase();
-  if (candidate === '' || !URL.canParse(`http://${candidate}/`) || new URL(`http://${candidate}/`).host !== candidate.replace(/:80$/, '')) {
-    throw new UsageError(`--allowed-host needs a host name such as artifacts.example.org or localhost:4000, got "${text}"`);
+  if (
+    candidate === '' ||
+    !URL.canParse(`http://${candidate}/`) ||
+    new URL(`http://${candidate}/`).host !== candidate.replace(/:80$/, '')
+  ) {
+    throw new UsageError(
+      `--allowed-host needs a host name such as artifacts.example.org or localhost:4000, got "${text}"`,
+    );
   }
   return candidate;
 }
@@ -188,7 +227,11 @@ function hostOption(text: string): string {
  * host): a DNS-rebinding page reaches the server under a foreign name and is refused. Bound to
  * another address, clients use names this server cannot know, so any host unless listed.
  */
-function allowedHostsOption(flags: string[] | undefined, host: string, publicUrl: string | undefined): string[] | undefined {
+function allowedHostsOption(
+  flags: string[] | undefined,
+  host: string,
+  publicUrl: string | undefined,
+): string[] | undefined {
   const publicHost = publicUrl === undefined ? [] : [new URL(publicUrl).host];
   if (flags !== undefined && flags.length > 0) return [...flags.map(hostOption), ...publicHost];
   if (!isLoopbackHost(host)) return undefined;

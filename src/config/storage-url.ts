@@ -10,15 +10,26 @@ export function sqlitePathFromStorageUrl(url: string): string {
   if (scheme === undefined) {
     throw new Error(`storage URL "${url}" has no scheme; write it as Optuna does, e.g. sqlite:///optuna.db`);
   }
-  if (scheme === 'postgresql' || scheme.startsWith('postgresql+') || scheme === 'mysql' || scheme.startsWith('mysql+')) {
-    throw new Error(`storage URL "${redactUrlPasswords(url)}": only SQLite storage is supported in this version (sqlite:///path.db)`);
+  if (
+    scheme === 'postgresql' ||
+    scheme.startsWith('postgresql+') ||
+    scheme === 'mysql' ||
+    scheme.startsWith('mysql+')
+  ) {
+    throw new Error(
+      `storage URL "${redactUrlPasswords(url)}": only SQLite storage is supported in this version (sqlite:///path.db)`,
+    );
   }
   if (scheme !== 'sqlite' && !scheme.startsWith('sqlite+')) {
-    throw new Error(`storage URL "${redactUrlPasswords(url)}" is not an Optuna RDB URL; expected sqlite:///relative.db or sqlite:////absolute/path.db`);
+    throw new Error(
+      `storage URL "${redactUrlPasswords(url)}" is not an Optuna RDB URL; expected sqlite:///relative.db or sqlite:////absolute/path.db`,
+    );
   }
   const rest = url.slice(scheme.length + 1);
   if (!rest.startsWith('///')) {
-    throw new Error(`storage URL "${url}" needs three slashes before the path: sqlite:///relative.db or sqlite:////absolute/path.db`);
+    throw new Error(
+      `storage URL "${url}" needs three slashes before the path: sqlite:///relative.db or sqlite:////absolute/path.db`,
+    );
   }
   const pathWithQuery = rest.slice(3);
   if (pathWithQuery.includes('?')) {

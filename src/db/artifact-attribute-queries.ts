@@ -98,7 +98,12 @@ function selectRows(db: OptunaSql, where: SQL, orderAndLimit: SQL): ArtifactAttr
 // inside one synchronous SQLite transaction.
 
 /** Rows matching `filter` with ids at or below `atOrBelow` in each table, newest first (`limit` -1: all). */
-export function selectArtifactRowPage(db: OptunaSql, filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): ArtifactAttributeRow[] {
+export function selectArtifactRowPage(
+  db: OptunaSql,
+  filter: ArtifactRowFilter,
+  atOrBelow: AttributeRowIds,
+  limit: number,
+): ArtifactAttributeRow[] {
   return selectRows(
     db,
     sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${atOrBelow.studyRowId})
@@ -129,7 +134,9 @@ export class SqliteArtifactAttributeQueries implements ArtifactAttributeQueries 
   }
 
   forStudies(studyIds: readonly number[]): Promise<ArtifactAttributeRow[]> {
-    return this.read((db) => selectRows(db, sql`r.trial_id IS NULL AND ${inJsonArray(sql`r.study_id`, studyIds)}`, newestFirst));
+    return this.read((db) =>
+      selectRows(db, sql`r.trial_id IS NULL AND ${inJsonArray(sql`r.study_id`, studyIds)}`, newestFirst),
+    );
   }
 
   page(filter: ArtifactRowFilter, atOrBelow: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]> {

@@ -33,12 +33,21 @@ export interface DeleteArtifactAttributeOptions {
 export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
   constructor(private readonly transaction: ImmediateTransaction) {}
 
-  async insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow> {
+  async insert(
+    owner: ArtifactOwner,
+    artifactId: string,
+    valueJson: string,
+    options: InsertArtifactAttributeOptions,
+  ): Promise<ArtifactAttributeRow> {
     const [row] = await this.insertAll(owner, [{ artifactId, valueJson }], options);
     return row!;
   }
 
-  insertAll(owner: ArtifactOwner, artifacts: readonly NewArtifactAttribute[], options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow[]> {
+  insertAll(
+    owner: ArtifactOwner,
+    artifacts: readonly NewArtifactAttribute[],
+    options: InsertArtifactAttributeOptions,
+  ): Promise<ArtifactAttributeRow[]> {
     return this.transaction((db) => {
       if (owner.kind === 'study') {
         if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`)) {
@@ -50,7 +59,15 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
             sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${owner.studyId}, ${key}, ${valueJson})
               RETURNING study_system_attribute_id AS row_id`,
           );
-          return { source: 'study', rowId: row!.row_id, studyId: owner.studyId, trialId: null, trialState: null, key, valueJson };
+          return {
+            source: 'study',
+            rowId: row!.row_id,
+            studyId: owner.studyId,
+            trialId: null,
+            trialState: null,
+            key,
+            valueJson,
+          };
         });
       }
       const trial = db.get<{ study_id: number; number: number; state: string }>(
@@ -67,7 +84,15 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
           sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${owner.trialId}, ${key}, ${valueJson})
             RETURNING trial_system_attribute_id AS row_id`,
         );
-        return { source: 'trial', rowId: row!.row_id, studyId: trial.study_id, trialId: owner.trialId, trialState, key, valueJson };
+        return {
+          source: 'trial',
+          rowId: row!.row_id,
+          studyId: trial.study_id,
+          trialId: owner.trialId,
+          trialState,
+          key,
+          valueJson,
+        };
       });
     });
   }

@@ -80,7 +80,8 @@ export class BusyRetry {
   close(): void {
     this.cancelScheduled?.();
     this.cancelScheduled = undefined;
-    for (const waiter of this.waiters.splice(0)) waiter.giveUp(databaseUnavailable('The database connection was closed'));
+    for (const waiter of this.waiters.splice(0))
+      waiter.giveUp(databaseUnavailable('The database connection was closed'));
   }
 
   private retryAfter(delayMs: number): void {

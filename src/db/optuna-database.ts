@@ -5,7 +5,12 @@
 // the lock, a pool is exhausted) makes the caller wait without blocking the event loop, and
 // one that cannot answer in time (the busy timeout) rejects with DATABASE_UNAVAILABLE.
 import type { ArtifactAttributeRow, ArtifactRowFilter, AttributeRowIds } from './artifact-attribute-queries.js';
-import type { ArtifactOwner, DeleteArtifactAttributeOptions, InsertArtifactAttributeOptions, NewArtifactAttribute } from './artifact-attribute-writes.js';
+import type {
+  ArtifactOwner,
+  DeleteArtifactAttributeOptions,
+  InsertArtifactAttributeOptions,
+  NewArtifactAttribute,
+} from './artifact-attribute-writes.js';
 import type { OnceLogger } from './database-logger.js';
 import type { StatementCounter } from './statement-counter.js';
 import type { StudyPageQuery, StudyRecord } from './study-queries.js';
@@ -99,12 +104,21 @@ export interface ArtifactAttributeWrites {
    * Inserts the `artifacts:<artifactId>` system attribute of the owner. Rejects with NOT_FOUND
    * for an unknown owner and TRIAL_FINISHED for a finished trial (unless allowed).
    */
-  insert(owner: ArtifactOwner, artifactId: string, valueJson: string, options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow>;
+  insert(
+    owner: ArtifactOwner,
+    artifactId: string,
+    valueJson: string,
+    options: InsertArtifactAttributeOptions,
+  ): Promise<ArtifactAttributeRow>;
   /**
    * Inserts the rows of several artifacts of one owner in ONE transaction: all are committed,
    * or none (the owner checks as for `insert`).
    */
-  insertAll(owner: ArtifactOwner, artifacts: readonly NewArtifactAttribute[], options: InsertArtifactAttributeOptions): Promise<ArtifactAttributeRow[]>;
+  insertAll(
+    owner: ArtifactOwner,
+    artifacts: readonly NewArtifactAttribute[],
+    options: InsertArtifactAttributeOptions,
+  ): Promise<ArtifactAttributeRow[]>;
   /**
    * Deletes every metadata row naming the artifact (Optuna's and legacy dashboard rows) and
    * returns them; an empty list means there was none. Rows are deleted, never tombstoned:

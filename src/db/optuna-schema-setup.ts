@@ -11,7 +11,6 @@ export interface SchemaSetupOptions {
   readonly: boolean;
 }
 
-
 function tableNames(connection: Database.Database): Set<string> {
   const rows = connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
   return new Set(rows.map((row) => row.name));
@@ -25,14 +24,16 @@ export function ensureOptunaSchema(connection: Database.Database, path: string, 
   if (tableNames(connection).size === 0) {
     if (options.readonly) throw new UnusableDatabaseError(path, `is empty, not an Optuna database (opened read-only)`);
     // IMMEDIATE: a second process creating the same file waits here, then sees the tables.
-    connection.transaction(() => {
-      if (tableNames(connection).size > 0) return;
-      for (const statement of optunaCreateStatements) connection.prepare(statement).run();
-      connection
-        .prepare('INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, ?, ?)')
-        .run(optunaSchemaVersion, options.libraryVersion);
-      connection.prepare('INSERT INTO alembic_version (version_num) VALUES (?)').run(optunaAlembicVersion);
-    }).immediate();
+    connection
+      .transaction(() => {
+        if (tableNames(connection).size > 0) return;
+        for (const statement of optunaCreateStatements) connection.prepare(statement).run();
+        connection
+          .prepare('INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, ?, ?)')
+          .run(optunaSchemaVersion, options.libraryVersion);
+        connection.prepare('INSERT INTO alembic_version (version_num) VALUES (?)').run(optunaAlembicVersion);
+      })
+      .immediate();
   }
   checkOptunaSchema(connection, path);
 }
@@ -56,7 +57,9 @@ function checkOptunaSchema(connection: Database.Database, path: string): void {
   if (missing.length > 0) {
     throw new UnusableDatabaseError(path, `is an incomplete Optuna database (missing tables: ${missing.join(', ')})`);
   }
-  const versionInfo = connection.prepare('SELECT schema_version FROM version_info').all() as { schema_version: number }[];
+  const versionInfo = connection.prepare('SELECT schema_version FROM version_info').all() as {
+    schema_version: number;
+  }[];
   if (versionInfo.length !== 1 || versionInfo[0]!.schema_version !== optunaSchemaVersion) {
     throw new UnusableDatabaseError(
       path,

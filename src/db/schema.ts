@@ -152,17 +152,14 @@ export const trialIntermediateValues = sqliteTable(
   (table) => [unique().on(table.trialId, table.step)],
 );
 
-export const trialHeartbeats = sqliteTable(
-  'trial_heartbeats',
-  {
-    trialHeartbeatId: integer('trial_heartbeat_id').primaryKey(),
-    trialId: integer('trial_id')
-      .notNull()
-      .unique()
-      .references(() => trials.trialId),
-    heartbeat: datetime('heartbeat').notNull(),
-  },
-);
+export const trialHeartbeats = sqliteTable('trial_heartbeats', {
+  trialHeartbeatId: integer('trial_heartbeat_id').primaryKey(),
+  trialId: integer('trial_id')
+    .notNull()
+    .unique()
+    .references(() => trials.trialId),
+  heartbeat: datetime('heartbeat').notNull(),
+});
 
 export const alembicVersion = sqliteTable(
   'alembic_version',

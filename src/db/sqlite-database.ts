@@ -91,13 +91,17 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     this.writeQueue = new BusyRetry(options.busyTimeoutMs);
     const read: ReadRunner = (work) => this.readQueue.run(() => work(orm));
     // drizzle runs better-sqlite3's transaction(...).immediate(); the callback must be synchronous.
-    this.writeTransaction = (work) => this.writeQueue.run(() => orm.transaction((tx) => work(tx), { behavior: 'immediate' }));
+    this.writeTransaction = (work) =>
+      this.writeQueue.run(() => orm.transaction((tx) => work(tx), { behavior: 'immediate' }));
     // data_version first, in the same read transaction as the rows: it changes only when
     // another connection commits, so an unchanged one saves the two statements.
     this.readArtifactChanges = connection.transaction((since: DataVersion | null): ArtifactChanges => {
       const version = connection.pragma('data_version', { simple: true }) as DataVersion;
       if (version === since) return { version, snapshot: null };
-      return { version, snapshot: { rows: selectArtifactRowPage(orm, {}, allRows, -1), bounds: selectAttributeRowIdBounds(orm) } };
+      return {
+        version,
+        snapshot: { rows: selectArtifactRowPage(orm, {}, allRows, -1), bounds: selectAttributeRowIdBounds(orm) },
+      };
     });
     this.log = new OnceLogger(options.logger);
     this.studies = new SqliteStudyQueries(read, this.log);
@@ -144,7 +148,9 @@ export function openOptunaDatabase(path: string, options: OpenOptunaDatabaseOpti
   } catch (error) {
     if (error instanceof UnusableDatabaseError) throw error;
     // SQLite's own complaint ("unable to open database file", "file is not a database", ...).
-    throw new UnusableDatabaseError(path, `cannot be opened as an Optuna database: ${describeError(error)}`, { cause: error });
+    throw new UnusableDatabaseError(path, `cannot be opened as an Optuna database: ${describeError(error)}`, {
+      cause: error,
+    });
   }
 }
 

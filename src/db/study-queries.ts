@@ -59,7 +59,10 @@ export class SqliteStudyQueries implements StudyQueries {
   }
 
   idByName(name: string): Promise<number | null> {
-    return this.read((db) => db.get<{ study_id: number }>(sql`SELECT study_id FROM studies WHERE study_name = ${name}`)?.study_id ?? null);
+    return this.read(
+      (db) =>
+        db.get<{ study_id: number }>(sql`SELECT study_id FROM studies WHERE study_name = ${name}`)?.study_id ?? null,
+    );
   }
 
   page(query: StudyPageQuery): Promise<StudyRecord[]> {
@@ -78,7 +81,9 @@ export class SqliteStudyQueries implements StudyQueries {
 
   count(nameContains?: string | null): Promise<number> {
     return this.read(
-      (db) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM studies s WHERE ${nameContainsCondition(nameContains)}`)?.n ?? 0,
+      (db) =>
+        db.get<{ n: number }>(sql`SELECT count(*) AS n FROM studies s WHERE ${nameContainsCondition(nameContains)}`)
+          ?.n ?? 0,
     );
   }
 

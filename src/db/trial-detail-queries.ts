@@ -35,7 +35,11 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
           WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
       ),
     );
-    return groupBy(rows, ([trialId]) => trialId, ([, value, valueType]) => floatFromStored(value, valueType));
+    return groupBy(
+      rows,
+      ([trialId]) => trialId,
+      ([, value, valueType]) => floatFromStored(value, valueType),
+    );
   }
 
   async params(trialIds: readonly number[]): Promise<Map<number, TrialParam[]>> {
@@ -62,7 +66,11 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
           FROM trial_intermediate_values WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
       ),
     );
-    return groupBy(rows, ([trialId]) => trialId, ([, step, value, valueType]): IntermediateValue => ({ step, value: floatFromStored(value, valueType) }));
+    return groupBy(
+      rows,
+      ([trialId]) => trialId,
+      ([, step, value, valueType]): IntermediateValue => ({ step, value: floatFromStored(value, valueType) }),
+    );
   }
 
   async userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>> {

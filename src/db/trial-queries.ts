@@ -47,7 +47,14 @@ type TrialValues = [
   datetime_complete: string | null,
 ];
 
-function trialRecordFromValues([trialId, number, studyId, state, datetimeStart, datetimeComplete]: TrialValues): TrialRecord {
+function trialRecordFromValues([
+  trialId,
+  number,
+  studyId,
+  state,
+  datetimeStart,
+  datetimeComplete,
+]: TrialValues): TrialRecord {
   return {
     trialId,
     // Optuna fills `number` in the transaction that inserts the trial; NULL is never visible.
@@ -70,7 +77,9 @@ export class SqliteTrialQueries implements TrialQueries {
 
   byIds(trialIds: readonly number[]): Promise<TrialRecord[]> {
     return this.read((db) =>
-      db.values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`).map(trialRecordFromValues),
+      db
+        .values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`)
+        .map(trialRecordFromValues),
     );
   }
 

@@ -19,7 +19,8 @@ export class SqliteTrialWrites implements TrialWrites {
 
   create(studyId: number): Promise<TrialRecord> {
     return this.transaction((db) => {
-      if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`)) throw new OwnerNotFoundError('study', studyId);
+      if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`))
+        throw new OwnerNotFoundError('study', studyId);
       const started = optunaDatetimeFromDate(this.now());
       const inserted = db.get<{ trial_id: number }>(
         sql`INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete)

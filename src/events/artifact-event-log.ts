@@ -91,8 +91,12 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
    * Marks the artifacts that existed when following the database began (they are not
    * announced), and the row ids up to which the database has been read.
    */
-  seedExisting(artifacts: Iterable<readonly [artifactId: string, owner: ArtifactOwner]>, watermark: AttributeRowIds): void {
-    for (const [artifactId, owner] of artifacts) this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
+  seedExisting(
+    artifacts: Iterable<readonly [artifactId: string, owner: ArtifactOwner]>,
+    watermark: AttributeRowIds,
+  ): void {
+    for (const [artifactId, owner] of artifacts)
+      this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
     this.advanceWatermark(watermark);
   }
 
@@ -214,7 +218,11 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
 }
 
 /** Whether `event` is one a subscription to `kind` with this owner filter receives (a trial filter implies its study). */
-export function eventMatches(event: ArtifactEvent<unknown>, kind: ArtifactEvent<unknown>['kind'], filter: { studyId?: number | null; trialId?: number | null }): boolean {
+export function eventMatches(
+  event: ArtifactEvent<unknown>,
+  kind: ArtifactEvent<unknown>['kind'],
+  filter: { studyId?: number | null; trialId?: number | null },
+): boolean {
   if (event.kind !== kind) return false;
   if (filter.studyId != null && event.studyId !== filter.studyId) return false;
   if (filter.trialId != null && event.trialId !== filter.trialId) return false;
@@ -224,7 +232,8 @@ export function eventMatches(event: ArtifactEvent<unknown>, kind: ArtifactEvent<
 const eventCursorPattern = /^event:v1:([A-Za-z0-9_-]+):(\d+)(?::(\d+):(\d+))?$/;
 
 export function encodeEventCursor(cursor: EventCursor): string {
-  const watermark = cursor.watermark === undefined ? '' : `:${cursor.watermark.studyRowId}:${cursor.watermark.trialRowId}`;
+  const watermark =
+    cursor.watermark === undefined ? '' : `:${cursor.watermark.studyRowId}:${cursor.watermark.trialRowId}`;
   return Buffer.from(`event:v1:${cursor.epoch}:${cursor.sequence}${watermark}`).toString('base64url');
 }
 
@@ -232,7 +241,10 @@ export function encodeEventCursor(cursor: EventCursor): string {
 export function decodeEventCursor(text: string): EventCursor | null {
   const match = eventCursorPattern.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (match === null) return null;
-  const numbers = match.slice(2).filter((part) => part !== undefined).map(Number);
+  const numbers = match
+    .slice(2)
+    .filter((part) => part !== undefined)
+    .map(Number);
   // Digits beyond 2^53 would be rounded into some other event or row: not a cursor we made.
   if (!numbers.every(Number.isSafeInteger)) return null;
   return {
@@ -249,4 +261,6 @@ const maxRowIds = (a: AttributeRowIds, b: AttributeRowIds): AttributeRowIds => (
 
 /** The watermark that covers a row (and says nothing new about the other table). */
 const rowIdsOfPosition = (position: ArtifactPosition): AttributeRowIds =>
-  position.source === 'study' ? { studyRowId: position.rowId, trialRowId: 0 } : { studyRowId: 0, trialRowId: position.rowId };
+  position.source === 'study'
+    ? { studyRowId: position.rowId, trialRowId: 0 }
+    : { studyRowId: 0, trialRowId: position.rowId };

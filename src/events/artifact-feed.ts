@@ -13,7 +13,12 @@
 // A replay this server cannot prove complete is refused with CURSOR_EXPIRED rather than
 // served with a gap: deletions from anything but a cursor the log still holds (deleted rows
 // leave no trace in the database), or a replay longer than `replayLimit`.
-import { cursorOfArtifact, decodeArtifactCursor, encodeArtifactCursor, isAtOrBelow } from '../artifacts/artifact-cursor.js';
+import {
+  cursorOfArtifact,
+  decodeArtifactCursor,
+  encodeArtifactCursor,
+  isAtOrBelow,
+} from '../artifacts/artifact-cursor.js';
 import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
 import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
@@ -36,7 +41,9 @@ const replayLimit = 10_000;
 const liveBacklogLimit = 10_000;
 
 /** Where a `since` cursor says to resume from. */
-type ResumePoint = { kind: 'sequence'; sequence: number; watermark: AttributeRowIds | undefined } | { kind: 'watermark'; watermark: AttributeRowIds | undefined };
+type ResumePoint =
+  | { kind: 'sequence'; sequence: number; watermark: AttributeRowIds | undefined }
+  | { kind: 'watermark'; watermark: AttributeRowIds | undefined };
 
 export async function subscribeToArtifactEvents<Kind extends ArtifactEventKind>(
   sources: ArtifactFeedSources,
@@ -120,7 +127,10 @@ async function replayAfter(
 }
 
 /** The logged events after `sequence`; undefined when the log no longer holds them all. */
-function loggedEventsAfter(events: ArtifactEventLog<ArtifactRecord>, sequence: number): readonly ArtifactEvent<ArtifactRecord>[] | undefined {
+function loggedEventsAfter(
+  events: ArtifactEventLog<ArtifactRecord>,
+  sequence: number,
+): readonly ArtifactEvent<ArtifactRecord>[] | undefined {
   try {
     return events.eventsAfter(sequence);
   } catch {

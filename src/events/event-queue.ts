@@ -29,7 +29,11 @@ export class EventQueue<Item> implements AsyncIterableIterator<Item> {
       return;
     }
     if (this.buffered.length >= this.limit) {
-      this.fail(new Error(`the subscriber fell ${this.limit} events behind; resubscribe with the cursor of the last event received`));
+      this.fail(
+        new Error(
+          `the subscriber fell ${this.limit} events behind; resubscribe with the cursor of the last event received`,
+        ),
+      );
       return;
     }
     this.buffered.push(item);

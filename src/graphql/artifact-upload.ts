@@ -16,10 +16,14 @@ builder.scalarType('Upload', {
   // The HTTP layer puts an IncomingFile wherever the request's map placed a file part.
   parseValue: (value) => {
     if (value instanceof IncomingFile) return value;
-    throw badUserInput('Upload variables must be file parts of a multipart request (see the GraphQL multipart request spec)');
+    throw badUserInput(
+      'Upload variables must be file parts of a multipart request (see the GraphQL multipart request spec)',
+    );
   },
   parseLiteral: (node) => {
-    throw badUserInput(`Upload cannot be written inline in the query (got a ${node.kind === Kind.NULL ? 'null' : node.kind} literal)`);
+    throw badUserInput(
+      `Upload cannot be written inline in the query (got a ${node.kind === Kind.NULL ? 'null' : node.kind} literal)`,
+    );
   },
 });
 
@@ -65,7 +69,12 @@ builder.mutationFields((t) => ({
       trialId: t.arg.int({ required: false }),
       files: t.arg({ type: ['Upload'], required: true }),
     },
-    resolve: (_root, args, context) => uploadArtifacts(context.services, args, args.files.map((file) => ({ file }))),
+    resolve: (_root, args, context) =>
+      uploadArtifacts(
+        context.services,
+        args,
+        args.files.map((file) => ({ file })),
+      ),
   }),
   deleteArtifact: t.field({
     type: DeletedArtifactRef,

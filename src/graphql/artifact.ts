@@ -1,7 +1,12 @@
 // The Artifact type, the artifact lists of studies and trials, and the artifact queries.
 // Every artifact list is newest first; its cursors are watermarks (src/artifacts/artifact-cursor.ts)
 // that a live feed can resume from.
-import { countArtifacts, listArtifactsNewestFirst, pageOfLoadedArtifacts, type ArtifactPage } from '../artifacts/artifact-listing.js';
+import {
+  countArtifacts,
+  listArtifactsNewestFirst,
+  pageOfLoadedArtifacts,
+  type ArtifactPage,
+} from '../artifacts/artifact-listing.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
 import { badUserInput, studyNotFound, trialNotFound } from '../errors.js';
 import { isValidArtifactId } from '../stores/artifact-store.js';
@@ -29,13 +34,16 @@ ArtifactRef.implement({
       nullable: true,
       description: 'Bytes; null when unknown.',
       // Python's upload_artifact records no size: the store's is asked for, only where needed.
-      resolve: (artifact, _args, context) => artifact.size ?? storedSizeLoader(context.services.store).get(artifact.artifactId),
+      resolve: (artifact, _args, context) =>
+        artifact.size ?? storedSizeLoader(context.services.store).get(artifact.artifactId),
     }),
     sha256: t.exposeString('sha256', { nullable: true, description: 'Hex; null when unknown.' }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (artifact) => artifact.createdAt }),
     downloadUrl: t.string({
-      description: "The bytes: /artifacts/{artifactId}, absolute under the server's public address when it has one (--public-url).",
-      resolve: (artifact, _arguments, context) => (context.services.config.publicUrl ?? '') + downloadPath(artifact.artifactId),
+      description:
+        "The bytes: /artifacts/{artifactId}, absolute under the server's public address when it has one (--public-url).",
+      resolve: (artifact, _arguments, context) =>
+        (context.services.config.publicUrl ?? '') + downloadPath(artifact.artifactId),
     }),
     study: t.field({ type: StudyRef, resolve: (artifact) => artifact.studyId }),
     trial: t.field({
@@ -52,7 +60,11 @@ export const ArtifactConnection = builder.connectionObject(
   { name: 'ArtifactEdge' },
 );
 
-function artifactConnection(page: ArtifactPage, after: string | null, totalCount: () => number | Promise<number>): Connection<ArtifactRecord> {
+function artifactConnection(
+  page: ArtifactPage,
+  after: string | null,
+  totalCount: () => number | Promise<number>,
+): Connection<ArtifactRecord> {
   return connectionFromEdges(
     page.edges,
     { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null },
@@ -66,7 +78,8 @@ function ownerArtifactConnection(
   args: ForwardPageArguments,
   context: GraphQLContext,
 ): Connection<ArtifactRecord> | Promise<Connection<ArtifactRecord>> {
-  if (isPromise(loadArtifacts)) return loadArtifacts.then((artifacts) => ownerArtifactConnection(artifacts, args, context));
+  if (isPromise(loadArtifacts))
+    return loadArtifacts.then((artifacts) => ownerArtifactConnection(artifacts, args, context));
   const artifacts = loadArtifacts;
   const rowIds = context.loaders.current.attributeRowIds();
   if (isPromise(rowIds)) return rowIds.then(() => ownerArtifactConnection(artifacts, args, context));
@@ -128,7 +141,12 @@ builder.queryFields((t) => ({
       const database = context.services.database;
       const filter = { studyId: args.studyId, trialId: args.trialId };
       const request = { first: forwardPageSize(args), after: args.after ?? null };
-      const page = await listArtifactsNewestFirst(database, filter, request, await context.loaders.current.attributeRowIds());
+      const page = await listArtifactsNewestFirst(
+        database,
+        filter,
+        request,
+        await context.loaders.current.attributeRowIds(),
+      );
       return artifactConnection(page, request.after, () => countArtifacts(database, filter));
     },
   }),

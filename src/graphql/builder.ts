@@ -41,5 +41,8 @@ builder.mutationType({});
 builder.subscriptionType({});
 
 builder.globalConnectionField('totalCount', (t) =>
-  t.int({ description: 'Number of items in the whole connection, not just this page.', resolve: (connection) => connection.totalCount() }),
+  t.int({
+    description: 'Number of items in the whole connection, not just this page.',
+    resolve: (connection) => connection.totalCount(),
+  }),
 );

@@ -14,7 +14,9 @@ import { getOperationAST, Kind, type ExecutionArgs } from 'graphql';
 
 /** True for a query that is the document's only operation. */
 export function isCompilableOperation(args: ExecutionArgs): boolean {
-  const operationCount = args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+  const operationCount = args.document.definitions.filter(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+  ).length;
   if (operationCount !== 1) return false;
   // Null when `operationName` names no operation: graphql-js then reports that error itself.
   return getOperationAST(args.document, args.operationName)?.operation === 'query';

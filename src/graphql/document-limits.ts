@@ -2,7 +2,16 @@
 // multipart operations all parse through Yoga's envelop): its size before it is parsed, its
 // tokens and bracket nesting in one lexing pass that stops at the first excess, before the
 // recursive parser runs.
-import { Lexer, Source, TokenKind, parse, type DocumentNode, type GraphQLError, type ParseOptions, type Token } from 'graphql';
+import {
+  Lexer,
+  Source,
+  TokenKind,
+  parse,
+  type DocumentNode,
+  type GraphQLError,
+  type ParseOptions,
+  type Token,
+} from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { payloadTooLarge } from '../errors.js';
 
@@ -28,7 +37,10 @@ export interface DocumentLimits {
   maxNesting: number;
 }
 
-export const defaultDocumentLimits: Pick<DocumentLimits, 'maxTokens' | 'maxNesting'> = { maxTokens: 5_000, maxNesting: 100 };
+export const defaultDocumentLimits: Pick<DocumentLimits, 'maxTokens' | 'maxNesting'> = {
+  maxTokens: 5_000,
+  maxNesting: 100,
+};
 
 const openingBrackets = new Set<TokenKind>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
 const closingBrackets = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
@@ -46,7 +58,9 @@ export function useDocumentLimits(limits: DocumentLimits): Plugin {
       const text = typeof params.source === 'string' ? params.source : params.source.body;
       const bytes = Buffer.byteLength(text);
       if (bytes > limits.maxBytes) {
-        throw payloadTooLarge(`The GraphQL document has ${bytes} bytes; this server accepts at most ${limits.maxBytes} (--max-query-bytes).`);
+        throw payloadTooLarge(
+          `The GraphQL document has ${bytes} bytes; this server accepts at most ${limits.maxBytes} (--max-query-bytes).`,
+        );
       }
       setParseFn(parseWithinLimits);
     },
@@ -64,10 +78,18 @@ function assertWithinLexicalLimits(source: Source, limits: DocumentLimits): void
   let nesting = 0;
   for (let token = nextToken(lexer); token !== undefined && token.kind !== TokenKind.EOF; token = nextToken(lexer)) {
     if (++tokenCount > limits.maxTokens) {
-      throw limitError(source, token, `The GraphQL document has more than ${limits.maxTokens} tokens (names, punctuators and values); this server accepts at most ${limits.maxTokens}.`);
+      throw limitError(
+        source,
+        token,
+        `The GraphQL document has more than ${limits.maxTokens} tokens (names, punctuators and values); this server accepts at most ${limits.maxTokens}.`,
+      );
     }
     if (openingBrackets.has(token.kind) && ++nesting > limits.maxNesting) {
-      throw limitError(source, token, `The GraphQL document nests brackets more than ${limits.maxNesting} deep; this server accepts at most ${limits.maxNesting}.`);
+      throw limitError(
+        source,
+        token,
+        `The GraphQL document nests brackets more than ${limits.maxNesting} deep; this server accepts at most ${limits.maxNesting}.`,
+      );
     }
     if (closingBrackets.has(token.kind)) nesting--;
   }
@@ -87,5 +109,9 @@ function nextToken(lexer: Lexer): Token | undefined {
  * the parse step.
  */
 function limitError(source: Source, token: Token, message: string): GraphQLError {
-  return createGraphQLError(message, { source, positions: [token.start], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  return createGraphQLError(message, {
+    source,
+    positions: [token.start],
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  });
 }

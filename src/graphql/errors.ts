@@ -5,9 +5,21 @@
 // here and masked.
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
-import { isDatabaseRefusal, OwnerNotFoundError, TrialClosedError, type DatabaseRefusal } from '../db/database-errors.js';
+import {
+  isDatabaseRefusal,
+  OwnerNotFoundError,
+  TrialClosedError,
+  type DatabaseRefusal,
+} from '../db/database-errors.js';
 import { describeError } from '../error-text.js';
-import { isAppError, studyNameTaken, studyNotFound, trialClosedToArtifacts, trialNotFound, type AppError } from '../errors.js';
+import {
+  isAppError,
+  studyNameTaken,
+  studyNotFound,
+  trialClosedToArtifacts,
+  trialNotFound,
+  type AppError,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -27,7 +39,8 @@ function innermostError(error: unknown): unknown {
 
 /** What the client is told about a write the database refused. */
 function appErrorOfRefusal(refusal: DatabaseRefusal): AppError {
-  if (refusal instanceof OwnerNotFoundError) return refusal.kind === 'study' ? studyNotFound(refusal.id) : trialNotFound(refusal.id);
+  if (refusal instanceof OwnerNotFoundError)
+    return refusal.kind === 'study' ? studyNotFound(refusal.id) : trialNotFound(refusal.id);
   if (refusal instanceof TrialClosedError) return trialClosedToArtifacts(refusal.trialNumber, refusal.state);
   return studyNameTaken(refusal.studyName);
 }

@@ -75,7 +75,10 @@ export class BatchLoader<Key, Value, CacheKey = Key> {
   ) {
     const cacheKeyOf = cacheKeyFn ?? ((key: Key) => key as unknown as CacheKey);
     this.cacheKeyOf = cacheKeyOf;
-    this.loader = new DataLoader<Key, Value, CacheKey>(async (keys) => this.loadBatch(keys), cacheKeyFn ? { cacheKeyFn } : {});
+    this.loader = new DataLoader<Key, Value, CacheKey>(
+      async (keys) => this.loadBatch(keys),
+      cacheKeyFn ? { cacheKeyFn } : {},
+    );
   }
 
   load(key: Key): Promise<Value> {
@@ -171,21 +174,34 @@ function createRequestLoaders(database: OptunaDatabase): RequestLoaders {
     trialIntermediateValues: new BatchLoader((ids) => database.trialDetails.intermediateValues(ids), []),
     bestTrialId: new BatchLoader<number, number | null>((ids) => database.studies.bestTrialIds(ids), null),
     trialByNumber: new BatchLoader<readonly [number, number], TrialRecord | null, string>(
-      async (keys) => new Map((await database.trials.byStudyAndNumber(keys)).map((trial) => [`${trial.studyId}:${trial.number}`, trial])),
+      async (keys) =>
+        new Map(
+          (await database.trials.byStudyAndNumber(keys)).map((trial) => [`${trial.studyId}:${trial.number}`, trial]),
+        ),
       null,
       ([studyId, number]) => `${studyId}:${number}`,
     ),
-    trialCount: perArguments((states: readonly TrialState[] | null) =>
-      new BatchLoader((ids) => database.studies.trialCounts(ids, states), 0),
+    trialCount: perArguments(
+      (states: readonly TrialState[] | null) => new BatchLoader((ids) => database.studies.trialCounts(ids, states), 0),
     ),
-    trialPage: perArguments((query: TrialPageQuery) => new BatchLoader((ids) => database.trials.pagesByStudy(ids, query), [])),
+    trialPage: perArguments(
+      (query: TrialPageQuery) => new BatchLoader((ids) => database.trials.pagesByStudy(ids, query), []),
+    ),
     trialArtifacts: new BatchLoader(
       // Every row of forTrials names its trial.
-      async (ids) => groupBy(await loadArtifactRecords(() => database.artifactAttributes.forTrials(ids)), (record) => record.trialId!),
+      async (ids) =>
+        groupBy(
+          await loadArtifactRecords(() => database.artifactAttributes.forTrials(ids)),
+          (record) => record.trialId!,
+        ),
       [],
     ),
     studyArtifacts: new BatchLoader(
-      async (ids) => groupBy(await loadArtifactRecords(() => database.artifactAttributes.forStudies(ids)), (record) => record.studyId),
+      async (ids) =>
+        groupBy(
+          await loadArtifactRecords(() => database.artifactAttributes.forStudies(ids)),
+          (record) => record.studyId,
+        ),
       [],
     ),
     attributeRowIds: loadAttributeRowIds,

@@ -36,7 +36,8 @@ export function pageWindow(args: PageArguments): PageWindow {
   const last = args.last ?? null;
   if (first !== null && last !== null) throw badUserInput('Use either `first` or `last`, not both');
   const fromEnd = last !== null;
-  const size = first !== null ? checkedSize('first', first) : last !== null ? checkedSize('last', last) : defaultPageSize;
+  const size =
+    first !== null ? checkedSize('first', first) : last !== null ? checkedSize('last', last) : defaultPageSize;
   return { size, fromEnd, after: args.after ?? null, before: args.before ?? null };
 }
 

@@ -85,7 +85,10 @@ export interface ParseCacheLimits {
   maxErrorBytes: number;
 }
 
-export const defaultParseCacheLimits: ParseCacheLimits = { maxDocumentBytes: 32 * 1024 * 1024, maxErrorBytes: 4 * 1024 * 1024 };
+export const defaultParseCacheLimits: ParseCacheLimits = {
+  maxDocumentBytes: 32 * 1024 * 1024,
+  maxErrorBytes: 4 * 1024 * 1024,
+};
 
 /** Yoga's `parserAndValidationCache` option; validation results are keyed weakly by the cached document. */
 export function createParseCache(limits: ParseCacheLimits = defaultParseCacheLimits) {

@@ -22,7 +22,8 @@ function optunaFloatFromInput(value: unknown): number {
 }
 
 builder.scalarType('OptunaFloat', {
-  description: 'A float as Optuna stores it: a JSON number when finite, else the string "Infinity", "-Infinity" or "NaN".',
+  description:
+    'A float as Optuna stores it: a JSON number when finite, else the string "Infinity", "-Infinity" or "NaN".',
   serialize: (value) => optunaFloatToJson(value as number),
   parseValue: optunaFloatFromInput,
   parseLiteral: (node: ValueNode) => {
@@ -43,7 +44,8 @@ export function jsonSafe(value: unknown): unknown {
 }
 
 builder.scalarType('JSON', {
-  description: 'Any JSON value. Non-finite floats (which Python writes into JSON) appear as "Infinity", "-Infinity", "NaN".',
+  description:
+    'Any JSON value. Non-finite floats (which Python writes into JSON) appear as "Infinity", "-Infinity", "NaN".',
   serialize: jsonSafe,
   parseValue: (value) => value,
 });
@@ -54,7 +56,7 @@ function safeIntFromInput(value: unknown): number {
 }
 
 builder.scalarType('SafeInt', {
-  description: 'An integer up to 2^53-1 (byte sizes beyond Int\'s 32 bits).',
+  description: "An integer up to 2^53-1 (byte sizes beyond Int's 32 bits).",
   serialize: (value) => safeIntFromInput(value),
   parseValue: safeIntFromInput,
   parseLiteral: (node: ValueNode) => {

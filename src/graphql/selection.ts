@@ -1,6 +1,13 @@
 // What an operation selects below the field being resolved, so that a list resolver can load
 // what its items' fields will need in one go, before they ask (see BatchLoader.prefetch).
-import { getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import {
+  getDirectiveValues,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  Kind,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
 
 /**
  * Names (not aliases) of the fields selected at `path` below the current field, e.g.

@@ -24,12 +24,16 @@ StudyRef.implement({
     trialCount: t.int({
       description: 'Number of trials, only those in `states` when given.',
       args: { states: t.arg({ type: [TrialStateEnum], required: false }) },
-      resolve: (study, args, context) => context.loaders.current.trialCount(normalizedStates(args.states)).load(study.studyId),
+      resolve: (study, args, context) =>
+        context.loaders.current.trialCount(normalizedStates(args.states)).load(study.studyId),
     }),
   }),
 });
 
-export const StudyConnection = builder.connectionObject({ type: StudyRef, name: 'StudyConnection' }, { name: 'StudyEdge' });
+export const StudyConnection = builder.connectionObject(
+  { type: StudyRef, name: 'StudyConnection' },
+  { name: 'StudyEdge' },
+);
 
 builder.queryFields((t) => ({
   studies: t.field({
@@ -44,7 +48,12 @@ builder.queryFields((t) => ({
       const database = context.services.database;
       const size = forwardPageSize(args);
       const afterStudyId = args.after ? decodeCursor('study', args.after, 1)[0]! : null;
-      const studies = await database.studies.page({ nameContains: args.nameContains, afterStudyId, descending: false, limit: size + 1 });
+      const studies = await database.studies.page({
+        nameContains: args.nameContains,
+        afterStudyId,
+        descending: false,
+        limit: size + 1,
+      });
       return pageFromRows(
         studies,
         { size, fromEnd: false, after: args.after ?? null, before: null },

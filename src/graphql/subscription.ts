@@ -33,10 +33,16 @@ const ArtifactDeletedEventRef = builder.objectRef<ArtifactDeleted<ArtifactRecord
   }),
 });
 
-async function openFeed<Kind extends ArtifactEventKind>(kind: Kind, args: { studyId?: number | null; trialId?: number | null; since?: string | null }, context: GraphQLContext) {
+async function openFeed<Kind extends ArtifactEventKind>(
+  kind: Kind,
+  args: { studyId?: number | null; trialId?: number | null; since?: string | null },
+  context: GraphQLContext,
+) {
   const { database } = context.services;
-  if (args.studyId != null && (await database.studies.byIds([args.studyId])).length === 0) throw studyNotFound(args.studyId);
-  if (args.trialId != null && (await database.trials.byIds([args.trialId])).length === 0) throw trialNotFound(args.trialId);
+  if (args.studyId != null && (await database.studies.byIds([args.studyId])).length === 0)
+    throw studyNotFound(args.studyId);
+  if (args.trialId != null && (await database.trials.byIds([args.trialId])).length === 0)
+    throw trialNotFound(args.trialId);
   // An EventSource reconnecting sends the id of the last event it got, newer than any `since`.
   const since = context.lastEventId ?? args.since;
   return subscribeToArtifactEvents(context.services, kind, { studyId: args.studyId, trialId: args.trialId }, since);
@@ -55,7 +61,7 @@ function withFreshLoaders<Event extends { cursor: string }>(event: Event, contex
 }
 
 const feedDescription =
-  'No filter = every artifact; `trialId` = that trial\'s artifacts (its study is implied). `since` = the `cursor` of an earlier event, or an edge cursor of the `artifacts` query: first replays what happened after it, then goes live, without gaps or duplicates. ' +
+  "No filter = every artifact; `trialId` = that trial's artifacts (its study is implied). `since` = the `cursor` of an earlier event, or an edge cursor of the `artifacts` query: first replays what happened after it, then goes live, without gaps or duplicates. " +
   'Checked before the first event: an unknown study or trial is NOT_FOUND, a malformed `since` BAD_USER_INPUT, a `since` whose replay this server cannot prove complete CURSOR_EXPIRED.';
 
 const feedArguments = builder.args((t) => ({

@@ -18,10 +18,15 @@ const TrialParamRef = builder.objectRef<TrialParam>('TrialParam').implement({
     value: t.field({
       type: 'JSON',
       nullable: true,
-      description: 'The value the objective function received: the categorical choice itself (null for None), an int as an integer.',
+      description:
+        'The value the objective function received: the categorical choice itself (null for None), an int as an integer.',
       resolve: (param) => param.value,
     }),
-    distribution: t.field({ type: 'JSON', description: "Optuna's distribution JSON: {name, attributes}.", resolve: (param) => param.distribution }),
+    distribution: t.field({
+      type: 'JSON',
+      description: "Optuna's distribution JSON: {name, attributes}.",
+      resolve: (param) => param.distribution,
+    }),
   }),
 });
 
@@ -63,7 +68,10 @@ TrialRef.implement({
   }),
 });
 
-export const TrialConnection = builder.connectionObject({ type: TrialRef, name: 'TrialConnection' }, { name: 'TrialEdge' });
+export const TrialConnection = builder.connectionObject(
+  { type: TrialRef, name: 'TrialConnection' },
+  { name: 'TrialEdge' },
+);
 
 const trialCursor = (position: TrialPosition): string => encodeCursor('trial', [position.number, position.trialId]);
 
@@ -77,7 +85,11 @@ function trialPositionFromCursor(cursor: string | null): TrialPosition | null {
  * Loads, one batch per field, what the selected fields of a page of trials need, so that
  * those fields resolve at once, without a promise per trial and field.
  */
-async function prefetchTrialFields(trials: readonly TrialRecord[], selected: ReadonlySet<string>, context: GraphQLContext): Promise<void> {
+async function prefetchTrialFields(
+  trials: readonly TrialRecord[],
+  selected: ReadonlySet<string>,
+  context: GraphQLContext,
+): Promise<void> {
   if (trials.length === 0) return;
   const loaders = context.loaders.current;
   const prefetchers: [string, { prefetch(keys: readonly number[]): Promise<void> }][] = [
@@ -114,11 +126,8 @@ builder.objectFields(StudyRef, (t) => ({
         })
         .load(study.studyId);
       await prefetchTrialFields(trials, selectedFieldNames(info, ['edges', 'node']), context);
-      return pageFromRows(
-        trials,
-        window,
-        trialCursor,
-        () => context.loaders.current.trialCount(states).load(study.studyId),
+      return pageFromRows(trials, window, trialCursor, () =>
+        context.loaders.current.trialCount(states).load(study.studyId),
       );
     },
   }),
@@ -131,7 +140,8 @@ builder.objectFields(StudyRef, (t) => ({
   bestTrial: t.field({
     type: TrialRef,
     nullable: true,
-    description: "Optuna's best_trial for a single-objective study (ties: the earliest); null for multi-objective studies or before any COMPLETE trial.",
+    description:
+      "Optuna's best_trial for a single-objective study (ties: the earliest); null for multi-objective studies or before any COMPLETE trial.",
     resolve: (study, _args, context) => context.loaders.current.bestTrialId.load(study.studyId),
   }),
 }));

@@ -6,7 +6,11 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { bearerToken, isTokenAccepted } from './request-guards.js';
 
 export function useAuthToken(expectedToken: string): Plugin {
-  const refuseUnlessAuthorized = (document: DocumentNode, operationName: string | null | undefined, request: Request | undefined) => {
+  const refuseUnlessAuthorized = (
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    request: Request | undefined,
+  ) => {
     const operation = getOperationAST(document, operationName ?? undefined);
     if (operation === null || operation === undefined || operation.operation === 'query') return;
     const presented = bearerToken(request?.headers.get('authorization') ?? undefined);

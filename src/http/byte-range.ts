@@ -27,7 +27,10 @@ export function parseRangeHeader(header: string | undefined, size: number): Byte
   const rangeSet = header === undefined ? undefined : rangeSpecifier.exec(header.trim())?.[1];
   if (rangeSet === undefined) return none;
   // RFC 9110 §5.6.1: list recipients skip empty elements ("bytes=0-9," is one range).
-  const rangeSpecs = rangeSet.split(',').map((element) => element.trim()).filter((element) => element !== '');
+  const rangeSpecs = rangeSet
+    .split(',')
+    .map((element) => element.trim())
+    .filter((element) => element !== '');
   const [rangeSpec] = rangeSpecs;
   if (rangeSpec === undefined || rangeSpecs.length > 1) return none;
 

@@ -7,7 +7,15 @@ import { sendGraphQLError } from './plain-response.js';
 import { forbidden } from '../errors.js';
 
 /** What an allowed page may send: GraphQL with a token and the CSRF header, ranges, revalidation, SSE resumption. */
-const allowedHeaders = ['authorization', 'content-type', ...csrfPreventionHeaders, 'range', 'if-none-match', 'if-range', 'last-event-id'].join(', ');
+const allowedHeaders = [
+  'authorization',
+  'content-type',
+  ...csrfPreventionHeaders,
+  'range',
+  'if-none-match',
+  'if-range',
+  'last-event-id',
+].join(', ');
 
 /** What an allowed page may read besides the CORS-safelisted headers: download metadata, and ETags of staged upload parts. */
 const exposedHeaders = 'content-length, content-range, content-disposition, etag, accept-ranges, www-authenticate';
@@ -20,7 +28,11 @@ const allowedMethods = 'GET, HEAD, POST, PUT, OPTIONS';
  * (allowed: 204 with the rules; any other origin: 403 without them, so the browser blocks the
  * request). Returns true when the request is answered.
  */
-export function applyCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: readonly string[]): boolean {
+export function applyCors(
+  request: IncomingMessage,
+  response: ServerResponse,
+  allowedOrigins: readonly string[],
+): boolean {
   // Responses differ by Origin: a cache must not hand one origin's answer to another.
   if (allowedOrigins.length > 0 && !allowedOrigins.includes('*')) response.setHeader('Vary', 'Origin');
   const origin = request.headers.origin;

@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { AppServices } from '../app-services.js';
 import { open } from 'node:fs/promises';
-import { ArtifactNotFoundError, isArtifactNotFound, isValidArtifactId, type ArtifactStat, type ArtifactStore, type ByteRange } from '../stores/artifact-store.js';
+import {
+  ArtifactNotFoundError,
+  isArtifactNotFound,
+  isValidArtifactId,
+  type ArtifactStat,
+  type ArtifactStore,
+  type ByteRange,
+} from '../stores/artifact-store.js';
 import { sendFileRange } from './send-file.js';
 import { contentDisposition } from './content-disposition.js';
 import { contentRangeHeader, parseRangeHeader } from './byte-range.js';
@@ -35,7 +42,8 @@ const missingBytesMessage = 'The artifact is listed, but its bytes are not in th
  * Even an inline artifact is a document of its own: no scripts, no plugins, no network, no
  * same-origin access (an SVG or HTML file opened directly cannot act as this origin).
  */
-const contentSecurityPolicy = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+const contentSecurityPolicy =
+  "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 /** The path parts of a download URL, or a client error message. */
 export function parseDownloadPath(path: string): DownloadPath | string {
@@ -56,7 +64,11 @@ export function parseDownloadPath(path: string): DownloadPath | string {
   return { artifactId, studyId, trialId };
 }
 
-export async function serveArtifactDownload(request: IncomingMessage, response: ServerResponse, services: Pick<AppServices, 'database' | 'store'>): Promise<void> {
+export async function serveArtifactDownload(
+  request: IncomingMessage,
+  response: ServerResponse,
+  services: Pick<AppServices, 'database' | 'store'>,
+): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;
@@ -100,7 +112,10 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
     'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': contentSecurityPolicy,
-    'Content-Disposition': contentDisposition(meta.filename, { mimetype: contentType, forceAttachment: url.searchParams.get('download') === '1' }),
+    'Content-Disposition': contentDisposition(meta.filename, {
+      mimetype: contentType,
+      forceAttachment: url.searchParams.get('download') === '1',
+    }),
   };
 
   if (etagMatches(request.headers['if-none-match'], etag)) {
@@ -144,11 +159,19 @@ export async function serveArtifactDownload(request: IncomingMessage, response: 
  * Streams the bytes from the store; `writeHead` runs once they can be read, so a file that
  * vanished since `stat` still gets a clean 404. A local file goes through reused buffers.
  */
-async function sendBytes(store: ArtifactStore, artifactId: string, bytes: ByteRange, writeHead: () => void, response: ServerResponse): Promise<void> {
+async function sendBytes(
+  store: ArtifactStore,
+  artifactId: string,
+  bytes: ByteRange,
+  writeHead: () => void,
+  response: ServerResponse,
+): Promise<void> {
   const localPath = store.localFilePath?.(artifactId);
   if (localPath !== undefined) {
     const file = await open(localPath, 'r').catch((error: unknown) => {
-      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ArtifactNotFoundError(artifactId, { cause: error }) : error;
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? new ArtifactNotFoundError(artifactId, { cause: error })
+        : error;
     });
     writeHead();
     await sendFileRange(response, file, bytes.start, bytes.end);

@@ -36,7 +36,11 @@ export type GraphiQLAssetName = keyof typeof assetTypes;
 const isAssetName = (name: string): name is GraphiQLAssetName => Object.hasOwn(assetTypes, name);
 
 /** GET/HEAD `path` (which starts with graphiqlAssetsPath): one of the files above, or 404. */
-export async function serveGraphiQLAsset(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+export async function serveGraphiQLAsset(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;

@@ -22,7 +22,12 @@ export async function answerReadiness(response: ServerResponse, services: AppSer
     artifactStore: await probe('artifactStore', () => services.store.checkReachable()),
   };
   const ready = checks.database === 'ok' && checks.artifactStore === 'ok';
-  sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks }, { 'Cache-Control': 'no-store' });
+  sendJson(
+    response,
+    ready ? 200 : 503,
+    { status: ready ? 'ready' : 'unavailable', checks },
+    { 'Cache-Control': 'no-store' },
+  );
 }
 
 async function probe(check: string, run: () => Promise<void>): Promise<CheckResult> {

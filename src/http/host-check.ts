@@ -6,7 +6,11 @@ import { forbidden } from '../errors.js';
 import { sendGraphQLError } from './plain-response.js';
 
 /** Answers 403 FORBIDDEN when the request's Host is not allowed; returns true when it did. */
-export function refuseForeignHost(request: IncomingMessage, response: ServerResponse, allowedHosts: readonly string[] | undefined): boolean {
+export function refuseForeignHost(
+  request: IncomingMessage,
+  response: ServerResponse,
+  allowedHosts: readonly string[] | undefined,
+): boolean {
   if (isHostAllowed(request.headers.host, allowedHosts)) return false;
   const refusal = forbidden('The Host header names no host this server answers to (see --allowed-host)');
   // The body (perhaps a large upload) is not read: close instead of draining it.
@@ -29,12 +33,16 @@ export function isHostAllowed(host: string | undefined, allowedHosts: readonly s
     if (allowed.port === undefined) return true;
     // A browser leaves out the scheme's default port; behind a TLS proxy the server cannot
     // tell http from https, so a Host without a port matches an entry on 80 or 443.
-    return requested.port === undefined ? allowed.port === '80' || allowed.port === '443' : allowed.port === requested.port;
+    return requested.port === undefined
+      ? allowed.port === '80' || allowed.port === '443'
+      : allowed.port === requested.port;
   });
 }
 
 /** `name` and `port` of `name[:port]`; an IPv6 name keeps its brackets (`[::1]:4000`). */
 function splitHost(host: string): { name: string; port: string | undefined } {
   const portStart = host.startsWith('[') ? host.indexOf(':', host.indexOf(']')) : host.lastIndexOf(':');
-  return portStart === -1 ? { name: host, port: undefined } : { name: host.slice(0, portStart), port: host.slice(portStart + 1) };
+  return portStart === -1
+    ? { name: host, port: undefined }
+    : { name: host.slice(0, portStart), port: host.slice(portStart + 1) };
 }

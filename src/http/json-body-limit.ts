@@ -21,7 +21,10 @@ export function maxJsonRequestBytes(maxQueryBytes: number): number {
  * given the same number), whose refusal is answered with our code here.
  */
 export function useJsonBodyLimit(maxBytes: number): Plugin {
-  const tooLarge = () => payloadTooLarge(`The request body is larger than ${maxBytes} bytes, the most this server reads (--max-query-bytes and room for variables).`);
+  const tooLarge = () =>
+    payloadTooLarge(
+      `The request body is larger than ${maxBytes} bytes, the most this server reads (--max-query-bytes and room for variables).`,
+    );
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (Number(request.headers.get('content-length')) > maxBytes) throw tooLarge();

@@ -36,7 +36,12 @@ export class MultipartRequestError extends Error {
  * rejection here or of the file concerned, never an uncaught error; and every file part is
  * read to its end, so the request is always read to its end.
  */
-export async function parseMultipartRequest(request: IncomingMessage, response: ServerResponse, limits: UploadLimits, spool: SpoolSettings): Promise<MultipartRequest> {
+export async function parseMultipartRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  limits: UploadLimits,
+  spool: SpoolSettings,
+): Promise<MultipartRequest> {
   const fileParts = new FilePartRouter();
   watchParser(request, fileParts);
   let operations: MultipartOperations;
@@ -96,7 +101,11 @@ interface MultipartParser {
  */
 function watchParser(request: IncomingMessage, fileParts: FilePartRouter): void {
   const pipe = request.pipe;
-  request.pipe = function pipeIntoParser<Destination extends NodeJS.WritableStream>(this: IncomingMessage, parser: Destination, options?: { end?: boolean }) {
+  request.pipe = function pipeIntoParser<Destination extends NodeJS.WritableStream>(
+    this: IncomingMessage,
+    parser: Destination,
+    options?: { end?: boolean },
+  ) {
     const multipart = parser as unknown as MultipartParser;
     multipart.on('error', () => {});
     multipart.on('file', (fieldName, stream, info) => {

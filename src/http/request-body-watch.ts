@@ -12,7 +12,8 @@ const requestTimeoutAnswer = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\
 const checksPerTimeout = 4;
 
 export function watchRequestBody(request: IncomingMessage, response: ServerResponse, idleTimeoutMs: number): void {
-  const hasBody = request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0';
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0';
   if (!hasBody) return;
   const socket = request.socket;
   let bytesSeen = socket.bytesRead;
@@ -50,6 +51,10 @@ export function watchRequestBody(request: IncomingMessage, response: ServerRespo
     clearInterval(timer);
     // After an answer was sent, closing is this server's doing (or the end of a keep-alive).
     if (request.complete || cut || response.writableFinished) return;
-    logger.info('client went away before sending the whole request body', { method: request.method, url: request.url, socketBytesRead: socket.bytesRead });
+    logger.info('client went away before sending the whole request body', {
+      method: request.method,
+      url: request.url,
+      socketBytesRead: socket.bytesRead,
+    });
   });
 }

@@ -12,7 +12,12 @@ import { timingSafeEqual } from 'node:crypto';
 const simpleContentTypes = ['multipart/form-data', 'application/x-www-form-urlencoded', 'text/plain'];
 
 /** Headers that prove the request was made by script under CORS rules (Yoga's and Apollo's names). */
-export const csrfPreventionHeaders = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight'];
+export const csrfPreventionHeaders = [
+  'x-graphql-yoga-csrf',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'graphql-preflight',
+];
 
 export function isCsrfSuspect(request: IncomingMessage): boolean {
   if (request.method !== 'POST') return false;

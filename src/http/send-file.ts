@@ -15,7 +15,12 @@ const buffersPerResponse = 3;
  * client goes away; rejects when the file cannot be read (the response is then destroyed, as
  * part of it may already be sent).
  */
-export async function sendFileRange(response: ServerResponse, file: FileHandle, start: number, end: number): Promise<void> {
+export async function sendFileRange(
+  response: ServerResponse,
+  file: FileHandle,
+  start: number,
+  end: number,
+): Promise<void> {
   const free: Buffer[] = Array.from({ length: buffersPerResponse }, () => Buffer.allocUnsafeSlow(chunkSize));
   let wakeUp: (() => void) | undefined;
   let clientGone = false;

@@ -40,7 +40,11 @@ export function createHttpServer(services: AppServices) {
       if (isCsrfSuspect(request)) {
         // Answer before reading the body: a cross-site form must not get an upload stored.
         response.setHeader('Connection', 'close');
-        sendText(response, 403, 'This request needs a custom header (x-graphql-yoga-csrf or apollo-require-preflight) to prevent cross-site request forgery.');
+        sendText(
+          response,
+          403,
+          'This request needs a custom header (x-graphql-yoga-csrf or apollo-require-preflight) to prevent cross-site request forgery.',
+        );
         return;
       }
       if (isMultipartRequest(request)) return handleMultipartGraphQL(request, response);
@@ -61,7 +65,9 @@ export function createHttpServer(services: AppServices) {
     // them before a byte of the (possibly huge) body is read.
     if (authToken !== undefined && !isTokenAccepted(bearerToken(request.headers.authorization), authToken)) {
       response.setHeader('Connection', 'close');
-      sendGraphQLError(response, 401, 'UNAUTHENTICATED', 'uploads need "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' });
+      sendGraphQLError(response, 401, 'UNAUTHENTICATED', 'uploads need "Authorization: Bearer <token>"', {
+        'WWW-Authenticate': 'Bearer',
+      });
       return;
     }
     const { uploads } = services.config;
@@ -70,7 +76,12 @@ export function createHttpServer(services: AppServices) {
       parsed = await parseMultipartRequest(request, response, uploads, spoolSettingsFor(services.store, uploads));
     } catch (error) {
       if (!(error instanceof MultipartRequestError)) throw error;
-      sendGraphQLError(response, error.status, error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT', error.message);
+      sendGraphQLError(
+        response,
+        error.status,
+        error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT',
+        error.message,
+      );
       return;
     }
     const { operations, files } = parsed;
@@ -97,7 +108,11 @@ export function createHttpServer(services: AppServices) {
       handleRequest(request, response).catch((error: unknown) => {
         // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
         if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
-        logger.error('request failed', { method: request.method, url: request.url, error: describeError(error, { stack: true }) });
+        logger.error('request failed', {
+          method: request.method,
+          url: request.url,
+          error: describeError(error, { stack: true }),
+        });
         if (!response.headersSent) sendText(response, 500, 'Internal server error');
         else response.destroy();
       });

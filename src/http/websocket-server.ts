@@ -65,7 +65,11 @@ export interface GraphQLWebSocketServer {
 /** Errors raised while parsing or validating, answered as over HTTP: with their code, or masked. */
 const maskError = createMaskError(logger, 'unexpected error in a WebSocket operation');
 
-export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLServer, options: GraphQLWebSocketOptions = {}): GraphQLWebSocketServer {
+export function attachGraphQLWebSocketServer(
+  httpServer: Server,
+  yoga: GraphQLServer,
+  options: GraphQLWebSocketOptions = {},
+): GraphQLWebSocketServer {
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });
   const { authToken } = options;
 
@@ -79,7 +83,9 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    webSocketServer.handleUpgrade(request, socket, head, (webSocket) => webSocketServer.emit('connection', webSocket, request));
+    webSocketServer.handleUpgrade(request, socket, head, (webSocket) =>
+      webSocketServer.emit('connection', webSocket, request),
+    );
   };
   httpServer.on('upgrade', onUpgrade);
 
@@ -120,7 +126,13 @@ export function attachGraphQLWebSocketServer(httpServer: Server, yoga: GraphQLSe
         // await, so that a burst of subscribe messages cannot slip past the count together.
         if (isSubscription && !subscriptionSlots.take(context, id)) {
           const advice = 'complete one first, or open another connection';
-          return [graphQLErrorOf(tooManySubscriptions(`This connection already has ${maxSubscriptions} open subscriptions (--max-subscriptions); ${advice}`))];
+          return [
+            graphQLErrorOf(
+              tooManySubscriptions(
+                `This connection already has ${maxSubscriptions} open subscriptions (--max-subscriptions); ${advice}`,
+              ),
+            ),
+          ];
         }
         const args: ExecutionArgs = {
           schema,
@@ -162,7 +174,8 @@ interface EnvelopedRoot {
 }
 
 /** An AppError as graphql-ws sends it in an `error` message: its message and its code. */
-const graphQLErrorOf = (error: AppError): GraphQLError => createGraphQLError(error.message, { extensions: { code: error.code } });
+const graphQLErrorOf = (error: AppError): GraphQLError =>
+  createGraphQLError(error.message, { extensions: { code: error.code } });
 
 /**
  * No Origin (a client outside a browser), an allowed origin, or a page of the server's own
@@ -184,7 +197,10 @@ function isPageAllowed(request: IncomingMessage, options: GraphQLWebSocketOption
  * the HTTP header), `connectionParams.authToken`, or the upgrade request's own header (clients
  * outside browsers can set it).
  */
-function tokenOfConnection(connectionParams: Record<string, unknown> | undefined, upgradeRequest: IncomingMessage): string | undefined {
+function tokenOfConnection(
+  connectionParams: Record<string, unknown> | undefined,
+  upgradeRequest: IncomingMessage,
+): string | undefined {
   const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
   if (typeof authorization === 'string') return bearerToken(authorization);
   if (typeof connectionParams?.authToken === 'string') return connectionParams.authToken;
@@ -196,7 +212,10 @@ function tokenOfConnection(connectionParams: Record<string, unknown> | undefined
  * the upgrade request's headers, with the token from `connectionParams` as `authorization`
  * (src/http/auth-plugin.ts reads it there).
  */
-function requestOfConnection(upgradeRequest: IncomingMessage, connectionParams: Record<string, unknown> | undefined): Request {
+function requestOfConnection(
+  upgradeRequest: IncomingMessage,
+  connectionParams: Record<string, unknown> | undefined,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(upgradeRequest.headers)) {
     if (typeof value === 'string') headers.set(name, value);

@@ -22,7 +22,8 @@ export function validateNewStudy(name: string, directions: readonly StudyDirecti
   }
   const chosen = directions ?? ['MINIMIZE'];
   if (chosen.length === 0) throw badUserInput('A study needs at least one direction');
-  if (chosen.length > maxStudyDirections) throw badUserInput(`A study can have at most ${maxStudyDirections} directions (objectives)`);
+  if (chosen.length > maxStudyDirections)
+    throw badUserInput(`A study can have at most ${maxStudyDirections} directions (objectives)`);
   if (chosen.includes('NOT_SET')) throw badUserInput('Study directions must be MINIMIZE or MAXIMIZE');
   return [...chosen];
 }
@@ -52,7 +53,9 @@ export function planTrialFinish(request: TrialFinishRequest, trial: TrialBeingFi
     throw badUserInput(`A trial can only be finished as COMPLETE, PRUNED or FAIL, not ${request.state}`);
   }
   if (isFinishedTrialState(trial.state)) {
-    throw trialFinished(`Trial #${trial.number} is already ${trial.state}; only RUNNING or WAITING trials can be finished`);
+    throw trialFinished(
+      `Trial #${trial.number} is already ${trial.state}; only RUNNING or WAITING trials can be finished`,
+    );
   }
   const values = request.values ?? [];
   if (request.state !== 'COMPLETE') {

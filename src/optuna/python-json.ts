@@ -53,12 +53,7 @@ function endOfStringLiteral(text: string, openingQuote: number): number {
 
 /** The values `pythonJsonDumps` can write the way Python would. */
 export type PythonJsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly PythonJsonValue[]
-  | { readonly [key: string]: PythonJsonValue };
+  string | number | boolean | null | readonly PythonJsonValue[] | { readonly [key: string]: PythonJsonValue };
 
 /**
  * `json.dumps(value)` with Python's defaults: `", "` and `": "` separators, `ensure_ascii=True`,

@@ -39,7 +39,9 @@ export function exactByteRange(body: Readable, reply: RangeReply): Readable {
   if (servedStart === range.start && servedEnd === wantedEnd) return body;
   if (servedStart > range.start || servedEnd < wantedEnd) {
     body.destroy();
-    throw new Error(`the server sent bytes ${servedStart}-${servedEnd} of artifact ${artifactId} for ${range.start}-${wantedEnd}`);
+    throw new Error(
+      `the server sent bytes ${servedStart}-${servedEnd} of artifact ${artifactId} for ${range.start}-${wantedEnd}`,
+    );
   }
   return Readable.from(sliceOf(body, range.start - servedStart, wantedEnd - range.start + 1), { objectMode: false });
 }

@@ -87,7 +87,8 @@ export class GCSArtifactStore implements ArtifactStore {
       return stream;
     } catch (error) {
       stream.destroy();
-      if (range && httpStatusOf(error) === 416) throw new ByteRangeNotSatisfiableError(artifactId, range, { cause: error });
+      if (range && httpStatusOf(error) === 416)
+        throw new ByteRangeNotSatisfiableError(artifactId, range, { cause: error });
       throw notFoundOr(error, artifactId);
     }
   }

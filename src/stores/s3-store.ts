@@ -159,9 +159,15 @@ export class S3ArtifactStore implements ArtifactStore {
       );
       if (!(response.Body instanceof Readable)) throw new Error('S3 GetObject returned no Node.js stream');
       if (!range) return response.Body;
-      return exactByteRange(response.Body, { artifactId, range, contentRange: response.ContentRange, contentLength: response.ContentLength });
+      return exactByteRange(response.Body, {
+        artifactId,
+        range,
+        contentRange: response.ContentRange,
+        contentLength: response.ContentLength,
+      });
     } catch (error) {
-      if (range && httpStatusOf(error) === 416) throw new ByteRangeNotSatisfiableError(artifactId, range, { cause: error });
+      if (range && httpStatusOf(error) === 416)
+        throw new ByteRangeNotSatisfiableError(artifactId, range, { cause: error });
       throw this.notFoundOr(error, artifactId);
     }
   }

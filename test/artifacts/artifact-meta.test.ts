@@ -106,12 +106,28 @@ describe('encoding metadata exactly as Optuna does', () => {
 
   test('compact JSON.stringify(JSON.stringify(meta)) with raw UTF-8 is read too; bad extras become null', () => {
     const valueJson = JSON.stringify(
-      JSON.stringify({ artifact_id: 'x', filename: '結果.txt', mimetype: 'text/plain', encoding: 'gzip', size: -1, sha256: 'zz', created_at: 'soon' }),
+      JSON.stringify({
+        artifact_id: 'x',
+        filename: '結果.txt',
+        mimetype: 'text/plain',
+        encoding: 'gzip',
+        size: -1,
+        sha256: 'zz',
+        created_at: 'soon',
+      }),
     );
     expect(decodeArtifactAttribute('artifacts:x', valueJson)).toEqual({
       kind: 'artifact',
       key: { kind: 'optuna', artifactId: 'x' },
-      meta: { artifactId: 'x', filename: '結果.txt', mimetype: 'text/plain', encoding: 'gzip', size: null, sha256: null, createdAt: null },
+      meta: {
+        artifactId: 'x',
+        filename: '結果.txt',
+        mimetype: 'text/plain',
+        encoding: 'gzip',
+        size: null,
+        sha256: null,
+        createdAt: null,
+      },
     });
   });
 });

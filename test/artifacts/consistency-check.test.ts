@@ -21,7 +21,10 @@ describe('checkConsistency and fixConsistency', () => {
 
   beforeEach(async () => {
     fixture = copyFixture();
-    const command = parseCommandLine(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`], {});
+    const command = parseCommandLine(
+      ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`],
+      {},
+    );
     if (command.kind !== 'check') throw new Error('expected a check command');
     services = await openAppServices(command.config);
   });
@@ -31,14 +34,25 @@ describe('checkConsistency and fixConsistency', () => {
   });
 
   /** What this server's upload pipeline leaves after the store write: bytes, then (later) the row. */
-  const writeBytes = (artifactId: string): void => writeFileSync(join(fixture.artifactsPath, artifactId), 'uploaded bytes');
+  const writeBytes = (artifactId: string): void =>
+    writeFileSync(join(fixture.artifactsPath, artifactId), 'uploaded bytes');
   const writeRow = async (artifactId: string): Promise<void> => {
-    const valueJson = encodeArtifactMetaValueJson({ artifactId, filename: 'late.txt', mimetype: 'text/plain', encoding: null });
-    await services.database.artifactAttributeWrites.insert({ kind: 'study', studyId }, artifactId, valueJson, { allowFinishedTrial: false });
+    const valueJson = encodeArtifactMetaValueJson({
+      artifactId,
+      filename: 'late.txt',
+      mimetype: 'text/plain',
+      encoding: null,
+    });
+    await services.database.artifactAttributeWrites.insert({ kind: 'study', studyId }, artifactId, valueJson, {
+      allowFinishedTrial: false,
+    });
   };
 
   /** The services, with `duringListing` run after the store has yielded its first id. */
-  function servicesWithHookedListing(duringListing: () => Promise<void>): { database: AppServices['database']; store: ArtifactStore } {
+  function servicesWithHookedListing(duringListing: () => Promise<void>): {
+    database: AppServices['database'];
+    store: ArtifactStore;
+  } {
     const store = services.store;
     const hooked: ArtifactStore = Object.create(store) as ArtifactStore;
     hooked.list = async function* () {
@@ -85,7 +99,12 @@ describe('checkConsistency and fixConsistency', () => {
     await writeRow(uploadedId);
     const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: false });
 
-    expect(result).toEqual({ removedOrphanedObjects: [trueOrphanId], removedMetadata: [], resolvedSinceCheck: [uploadedId], failure: null });
+    expect(result).toEqual({
+      removedOrphanedObjects: [trueOrphanId],
+      removedMetadata: [],
+      resolvedSinceCheck: [uploadedId],
+      failure: null,
+    });
     expect(existsSync(join(fixture.artifactsPath, uploadedId))).toBe(true);
     expect(existsSync(join(fixture.artifactsPath, trueOrphanId))).toBe(false);
   });
@@ -101,7 +120,12 @@ describe('checkConsistency and fixConsistency', () => {
     writeBytes(artifact.artifact_id);
     const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: true });
 
-    expect(result).toEqual({ removedOrphanedObjects: [], removedMetadata: [], resolvedSinceCheck: [artifact.artifact_id], failure: null });
+    expect(result).toEqual({
+      removedOrphanedObjects: [],
+      removedMetadata: [],
+      resolvedSinceCheck: [artifact.artifact_id],
+      failure: null,
+    });
     expect(await services.database.artifactAttributes.byArtifactIds([artifact.artifact_id])).toHaveLength(1);
   });
 
@@ -120,7 +144,9 @@ describe('checkConsistency and fixConsistency', () => {
     writeBytes(randomUUID());
     writeBytes(randomUUID());
     const phases: string[] = [];
-    const report = await checkConsistency(services, { onProgress: ({ phase, done, total }) => phases.push(`${phase} ${done}/${total}`) });
+    const report = await checkConsistency(services, {
+      onProgress: ({ phase, done, total }) => phases.push(`${phase} ${done}/${total}`),
+    });
     await fixConsistency(services, report, {
       removeOrphans: true,
       removeMissingBytesMetadata: true,

@@ -14,7 +14,9 @@ function rejectionOf(raw: string): AppError {
 
 // What a browser or HTTP client would send for invalid UTF-8 bytes in a multipart filename:
 // busboy decodes with the WHATWG decoder, which replaces each bad sequence with U+FFFD.
-const invalidUtf8AsDecoded = new TextDecoder().decode(new Uint8Array([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x70, 0x6e, 0x67]));
+const invalidUtf8AsDecoded = new TextDecoder().decode(
+  new Uint8Array([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x70, 0x6e, 0x67]),
+);
 
 describe('sanitizeFilename', () => {
   it.each([
@@ -28,7 +30,11 @@ describe('sanitizeFilename', () => {
     ['DEL and C1', 'a\u007fb\u0085c\u009f.txt', 'abc.txt'],
     ['tab', 'tab\tname.txt', 'tabname.txt'],
     ['right-to-left override spoofing the extension', 'invoice\u202Egnp.exe', 'invoicegnp.exe'],
-    ['every bidi embedding, override and isolate', '\u202Aa\u202Bb\u202Cc\u202Dd\u202Ee\u2066f\u2067g\u2068h\u2069.txt', 'abcdefgh.txt'],
+    [
+      'every bidi embedding, override and isolate',
+      '\u202Aa\u202Bb\u202Cc\u202Dd\u202Ee\u2066f\u2067g\u2068h\u2069.txt',
+      'abcdefgh.txt',
+    ],
     ['surrounding whitespace', '  spaced name.txt \u3000', 'spaced name.txt'],
     ['Japanese kept', '学習曲線.png', '学習曲線.png'],
     ['emoji kept', '📈 results.csv', '📈 results.csv'],

@@ -92,8 +92,18 @@ const beyondCpythonBuiltins: BeyondBuiltins[] = [
   ['README.MD', 'text/markdown', null, 'text/markdown'],
   ['image.webp', 'image/webp', null, 'image/webp'],
   ['page.xhtml', 'application/xhtml+xml', null, 'application/xhtml+xml'],
-  ['doc.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', null, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
-  ['sheet.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', null, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  [
+    'doc.docx',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    null,
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  ],
+  [
+    'sheet.xlsx',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    null,
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  ],
   // Upper-case encoding suffixes are not encodings to Python; what is left is a .gz file.
   ['archive.TAR.GZ', 'application/gzip', null, 'application/gzip'],
   ['blob.GZ', 'application/gzip', null, 'application/gzip'],

@@ -95,7 +95,9 @@ describe('spoolUpload', () => {
 
   it('keeps several uploads apart on the shared writer thread', async () => {
     const uploads = [0, 1, 2, 3, 4].map(() => busboyLikeChunks(3 * MiB + Math.floor(Math.random() * MiB)));
-    const spooled = await Promise.all(uploads.map(({ chunks }) => spoolUpload(Readable.from(chunks), directory, 100 * MiB)));
+    const spooled = await Promise.all(
+      uploads.map(({ chunks }) => spoolUpload(Readable.from(chunks), directory, 100 * MiB)),
+    );
     for (const [index, { expected }] of uploads.entries()) {
       expect(spooled[index]!.sha256).toBe(sha256(expected));
       expect((await readFile(spooled[index]!.path)).equals(expected)).toBe(true);

@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 it('the watcher announces as deleted exactly the rows the check counts as tombstones', async () => {
-  const artifacts = tombstoneValues.map((value) => ({ value, artifactId: foreign.addTrialArtifact(trialId).artifactId }));
+  const artifacts = tombstoneValues.map((value) => ({
+    value,
+    artifactId: foreign.addTrialArtifact(trialId).artifactId,
+  }));
   await server.services.events.catchUp();
   const deleted: string[] = [];
   const stopListening = server.services.events.listen((event: ArtifactEvent<ArtifactRecord>) => {

@@ -25,7 +25,12 @@ interface PageAttempts {
 function attemptEverything(page: Page, serverUrl: string, artifactId: string): Promise<PageAttempts> {
   return page.evaluate(
     async ({ serverUrl, artifactId }) => {
-      const graphqlJson = (query: string) => fetch(`${serverUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const graphqlJson = (query: string) =>
+        fetch(`${serverUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
       const orBlocked = async <T>(attempt: () => Promise<T>): Promise<T | 'blocked'> => {
         try {
           return await attempt();
@@ -33,18 +38,34 @@ function attemptEverything(page: Page, serverUrl: string, artifactId: string): P
           return 'blocked'; // fetch rejects when CORS (or its preflight) refuses
         }
       };
-      const read = await orBlocked(async () => (await (await graphqlJson('{ studies { totalCount } }')).json()).data.studies.totalCount as number);
+      const read = await orBlocked(
+        async () => (await (await graphqlJson('{ studies { totalCount } }')).json()).data.studies.totalCount as number,
+      );
 
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }', variables: { file: null } }));
+      form.append(
+        'operations',
+        JSON.stringify({
+          query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }',
+          variables: { file: null },
+        }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.file'] }));
       form.append('0', new Blob(['written by a page of another origin']), 'from-page.txt');
       const upload = await orBlocked(async () => {
-        const response = await fetch(`${serverUrl}/graphql`, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+        const response = await fetch(`${serverUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'x-graphql-yoga-csrf': '1' },
+          body: form,
+        });
         return (await response.json()).data.uploadArtifact.artifactId as string;
       });
 
-      const deleted = await orBlocked(async () => (await (await graphqlJson(`mutation { deleteArtifact(artifactId: "${artifactId}") { artifactId } }`)).json()).data.deleteArtifact.artifactId as string);
+      const deleted = await orBlocked(
+        async () =>
+          (await (await graphqlJson(`mutation { deleteArtifact(artifactId: "${artifactId}") { artifactId } }`)).json())
+            .data.deleteArtifact.artifactId as string,
+      );
 
       const webSocket = await new Promise<string>((resolve) => {
         const socket = new WebSocket(`${serverUrl.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
@@ -66,12 +87,25 @@ function attemptSimpleRequests(page: Page, serverUrl: string, artifactId: string
   return page.evaluate(
     async ({ serverUrl, artifactId }) => {
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }', variables: { file: null } }));
+      form.append(
+        'operations',
+        JSON.stringify({
+          query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }',
+          variables: { file: null },
+        }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.file'] }));
       form.append('0', new Blob(['a form post']), 'form.txt');
       await fetch(`${serverUrl}/graphql`, { method: 'POST', mode: 'no-cors', body: form });
-      const deletion = JSON.stringify({ query: `mutation { deleteArtifact(artifactId: "${artifactId}") { artifactId } }` });
-      await fetch(`${serverUrl}/graphql`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: deletion });
+      const deletion = JSON.stringify({
+        query: `mutation { deleteArtifact(artifactId: "${artifactId}") { artifactId } }`,
+      });
+      await fetch(`${serverUrl}/graphql`, {
+        method: 'POST',
+        mode: 'no-cors',
+        headers: { 'content-type': 'text/plain' },
+        body: deletion,
+      });
     },
     { serverUrl, artifactId },
   );
@@ -90,7 +124,8 @@ async function startServerWithArtifact(args: string[]): Promise<{ server: TestSe
   return { server, artifactId: body.data!.uploadArtifact.artifactId };
 }
 
-const storedState = (server: TestServer) => leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts'));
+const storedState = (server: TestServer) =>
+  leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts'));
 
 let browser: Browser | undefined;
 let otherOriginServer: Server;
@@ -98,7 +133,9 @@ let otherOrigin: string;
 let page: Page | undefined;
 
 beforeAll(async () => {
-  otherOriginServer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another origin</title>'));
+  otherOriginServer = createServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another origin</title>'),
+  );
   await new Promise<void>((resolve) => otherOriginServer.listen(0, '127.0.0.1', resolve));
   otherOrigin = `http://127.0.0.1:${(otherOriginServer.address() as AddressInfo).port}`;
   browser = await launchBrowser({ loopbackNames: ['attacker.example'] });
@@ -123,10 +160,17 @@ describe('a page of another origin, without --cors-origin', () => {
   it('can neither read, nor upload, nor delete, nor open a WebSocket; nothing changes on the server', async () => {
     const before = storedState(server);
     page = await openPage(browser!, otherOrigin);
-    expect(await attemptEverything(page, server.url, artifactId)).toEqual({ read: 'blocked', upload: 'blocked', delete: 'blocked', webSocket: 'refused' });
+    expect(await attemptEverything(page, server.url, artifactId)).toEqual({
+      read: 'blocked',
+      upload: 'blocked',
+      delete: 'blocked',
+      webSocket: 'refused',
+    });
     await attemptSimpleRequests(page, server.url, artifactId);
     expect(storedState(server)).toEqual(before);
-    const still = await server.graphql<{ artifact: { filename: string } | null }>(`{ artifact(artifactId: "${artifactId}") { filename } }`);
+    const still = await server.graphql<{ artifact: { filename: string } | null }>(
+      `{ artifact(artifactId: "${artifactId}") { filename } }`,
+    );
     expect(still.data!.artifact).toEqual({ filename: 'kept.txt' });
   });
 });
@@ -159,7 +203,11 @@ describe('a DNS-rebinding page (attacker.example resolving to this machine)', ()
     expect(await page.evaluate(() => document.body.textContent)).toContain('FORBIDDEN');
     const outcome = await page.evaluate(async () => {
       // Same origin for the browser: no CORS stands in the way, only the server's Host check.
-      const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { createStudy(name: "rebound") { studyId } }' }) });
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { createStudy(name: "rebound") { studyId } }' }),
+      });
       const webSocket = await new Promise<string>((resolve) => {
         const socket = new WebSocket(`ws://${location.host}/graphql`, 'graphql-transport-ws');
         socket.onopen = () => resolve('open');

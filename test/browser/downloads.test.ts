@@ -21,7 +21,9 @@ const compressed = gzipSync(Buffer.from('trial,value\n0,0.25\n1,0.125\n'.repeat(
 beforeAll(async () => {
   server = await startTestServer();
   await server.graphql('mutation { createStudy(name: "downloads") { studyId } }');
-  const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string; mimetype: string; encoding: string } }>(
+  const { body } = await uploadMultipart<{
+    uploadArtifact: { artifactId: string; mimetype: string; encoding: string };
+  }>(
     server.url,
     'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId mimetype encoding } }',
     { file: null },
@@ -39,7 +41,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-it('saves the stored bytes from a ?download=1 link, under the artifact\'s name', async () => {
+it("saves the stored bytes from a ?download=1 link, under the artifact's name", async () => {
   const downloading = page!.waitForEvent('download');
   await page!.evaluate((href) => {
     const link = document.createElement('a');

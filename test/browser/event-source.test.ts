@@ -40,7 +40,8 @@ async function upload(filename: string): Promise<string> {
 }
 
 /** The artifact ids the page's EventSource has received, in order. */
-const receivedIds = (openPage: Page): Promise<string[]> => openPage.evaluate(() => (window as unknown as { received: string[] }).received);
+const receivedIds = (openPage: Page): Promise<string[]> =>
+  openPage.evaluate(() => (window as unknown as { received: string[] }).received);
 
 async function untilReceived(openPage: Page, count: number): Promise<string[]> {
   await waitUntil(async () => (await receivedIds(openPage)).length >= count, `the page received ${count} events`);
@@ -51,14 +52,17 @@ it('resumes after a dropped connection without a gap or a duplicate', async () =
   // The page is of the relay's origin, so the feed is same-origin (no CORS involved).
   page = await openPage(browser!, `${relay.url}/healthz`);
   const query = 'subscription { artifactCreated { cursor artifact { artifactId } } }';
-  await page.evaluate((url) => {
-    const received: string[] = [];
-    Object.assign(window, { received });
-    const source = new EventSource(url);
-    source.addEventListener('next', (event) => {
-      received.push(JSON.parse((event as MessageEvent<string>).data).data.artifactCreated.artifact.artifactId);
-    });
-  }, `/graphql?query=${encodeURIComponent(query)}`);
+  await page.evaluate(
+    (url) => {
+      const received: string[] = [];
+      Object.assign(window, { received });
+      const source = new EventSource(url);
+      source.addEventListener('next', (event) => {
+        received.push(JSON.parse((event as MessageEvent<string>).data).data.artifactCreated.artifact.artifactId);
+      });
+    },
+    `/graphql?query=${encodeURIComponent(query)}`,
+  );
   await untilListening(server.services.events, 1);
 
   const beforeDrop = [await upload('one.txt'), await upload('two.txt')];

@@ -20,7 +20,11 @@ describe('check progress on a terminal', () => {
     progress.update({ phase: 'store', done: 2, total: 4 });
     progress.finish();
 
-    expect(stream.written).toEqual(['\r[##        ] 1/4 objects\x1b[K', '\r[#####     ] 2/4 objects\x1b[K', '\r\x1b[K']);
+    expect(stream.written).toEqual([
+      '\r[##        ] 1/4 objects\x1b[K',
+      '\r[#####     ] 2/4 objects\x1b[K',
+      '\r\x1b[K',
+    ]);
   });
 
   it('redraws at most ten times a second, but always the last object and every new phase', () => {
@@ -65,6 +69,10 @@ describe('check progress in a log', () => {
     for (let done = 1; done <= 25_000; done += 1) progress.update({ phase: 'store', done, total: 20_000 });
     for (let done = 1; done <= 10_000; done += 1) progress.update({ phase: 'fix', done, total: 12_000 });
 
-    expect(stream.written).toEqual(['listed 10000 objects\n', 'listed 20000 objects\n', 'attempted 10000/12000 removals\n']);
+    expect(stream.written).toEqual([
+      'listed 10000 objects\n',
+      'listed 20000 objects\n',
+      'attempted 10000/12000 removals\n',
+    ]);
   });
 });

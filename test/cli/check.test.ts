@@ -8,12 +8,20 @@ import { pathToFileURL } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyFixture, loadManifest, sha256OfFile, type FixtureCopy, type ManifestArtifact } from '../support/fixture.js';
+import {
+  copyFixture,
+  loadManifest,
+  sha256OfFile,
+  type FixtureCopy,
+  type ManifestArtifact,
+} from '../support/fixture.js';
 import { runCli } from '../support/run-cli.js';
 import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
 
 const manifest = loadManifest();
-const studyArtifact = manifest.artifacts.find((artifact) => artifact.owner.type === 'study' && artifact.kind === 'optuna')!;
+const studyArtifact = manifest.artifacts.find(
+  (artifact) => artifact.owner.type === 'study' && artifact.kind === 'optuna',
+)!;
 const legacyTrialArtifact = manifest.artifacts.find((artifact) => artifact.kind === 'dashboard-legacy')!;
 const tombstonedId = manifest.tombstones[0]!.artifact_id;
 
@@ -24,7 +32,12 @@ interface CheckJson {
   tombstones: number;
   missingBytes: { artifactId: string; studyId: number; trialId: number | null; filename: string; legacy: boolean }[];
   orphanedObjects: string[];
-  fix: { removedOrphanedObjects: string[]; removedMetadata: string[]; resolvedSinceCheck: string[]; failure: unknown } | null;
+  fix: {
+    removedOrphanedObjects: string[];
+    removedMetadata: string[];
+    resolvedSinceCheck: string[];
+    failure: unknown;
+  } | null;
 }
 
 const parseReport = (stdout: string): CheckJson => JSON.parse(stdout) as CheckJson;
@@ -83,9 +96,13 @@ function treeSnapshot(root: string): Record<string, string> {
 }
 
 // The filesystem store keeps its spool folder (.spool) inside the base folder; it is no artifact.
-const visibleFiles = (folder: string): string[] => readdirSync(folder).filter((name) => !name.startsWith('.')).sort();
+const visibleFiles = (folder: string): string[] =>
+  readdirSync(folder)
+    .filter((name) => !name.startsWith('.'))
+    .sort();
 
-const isRowOf = (artifact: ManifestArtifact) => (row: AttributeRow) => row.table === artifact.attr_table && row.key === artifact.attr_key;
+const isRowOf = (artifact: ManifestArtifact) => (row: AttributeRow) =>
+  row.table === artifact.attr_table && row.key === artifact.attr_key;
 
 describe('check on a filesystem store', () => {
   let fixture: FixtureCopy;
@@ -126,8 +143,16 @@ describe('check on a filesystem store', () => {
 
     expect(run.exitCode).toBe(1);
     const report = parseReport(run.stdout);
-    expect(report).toMatchObject({ consistent: false, metadataRows: manifest.counts.artifacts, storedObjects: manifest.counts.artifacts, tombstones: 2, fix: null });
-    expect(report.missingBytes).toEqual(expect.arrayContaining([missingBytesEntry(studyArtifact), missingBytesEntry(legacyTrialArtifact)]));
+    expect(report).toMatchObject({
+      consistent: false,
+      metadataRows: manifest.counts.artifacts,
+      storedObjects: manifest.counts.artifacts,
+      tombstones: 2,
+      fix: null,
+    });
+    expect(report.missingBytes).toEqual(
+      expect.arrayContaining([missingBytesEntry(studyArtifact), missingBytesEntry(legacyTrialArtifact)]),
+    );
     expect(report.missingBytes).toHaveLength(2);
     expect(report.orphanedObjects).toEqual([freshOrphanId, tombstonedId].sort());
   });
@@ -165,7 +190,9 @@ describe('check on a filesystem store', () => {
       resolvedSinceCheck: [],
       failure: null,
     });
-    expect(visibleFiles(fixture.artifactsPath)).toEqual(filesBefore.filter((name) => name !== freshOrphanId && name !== tombstonedId));
+    expect(visibleFiles(fixture.artifactsPath)).toEqual(
+      filesBefore.filter((name) => name !== freshOrphanId && name !== tombstonedId),
+    );
     expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore);
     expect(rowsBefore.some(isRowOf(legacyTrialArtifact))).toBe(true);
 
@@ -186,7 +213,12 @@ describe('check on a filesystem store', () => {
     const run = await runCli([...storeArgs, '--fix', '--json']);
 
     expect(run.exitCode).toBe(0);
-    expect(parseReport(run.stdout)).toMatchObject({ consistent: true, storedObjects: manifest.counts.artifacts, orphanedObjects: [], missingBytes: [] });
+    expect(parseReport(run.stdout)).toMatchObject({
+      consistent: true,
+      storedObjects: manifest.counts.artifacts,
+      orphanedObjects: [],
+      missingBytes: [],
+    });
     expect(readFileSync(join(fixture.artifactsPath, 'notes.txt'), 'utf8')).toBe('a note beside the artifacts');
   });
 
@@ -196,7 +228,13 @@ describe('check on a filesystem store', () => {
     const before = treeSnapshot(fixture.directory);
 
     const onFixture = await runCli(storeArgs);
-    const onEmptyFolder = await runCli(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${emptyFolder}`, '--json']);
+    const onEmptyFolder = await runCli([
+      'check',
+      `sqlite:///${fixture.databasePath}`,
+      '--artifact-store',
+      `file://${emptyFolder}`,
+      '--json',
+    ]);
 
     expect(onFixture.exitCode).toBe(0);
     expect(onEmptyFolder.exitCode).toBe(1);
@@ -229,8 +267,12 @@ describe('check on a filesystem store', () => {
     const forced = await runCli([...wrongStoreArgs, '--fix-metadata', '--force', '--json']);
 
     expect(forced.exitCode).toBe(1); // the orphan remains: --fix was not given
-    expect(parseReport(forced.stdout).fix?.removedMetadata).toHaveLength(new Set(manifest.artifacts.map((artifact) => artifact.artifact_id)).size);
-    expect(systemAttributeRows(fixture.databasePath)).toEqual(rowsBefore.filter((row) => !manifest.artifacts.some((artifact) => isRowOf(artifact)(row))));
+    expect(parseReport(forced.stdout).fix?.removedMetadata).toHaveLength(
+      new Set(manifest.artifacts.map((artifact) => artifact.artifact_id)).size,
+    );
+    expect(systemAttributeRows(fixture.databasePath)).toEqual(
+      rowsBefore.filter((row) => !manifest.artifacts.some((artifact) => isRowOf(artifact)(row))),
+    );
   });
 
   it('--fix-metadata removes the rows without being forced when they are at most half of all', async () => {
@@ -240,11 +282,18 @@ describe('check on a filesystem store', () => {
     const run = await runCli([...storeArgs, '--fix-metadata', '--json']);
 
     expect(run.exitCode).toBe(0);
-    expect(parseReport(run.stdout).fix?.removedMetadata.sort()).toEqual(lost.map((artifact) => artifact.artifact_id).sort());
+    expect(parseReport(run.stdout).fix?.removedMetadata.sort()).toEqual(
+      lost.map((artifact) => artifact.artifact_id).sort(),
+    );
   });
 
   it('exits 2 with one line for a storage URL that is not an Optuna SQLite URL', async () => {
-    const run = await runCli(['check', 'mysql://optuna:secret@db.example/optuna', '--artifact-store', `file://${fixture.artifactsPath}`]);
+    const run = await runCli([
+      'check',
+      'mysql://optuna:secret@db.example/optuna',
+      '--artifact-store',
+      `file://${fixture.artifactsPath}`,
+    ]);
 
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
@@ -256,7 +305,13 @@ describe('check on a filesystem store', () => {
   it('exits 2 for a database file that does not exist, and does not create it', async () => {
     const missingPath = join(fixture.directory, 'mistyped.db');
 
-    const run = await runCli(['check', `sqlite:///${missingPath}`, '--artifact-store', `file://${fixture.artifactsPath}`, '--fix']);
+    const run = await runCli([
+      'check',
+      `sqlite:///${missingPath}`,
+      '--artifact-store',
+      `file://${fixture.artifactsPath}`,
+      '--fix',
+    ]);
 
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe(
@@ -269,7 +324,13 @@ describe('check on a filesystem store', () => {
   it('exits 2 for an artifact folder that does not exist, and does not create it', async () => {
     const missingFolder = join(fixture.directory, 'mistyped-artifacts');
 
-    const run = await runCli(['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${missingFolder}`, '--fix-metadata']);
+    const run = await runCli([
+      'check',
+      `sqlite:///${fixture.databasePath}`,
+      '--artifact-store',
+      `file://${missingFolder}`,
+      '--fix-metadata',
+    ]);
 
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/^optuna-artifacts-graphql: artifact store .*: no folder at .*mistyped-artifacts/);
@@ -282,7 +343,11 @@ describe('check on an S3 store (s3rver)', () => {
   let client: S3Client;
   let fixture: FixtureCopy;
   let storeArgs: string[];
-  const s3Env = { AWS_ACCESS_KEY_ID: s3rverCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const s3Env = {
+    AWS_ACCESS_KEY_ID: s3rverCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
 
   const bucketKeys = async (): Promise<string[]> => {
     const listing = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
@@ -291,7 +356,12 @@ describe('check on an S3 store (s3rver)', () => {
 
   beforeAll(async () => {
     s3 = await startS3rver();
-    client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3rverCredentials });
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: s3rverCredentials,
+    });
   });
   afterAll(async () => {
     client.destroy();
@@ -299,11 +369,21 @@ describe('check on an S3 store (s3rver)', () => {
   });
   beforeEach(async () => {
     fixture = copyFixture();
-    storeArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `s3://${s3.bucket}`, '--s3-endpoint', s3.endpoint, '--s3-force-path-style'];
+    storeArgs = [
+      'check',
+      `sqlite:///${fixture.databasePath}`,
+      '--artifact-store',
+      `s3://${s3.bucket}`,
+      '--s3-endpoint',
+      s3.endpoint,
+      '--s3-force-path-style',
+    ];
     for (const key of await bucketKeys()) await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
     // Optuna's Boto3ArtifactStore layout: the object key is the artifact id, at the bucket root.
     for (const name of readdirSync(fixture.artifactsPath)) {
-      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: name, Body: readFileSync(join(fixture.artifactsPath, name)) }));
+      await client.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: name, Body: readFileSync(join(fixture.artifactsPath, name)) }),
+      );
     }
   });
   afterEach(() => fixture.remove());

@@ -18,7 +18,11 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 function serveArgs(): string[] {
   const runDirectory = mkdtempSync(join(directory, 'run-'));
   chmodSync(runDirectory, 0o777);
-  return [`sqlite:///${join(runDirectory, 'optuna.db')}`, '--artifact-store', `file://${join(runDirectory, 'artifacts')}`];
+  return [
+    `sqlite:///${join(runDirectory, 'optuna.db')}`,
+    '--artifact-store',
+    `file://${join(runDirectory, 'artifacts')}`,
+  ];
 }
 
 describe('serve when it cannot listen', () => {
@@ -51,7 +55,8 @@ describe('serve when it cannot listen', () => {
     expect(run).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: 'optuna-artifacts-graphql: no permission to listen on port 1 on 127.0.0.1 (EACCES): ports below 1024 need root or CAP_NET_BIND_SERVICE\n',
+      stderr:
+        'optuna-artifacts-graphql: no permission to listen on port 1 on 127.0.0.1 (EACCES): ports below 1024 need root or CAP_NET_BIND_SERVICE\n',
     });
   });
 

@@ -28,7 +28,20 @@ describe('parseCommandLine', () => {
 
   it('reads flags, and the environment where a flag is absent', () => {
     const config = serveConfig(
-      ['sqlite:////data/o.db', '--artifact-store', 's3://bucket/prefix', '--port', '8080', '--max-file-size', '512MiB', '--cors-origin', 'https://a.example', '--cors-origin', 'https://b.example', '--s3-force-path-style'],
+      [
+        'sqlite:////data/o.db',
+        '--artifact-store',
+        's3://bucket/prefix',
+        '--port',
+        '8080',
+        '--max-file-size',
+        '512MiB',
+        '--cors-origin',
+        'https://a.example',
+        '--cors-origin',
+        'https://b.example',
+        '--s3-force-path-style',
+      ],
       { HOST: '0.0.0.0', OPTUNA_ARTIFACTS_TOKEN: 'secret', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' },
     );
     expect(config.storageUrl).toBe('sqlite:////data/o.db');
@@ -73,12 +86,18 @@ describe('sqlitePathFromStorageUrl', () => {
     expect(sqlitePathFromStorageUrl(url)).toBe(path);
   });
 
-  it.each(['optuna.db', 'sqlite://o.db', 'sqlite:///', 'sqlite:///:memory:', 'postgresql://u:p@h/db', 'mysql://h/db', 'redis://x', 'sqlite:///o.db?timeout=3'])(
-    'refuses %s with one clear line',
-    (url) => {
-      expect(() => sqlitePathFromStorageUrl(url)).toThrow(/^storage URL/);
-    },
-  );
+  it.each([
+    'optuna.db',
+    'sqlite://o.db',
+    'sqlite:///',
+    'sqlite:///:memory:',
+    'postgresql://u:p@h/db',
+    'mysql://h/db',
+    'redis://x',
+    'sqlite:///o.db?timeout=3',
+  ])('refuses %s with one clear line', (url) => {
+    expect(() => sqlitePathFromStorageUrl(url)).toThrow(/^storage URL/);
+  });
 
   it('never echoes a password', () => {
     expect(() => sqlitePathFromStorageUrl('postgresql://user:hunter2@host/db')).toThrow(/user:\*\*\*@/);

@@ -5,12 +5,22 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { decodeArtifactCursor } from '../../src/artifacts/artifact-cursor.js';
 import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
-import { countArtifacts, findArtifact, findArtifactsByIds, listArtifactsNewestFirst } from '../../src/artifacts/artifact-listing.js';
+import {
+  countArtifacts,
+  findArtifact,
+  findArtifactsByIds,
+  listArtifactsNewestFirst,
+} from '../../src/artifacts/artifact-listing.js';
 import { OwnerNotFoundError, TrialClosedError } from '../../src/db/database-errors.js';
 import { AppError } from '../../src/errors.js';
-import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from './optuna-factory.js';
+import {
+  buildArtifact,
+  buildStudy,
+  buildTrial,
+  createTemporaryDatabase,
+  type TemporaryDatabase,
+} from './optuna-factory.js';
 import { recordingLogger } from '../support/recording-logger.js';
-
 
 let temporary: TemporaryDatabase;
 const warnings: string[] = [];
@@ -20,10 +30,14 @@ beforeEach(() => {
 });
 afterEach(() => temporary.remove());
 
-
 function insertLegacyRow(studyId: number, trialId: number): string {
   const artifactId = randomUUID();
-  const valueJson = encodeArtifactMetaValueJson({ artifactId, filename: 'legacy.csv', mimetype: 'text/csv', encoding: null });
+  const valueJson = encodeArtifactMetaValueJson({
+    artifactId,
+    filename: 'legacy.csv',
+    mimetype: 'text/csv',
+    encoding: null,
+  });
   temporary.database.orm.run(
     sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${studyId}, ${`dashboard:artifacts:${trialId}:${artifactId}`}, ${valueJson})`,
   );
@@ -38,9 +52,18 @@ describe('adding artifact rows', () => {
     const studyArtifact = await buildArtifact(database, { kind: 'study', studyId: study.studyId });
     const trialArtifact = await buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
     expect(studyArtifact.row).toMatchObject({ source: 'study', studyId: study.studyId, trialId: null });
-    expect(trialArtifact.row).toMatchObject({ source: 'trial', studyId: study.studyId, trialId: trial.trialId, trialState: 'RUNNING' });
+    expect(trialArtifact.row).toMatchObject({
+      source: 'trial',
+      studyId: study.studyId,
+      trialId: trial.trialId,
+      trialState: 'RUNNING',
+    });
     const found = await findArtifactsByIds(database, [studyArtifact.artifactId, trialArtifact.artifactId]);
-    expect(found.get(trialArtifact.artifactId)).toMatchObject({ trialId: trial.trialId, trialState: 'RUNNING', studyId: study.studyId });
+    expect(found.get(trialArtifact.artifactId)).toMatchObject({
+      trialId: trial.trialId,
+      trialState: 'RUNNING',
+      studyId: study.studyId,
+    });
     expect(found.get(studyArtifact.artifactId)).toMatchObject({ trialId: null, studyId: study.studyId });
     expect(await findArtifact(database, studyArtifact.artifactId)).toEqual(found.get(studyArtifact.artifactId));
     expect(await findArtifact(database, 'unknown')).toBeNull();
@@ -50,14 +73,29 @@ describe('adding artifact rows', () => {
     const { database } = temporary;
     const study = await buildStudy(database);
     const trial = await buildTrial(database, study.studyId, { state: 'COMPLETE', values: [1] });
-    const valueJson = encodeArtifactMetaValueJson({ artifactId: 'a1', filename: 'a', mimetype: 'text/plain', encoding: null });
+    const valueJson = encodeArtifactMetaValueJson({
+      artifactId: 'a1',
+      filename: 'a',
+      mimetype: 'text/plain',
+      encoding: null,
+    });
     const insert = (allowFinishedTrial: boolean) =>
-      database.artifactAttributeWrites.insert({ kind: 'trial', trialId: trial.trialId }, 'a1', valueJson, { allowFinishedTrial });
+      database.artifactAttributeWrites.insert({ kind: 'trial', trialId: trial.trialId }, 'a1', valueJson, {
+        allowFinishedTrial,
+      });
     await expect(insert(false)).rejects.toEqual(new TrialClosedError(0, 'COMPLETE'));
     expect((await findArtifactsByIds(database, ['a1'])).size).toBe(0);
     expect(await insert(true)).toMatchObject({ trialState: 'COMPLETE' });
-    await expect(database.artifactAttributeWrites.insert({ kind: 'study', studyId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toEqual(new OwnerNotFoundError('study', 999));
-    await expect(database.artifactAttributeWrites.insert({ kind: 'trial', trialId: 999 }, 'a2', valueJson, { allowFinishedTrial: true })).rejects.toEqual(new OwnerNotFoundError('trial', 999));
+    await expect(
+      database.artifactAttributeWrites.insert({ kind: 'study', studyId: 999 }, 'a2', valueJson, {
+        allowFinishedTrial: true,
+      }),
+    ).rejects.toEqual(new OwnerNotFoundError('study', 999));
+    await expect(
+      database.artifactAttributeWrites.insert({ kind: 'trial', trialId: 999 }, 'a2', valueJson, {
+        allowFinishedTrial: true,
+      }),
+    ).rejects.toEqual(new OwnerNotFoundError('trial', 999));
   });
 });
 
@@ -68,8 +106,12 @@ describe('deleting artifact rows', () => {
     const trial = await buildTrial(database, study.studyId);
     const { artifactId } = await buildArtifact(database, { kind: 'trial', trialId: trial.trialId });
     const legacyId = insertLegacyRow(study.studyId, trial.trialId);
-    expect(await database.artifactAttributeWrites.delete(artifactId)).toMatchObject([{ source: 'trial', trialId: trial.trialId }]);
-    expect(await database.artifactAttributeWrites.delete(legacyId)).toMatchObject([{ source: 'study', trialId: trial.trialId, trialState: 'RUNNING' }]);
+    expect(await database.artifactAttributeWrites.delete(artifactId)).toMatchObject([
+      { source: 'trial', trialId: trial.trialId },
+    ]);
+    expect(await database.artifactAttributeWrites.delete(legacyId)).toMatchObject([
+      { source: 'study', trialId: trial.trialId, trialState: 'RUNNING' },
+    ]);
     expect(database.orm.all(sql`SELECT * FROM trial_system_attributes`)).toEqual([]);
     expect(database.orm.all(sql`SELECT * FROM study_system_attributes`)).toEqual([]);
     expect(await database.artifactAttributeWrites.delete(artifactId)).toEqual([]);
@@ -95,8 +137,12 @@ describe('listing', () => {
     const { database } = temporary;
     const study = await buildStudy(database);
     const good = await buildArtifact(database, { kind: 'study', studyId: study.studyId });
-    database.orm.run(sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:bad', '{"artifact_id": "bad"}')`);
-    database.orm.run(sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:gone', '"null"')`);
+    database.orm.run(
+      sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:bad', '{"artifact_id": "bad"}')`,
+    );
+    database.orm.run(
+      sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:gone', '"null"')`,
+    );
     const list = () => listArtifactsNewestFirst(database, { studyId: study.studyId }, { first: 10, after: null });
     expect((await list()).edges.map((edge) => edge.artifact.artifactId)).toEqual([good.artifactId]);
     expect((await list()).edges).toHaveLength(1);
@@ -138,7 +184,11 @@ describe('listing', () => {
     const legacy = insertLegacyRow(study.studyId, trial.trialId);
     await buildArtifact(database, { kind: 'study', studyId: other.studyId });
     const idsFor = async (filter: { studyId?: number; trialId?: number }) =>
-      new Set((await listArtifactsNewestFirst(database, filter, { first: 10, after: null })).edges.map((edge) => edge.artifact.artifactId));
+      new Set(
+        (await listArtifactsNewestFirst(database, filter, { first: 10, after: null })).edges.map(
+          (edge) => edge.artifact.artifactId,
+        ),
+      );
     expect(await idsFor({ studyId: study.studyId })).toEqual(new Set([own, ofTrial, legacy]));
     expect(await idsFor({ trialId: trial.trialId })).toEqual(new Set([ofTrial, legacy]));
     expect((await idsFor({})).size).toBe(4);
@@ -148,13 +198,20 @@ describe('listing', () => {
     const { database } = temporary;
     const study = await buildStudy(database);
     const trial = await buildTrial(database, study.studyId);
-    const owners = [{ kind: 'study', studyId: study.studyId }, { kind: 'trial', trialId: trial.trialId }] as const;
+    const owners = [
+      { kind: 'study', studyId: study.studyId },
+      { kind: 'trial', trialId: trial.trialId },
+    ] as const;
     const added: string[] = [];
     // Interleave the two tables unevenly so their row ids diverge.
-    for (const ownerIndex of [0, 1, 1, 0, 1, 1, 1, 0, 0, 1]) added.push((await buildArtifact(database, owners[ownerIndex]!)).artifactId);
+    for (const ownerIndex of [0, 1, 1, 0, 1, 1, 1, 0, 0, 1])
+      added.push((await buildArtifact(database, owners[ownerIndex]!)).artifactId);
 
     const firstPage = await listArtifactsNewestFirst(database, {}, { first: 3, after: null });
-    const newcomers = [(await buildArtifact(database, owners[0])).artifactId, (await buildArtifact(database, owners[1])).artifactId];
+    const newcomers = [
+      (await buildArtifact(database, owners[0])).artifactId,
+      (await buildArtifact(database, owners[1])).artifactId,
+    ];
 
     const seen = firstPage.edges.map((edge) => edge.artifact.artifactId);
     let page = firstPage;
@@ -170,7 +227,9 @@ describe('listing', () => {
     expect(inTrialTable).toEqual(added.filter((id) => inTrialTable.includes(id)).reverse());
 
     const since = decodeArtifactCursor(firstPage.edges[0]!.cursor);
-    const replay = (await database.artifactAttributes.newerThan({}, since, 100)).map((row) => row.key.slice('artifacts:'.length));
+    const replay = (await database.artifactAttributes.newerThan({}, since, 100)).map((row) =>
+      row.key.slice('artifacts:'.length),
+    );
     expect(replay).toEqual(newcomers);
   });
 });

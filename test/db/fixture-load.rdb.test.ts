@@ -26,7 +26,11 @@ import { inspectWithOptuna, type OptunaView } from '../support/python-optuna.js'
 type Row = Record<string, unknown>;
 
 const tablesOf = <T extends Table>(schema: object, kind: abstract new (...args: never[]) => T): Map<string, T> =>
-  new Map(Object.values(schema).filter((value): value is T => value instanceof kind).map((table) => [getTableName(table), table]));
+  new Map(
+    Object.values(schema)
+      .filter((value): value is T => value instanceof kind)
+      .map((table) => [getTableName(table), table]),
+  );
 
 /** Every table's rows in id order, read through a drizzle mirror: table name → rows. */
 type MirrorRows = Record<string, Row[]>;
@@ -135,7 +139,9 @@ describe.each(dialects)('the Optuna fixture loaded into $name', (dialect) => {
     const expected: MirrorRows = {};
     for (const [name, table] of tablesOf(sqliteSchema, SQLiteTable)) {
       const columns = Object.entries(getTableColumns(table)) as [string, SQLiteColumn][];
-      const datetimeProperties = columns.filter(([, column]) => column.getSQLType() === 'DATETIME').map(([property]) => property);
+      const datetimeProperties = columns
+        .filter(([, column]) => column.getSQLType() === 'DATETIME')
+        .map(([property]) => property);
       expected[name] = sqlite
         .select()
         .from(table)
@@ -181,10 +187,12 @@ describe.each(dialects)('the Optuna fixture loaded into $name', (dialect) => {
       expect(view.studies.map((study) => [study.name, study.trials.length])).toEqual(
         manifest.studies.map((study) => [study.study_name, study.n_trials]),
       );
-      const artifactKeys = view.studies.flatMap((study) => [
-        ...Object.keys(study.system_attrs),
-        ...study.trials.flatMap((trial) => Object.keys(trial.system_attrs)),
-      ]).filter((key) => key.startsWith('artifacts:') || key.startsWith('dashboard:artifacts:'));
+      const artifactKeys = view.studies
+        .flatMap((study) => [
+          ...Object.keys(study.system_attrs),
+          ...study.trials.flatMap((trial) => Object.keys(trial.system_attrs)),
+        ])
+        .filter((key) => key.startsWith('artifacts:') || key.startsWith('dashboard:artifacts:'));
       const manifestKeys = [...manifest.artifacts, ...manifest.tombstones].map((artifact) => artifact.attr_key);
       expect(artifactKeys.sort()).toEqual(manifestKeys.sort());
     });

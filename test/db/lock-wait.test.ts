@@ -38,7 +38,10 @@ function tracked<Value>(promise: Promise<Value>): { promise: Promise<Value>; set
   return { promise, settled: () => settled };
 }
 
-const studyNames = () => database.orm.all<{ study_name: string }>(sql`SELECT study_name FROM studies ORDER BY study_id`).map((row) => row.study_name);
+const studyNames = () =>
+  database.orm
+    .all<{ study_name: string }>(sql`SELECT study_name FROM studies ORDER BY study_id`)
+    .map((row) => row.study_name);
 
 test('a write waits for the other writer, reads go on meanwhile, and the write commits once after the release', async () => {
   lock = await holdDatabaseLock(path, 'IMMEDIATE');
@@ -77,8 +80,13 @@ test('work still waiting at the busy timeout fails with DATABASE_UNAVAILABLE, an
   const impatient = openOptunaDatabase(path, { busyTimeoutMs: 200 });
   try {
     lock = await holdDatabaseLock(path, 'EXCLUSIVE');
-    await expect(impatient.studies.count()).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringMatching(/locked by another process/) });
-    await expect(impatient.studyWrites.create('never', ['MINIMIZE'])).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    await expect(impatient.studies.count()).rejects.toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+      message: expect.stringMatching(/locked by another process/),
+    });
+    await expect(impatient.studyWrites.create('never', ['MINIMIZE'])).rejects.toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+    });
     await expect(impatient.checkReadable()).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     await lock.release();
     lock = undefined;

@@ -31,7 +31,14 @@ export async function describeMariadbCatalog(connection: DatabaseConnection): Pr
     `SELECT TABLE_NAME AS \`table\`, ENGINE AS engine, TABLE_COLLATION AS collation
      FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`,
   );
-  const columnRows = await connection.query<{ table: string; name: string; type: string; nullable: string; default: string | null; extra: string }>(
+  const columnRows = await connection.query<{
+    table: string;
+    name: string;
+    type: string;
+    nullable: string;
+    default: string | null;
+    extra: string;
+  }>(
     `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable,
             COLUMN_DEFAULT AS \`default\`, EXTRA AS extra
      FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
@@ -42,7 +49,13 @@ export async function describeMariadbCatalog(connection: DatabaseConnection): Pr
      FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
      GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE ORDER BY 1, 2`,
   );
-  const foreignKeyRows = await connection.query<{ table: string; name: string; columns: string; target: string; target_columns: string }>(
+  const foreignKeyRows = await connection.query<{
+    table: string;
+    name: string;
+    columns: string;
+    target: string;
+    target_columns: string;
+  }>(
     `SELECT TABLE_NAME AS \`table\`, CONSTRAINT_NAME AS name, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) AS columns,
             REFERENCED_TABLE_NAME AS target, GROUP_CONCAT(REFERENCED_COLUMN_NAME ORDER BY ORDINAL_POSITION) AS target_columns
      FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
@@ -57,7 +70,8 @@ export async function describeMariadbCatalog(connection: DatabaseConnection): Pr
   for (const { table, engine, collation } of tableRows) {
     catalog[table] = { options: `${engine} ${collation}`, columns: [], keys: {}, constraints: {} };
   }
-  for (const { table, nullable, ...column } of columnRows) catalog[table]!.columns.push({ ...column, notNull: nullable === 'NO' });
+  for (const { table, nullable, ...column } of columnRows)
+    catalog[table]!.columns.push({ ...column, notNull: nullable === 'NO' });
   for (const { table, name, non_unique: nonUnique, columns } of keyRows) {
     const kind = name === 'PRIMARY' ? 'PRIMARY KEY' : Number(nonUnique) === 0 ? 'UNIQUE KEY' : 'KEY';
     catalog[table]!.keys[name] = `${kind} (${columns})`;

@@ -1,7 +1,13 @@
 // Optuna's schema on MariaDB: src/db/mysql/optuna-ddl.ts makes what real Optuna makes (Debian's
 // Optuna 3.1 on the same server is the reference; Optuna 5 adds one index), and the drizzle
 // mirror in src/db/mysql/schema.ts describes that database exactly.
-import { getTableConfig, MySqlColumnWithAutoIncrement, MySqlDialect, MySqlTable, type MySqlColumn } from 'drizzle-orm/mysql-core';
+import {
+  getTableConfig,
+  MySqlColumnWithAutoIncrement,
+  MySqlDialect,
+  MySqlTable,
+  type MySqlColumn,
+} from 'drizzle-orm/mysql-core';
 import { beforeAll, expect, test } from 'vitest';
 import * as schema from '../../src/db/mysql/schema.js';
 import { optunaTableNames } from '../../src/db/optuna-ddl.js';
@@ -9,7 +15,12 @@ import { connectDatabase } from '../support/database-connection.js';
 import { createOptunaStorage } from '../support/load-fixture.js';
 import { createMariadbDatabase } from '../support/mariadb-server.js';
 import { inspectWithOptuna } from '../support/python-optuna.js';
-import { describeMariadbCatalog, type MariadbCatalog, type MariadbColumn, type MariadbTable } from './mariadb-catalog.js';
+import {
+  describeMariadbCatalog,
+  type MariadbCatalog,
+  type MariadbColumn,
+  type MariadbTable,
+} from './mariadb-catalog.js';
 
 let url: string;
 let catalog: MariadbCatalog;
@@ -44,7 +55,9 @@ test('inline enums, AUTO_INCREMENT ids, double, whole-second datetimes, server-n
   expect(Object.keys(catalog).sort()).toEqual([...optunaTableNames].sort());
   for (const [name, table] of Object.entries(catalog)) {
     expect(table.options, name).toBe('InnoDB utf8mb4_general_ci');
-    const autoIncrement = table.columns.filter((column) => column.extra === 'auto_increment').map((column) => column.name);
+    const autoIncrement = table.columns
+      .filter((column) => column.extra === 'auto_increment')
+      .map((column) => column.name);
     const hasId = name !== 'version_info' && name !== 'alembic_version';
     expect(autoIncrement, name).toEqual(hasId ? [table.columns[0]!.name] : []);
   }
@@ -55,7 +68,13 @@ test('inline enums, AUTO_INCREMENT ids, double, whole-second datetimes, server-n
       { name: 'trial_id', type: 'int(11)', notNull: true, default: null, extra: 'auto_increment' },
       { name: 'number', type: 'int(11)', notNull: false, default: 'NULL', extra: '' },
       { name: 'study_id', type: 'int(11)', notNull: false, default: 'NULL', extra: '' },
-      { name: 'state', type: "enum('RUNNING','COMPLETE','PRUNED','FAIL','WAITING')", notNull: true, default: null, extra: '' },
+      {
+        name: 'state',
+        type: "enum('RUNNING','COMPLETE','PRUNED','FAIL','WAITING')",
+        notNull: true,
+        default: null,
+        extra: '',
+      },
       { name: 'datetime_start', type: 'datetime', notNull: false, default: 'NULL', extra: '' },
       { name: 'datetime_complete', type: 'datetime', notNull: false, default: 'NULL', extra: '' },
     ],
@@ -63,7 +82,11 @@ test('inline enums, AUTO_INCREMENT ids, double, whole-second datetimes, server-n
     constraints: { trials_ibfk_1: 'FOREIGN KEY (study_id) REFERENCES studies (study_id)' },
   });
   expect(catalog.trial_values!.columns.map((column) => column.type)).toEqual([
-    'int(11)', 'int(11)', 'int(11)', 'double', "enum('FINITE','INF_POS','INF_NEG')",
+    'int(11)',
+    'int(11)',
+    'int(11)',
+    'double',
+    "enum('FINITE','INF_POS','INF_NEG')",
   ]);
   expect(catalog.trial_intermediate_values!.columns[4]!.type).toBe("enum('FINITE','INF_POS','INF_NEG','NAN')");
   expect(catalog.study_directions!.columns[1]!.type).toBe("enum('NOT_SET','MINIMIZE','MAXIMIZE')");
@@ -72,7 +95,10 @@ test('inline enums, AUTO_INCREMENT ids, double, whole-second datetimes, server-n
     trial_id: 'UNIQUE KEY (trial_id,key)',
   });
   expect(catalog.version_info!.constraints).toEqual({ CONSTRAINT_1: 'CHECK (`version_info_id` = 1)' });
-  expect(catalog.studies!.keys).toEqual({ PRIMARY: 'PRIMARY KEY (study_id)', ix_studies_study_name: 'UNIQUE KEY (study_name)' });
+  expect(catalog.studies!.keys).toEqual({
+    PRIMARY: 'PRIMARY KEY (study_id)',
+    ix_studies_study_name: 'UNIQUE KEY (study_name)',
+  });
   expect(catalog.alembic_version!.keys).toEqual({ PRIMARY: 'PRIMARY KEY (version_num)' });
 });
 
@@ -102,7 +128,8 @@ function tableFromMirror(table: MySqlTable): Omit<MariadbTable, 'options'> {
     extra: column instanceof MySqlColumnWithAutoIncrement && column.autoIncrement ? 'auto_increment' : '',
   }));
   const keys: Record<string, string> = {};
-  for (const column of config.columns.filter((candidate) => candidate.primary)) keys.PRIMARY = `PRIMARY KEY (${column.name})`;
+  for (const column of config.columns.filter((candidate) => candidate.primary))
+    keys.PRIMARY = `PRIMARY KEY (${column.name})`;
   for (const unique of config.uniqueConstraints) keys[unique.getName()!] = `UNIQUE KEY (${names(unique.columns)})`;
   for (const { config: index } of config.indexes) {
     keys[index.name] = `${index.unique ? 'UNIQUE KEY' : 'KEY'} (${names(index.columns as MySqlColumn[])})`;
@@ -113,18 +140,26 @@ function tableFromMirror(table: MySqlTable): Omit<MariadbTable, 'options'> {
     constraints[key.getName()] =
       `FOREIGN KEY (${names(reference.columns)}) REFERENCES ${getTableConfig(reference.foreignTable).name} (${names(reference.foreignColumns)})`;
   }
-  for (const check of config.checks) constraints[check.name] = `CHECK (${new MySqlDialect().sqlToQuery(check.value).sql})`;
+  for (const check of config.checks)
+    constraints[check.name] = `CHECK (${new MySqlDialect().sqlToQuery(check.value).sql})`;
   return { columns, keys, constraints };
 }
 
 test('the drizzle mirror describes the database exactly', () => {
-  const tables = Object.values(schema as Record<string, unknown>).filter((value): value is MySqlTable => value instanceof MySqlTable);
+  const tables = Object.values(schema as Record<string, unknown>).filter(
+    (value): value is MySqlTable => value instanceof MySqlTable,
+  );
   const mirror = Object.fromEntries(tables.map((table) => [getTableConfig(table).name, tableFromMirror(table)]));
   // The server writes identifiers in a CHECK clause back quoted; the mirror's SQL has them bare.
   const server = Object.fromEntries(
     Object.entries(catalog).map(([name, { options: _engineAndCollation, constraints, ...table }]) => [
       name,
-      { ...table, constraints: Object.fromEntries(Object.entries(constraints).map(([key, text]) => [key, text.replaceAll('`', '')])) },
+      {
+        ...table,
+        constraints: Object.fromEntries(
+          Object.entries(constraints).map(([key, text]) => [key, text.replaceAll('`', '')]),
+        ),
+      },
     ]),
   );
   expect(mirror).toEqual(server);

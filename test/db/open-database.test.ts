@@ -40,7 +40,9 @@ function schemaOf(path: string) {
   const connection = new Database(path, { readonly: true });
   try {
     return {
-      master: connection.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid').all() as MasterRow[],
+      master: connection
+        .prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid')
+        .all() as MasterRow[],
       journalMode: connection.pragma('journal_mode', { simple: true }),
       pageSize: connection.pragma('page_size', { simple: true }),
       encoding: connection.pragma('encoding', { simple: true }),
@@ -142,7 +144,9 @@ describe('an existing Optuna database', () => {
 test('a file that is not SQLite at all is refused in one line naming it', () => {
   const path = freshPath();
   writeFileSync(path, 'these are not the bytes of a database, just text that is long enough to look like a header');
-  expect(() => openOptunaDatabase(path)).toThrow(`${path} cannot be opened as an Optuna database: SqliteError [SQLITE_NOTADB]: file is not a database`);
+  expect(() => openOptunaDatabase(path)).toThrow(
+    `${path} cannot be opened as an Optuna database: SqliteError [SQLITE_NOTADB]: file is not a database`,
+  );
 });
 
 test('a SQLite file that is not an Optuna database is refused and left alone', () => {
@@ -173,9 +177,13 @@ test('rows it had to skip go to the server log as JSON lines unless another logg
   const database = openOptunaDatabase(path);
   cleanups.unshift(() => void database.close());
   const study = await buildStudy(database);
-  database.orm.run(sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:bad', '{"artifact_id": "bad"}')`);
+  database.orm.run(
+    sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${study.studyId}, 'artifacts:bad', '{"artifact_id": "bad"}')`,
+  );
   const lines: string[] = [];
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+  const write = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
   try {
     await listArtifactsNewestFirst(database, { studyId: study.studyId }, { first: 10, after: null });
   } finally {

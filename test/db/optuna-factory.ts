@@ -38,7 +38,10 @@ export function createTemporaryDatabase(logger?: Logger): TemporaryDatabase {
 
 let studyCounter = 0;
 
-export function buildStudy(database: SqliteOptunaDatabase, options: { name?: string; directions?: StudyDirection[] } = {}): Promise<StudyRecord> {
+export function buildStudy(
+  database: SqliteOptunaDatabase,
+  options: { name?: string; directions?: StudyDirection[] } = {},
+): Promise<StudyRecord> {
   studyCounter += 1;
   return database.studyWrites.create(options.name ?? `study-${studyCounter}`, options.directions ?? ['MINIMIZE']);
 }
@@ -53,9 +56,14 @@ export interface TrialOptions {
   userAttrs?: Record<string, unknown>;
 }
 
-export async function buildTrial(database: SqliteOptunaDatabase, studyId: number, options: TrialOptions = {}): Promise<TrialRecord> {
+export async function buildTrial(
+  database: SqliteOptunaDatabase,
+  studyId: number,
+  options: TrialOptions = {},
+): Promise<TrialRecord> {
   const trial = await database.trialWrites.create(studyId);
-  const distribution = '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0, "high": 10.0, "log": false}}';
+  const distribution =
+    '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0, "high": 10.0, "log": false}}';
   for (const [name, value] of Object.entries(options.params ?? {})) {
     database.orm.run(
       sql`INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (${trial.trialId}, ${name}, ${value}, ${distribution})`,
@@ -81,7 +89,11 @@ export interface BuiltArtifact {
 }
 
 /** An artifact metadata row as Optuna's upload_artifact writes it (no bytes). */
-export async function buildArtifact(database: SqliteOptunaDatabase, owner: ArtifactOwner, meta: Partial<NewArtifactMeta> = {}): Promise<BuiltArtifact> {
+export async function buildArtifact(
+  database: SqliteOptunaDatabase,
+  owner: ArtifactOwner,
+  meta: Partial<NewArtifactMeta> = {},
+): Promise<BuiltArtifact> {
   const artifactId = meta.artifactId ?? randomUUID();
   const valueJson = encodeArtifactMetaValueJson({
     artifactId,

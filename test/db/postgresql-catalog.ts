@@ -34,7 +34,13 @@ export async function describePostgresCatalog(connection: DatabaseConnection): P
     `SELECT t.typname AS type, e.enumlabel AS label FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
      WHERE t.typnamespace = current_schema()::regnamespace ORDER BY t.typname, e.enumsortorder`,
   );
-  const columnRows = await connection.query<{ table: string; name: string; type: string; not_null: boolean; default: string | null }>(
+  const columnRows = await connection.query<{
+    table: string;
+    name: string;
+    type: string;
+    not_null: boolean;
+    default: string | null;
+  }>(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -64,8 +70,10 @@ export async function describePostgresCatalog(connection: DatabaseConnection): P
   const catalog: PostgresCatalog = { enumTypes: {}, tables: {}, sequences: {} };
   for (const { type, label } of enumRows) (catalog.enumTypes[type] ??= []).push(label);
   const table = (name: string) => (catalog.tables[name] ??= { columns: [], constraints: {}, indexes: {} });
-  for (const { table: name, not_null: notNull, ...column } of columnRows) table(name).columns.push({ ...column, notNull });
-  for (const { table: name, name: constraint, definition } of constraintRows) table(name).constraints[constraint] = definition;
+  for (const { table: name, not_null: notNull, ...column } of columnRows)
+    table(name).columns.push({ ...column, notNull });
+  for (const { table: name, name: constraint, definition } of constraintRows)
+    table(name).constraints[constraint] = definition;
   for (const { table: name, name: index, definition } of indexRows) table(name).indexes[index] = definition;
   for (const { name, type, table: owner, column } of sequenceRows) {
     catalog.sequences[name] = owner === null ? type : `${type} OWNED BY ${owner}.${column}`;

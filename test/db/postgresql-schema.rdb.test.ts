@@ -9,7 +9,12 @@ import { connectDatabase } from '../support/database-connection.js';
 import { createOptunaStorage } from '../support/load-fixture.js';
 import { createPostgresDatabase } from '../support/postgres-server.js';
 import { inspectWithOptuna } from '../support/python-optuna.js';
-import { describePostgresCatalog, type PostgresCatalog, type PostgresColumn, type PostgresTable } from './postgresql-catalog.js';
+import {
+  describePostgresCatalog,
+  type PostgresCatalog,
+  type PostgresColumn,
+  type PostgresTable,
+} from './postgresql-catalog.js';
 
 let url: string;
 let catalog: PostgresCatalog;
@@ -35,7 +40,9 @@ test('the DDL makes the schema Python Optuna makes, plus the trials(study_id) in
   const python = await catalogOf(pythonUrl);
   expect(python.tables.trials!.indexes).toEqual({});
 
-  python.tables.trials!.indexes = { ix_trials_study_id: 'CREATE INDEX ix_trials_study_id ON public.trials USING btree (study_id)' };
+  python.tables.trials!.indexes = {
+    ix_trials_study_id: 'CREATE INDEX ix_trials_study_id ON public.trials USING btree (study_id)',
+  };
   expect(catalog).toEqual(python);
 });
 
@@ -51,7 +58,9 @@ test('native enum types, a sequence per id, double precision, naive timestamps, 
   const idColumns = Object.entries(catalog.tables)
     .filter(([table]) => table !== 'version_info' && table !== 'alembic_version')
     .map(([table, { columns }]) => `${table}.${columns[0]!.name}`);
-  expect(Object.values(catalog.sequences).sort()).toEqual(idColumns.map((column) => `integer OWNED BY ${column}`).sort());
+  expect(Object.values(catalog.sequences).sort()).toEqual(
+    idColumns.map((column) => `integer OWNED BY ${column}`).sort(),
+  );
 
   expect(catalog.tables.trials).toEqual({
     columns: [
@@ -74,7 +83,9 @@ test('native enum types, a sequence per id, double precision, naive timestamps, 
     trial_user_attributes_trial_id_key_key: 'UNIQUE (trial_id, key)',
     trial_user_attributes_trial_id_fkey: 'FOREIGN KEY (trial_id) REFERENCES trials(trial_id)',
   });
-  expect(catalog.tables.version_info!.constraints).toMatchObject({ version_info_version_info_id_check: 'CHECK ((version_info_id = 1))' });
+  expect(catalog.tables.version_info!.constraints).toMatchObject({
+    version_info_version_info_id_check: 'CHECK ((version_info_id = 1))',
+  });
   expect(catalog.tables.alembic_version!.constraints).toEqual({ alembic_version_pkc: 'PRIMARY KEY (version_num)' });
   expect(catalog.tables.studies!.indexes).toEqual({
     ix_studies_study_name: 'CREATE UNIQUE INDEX ix_studies_study_name ON public.studies USING btree (study_name)',
@@ -103,9 +114,12 @@ function tableFromMirror(table: PgTable): PostgresTable {
   const names = (columns: PgColumn[]) => columns.map((column) => column.name).join(', ');
   const columns: PostgresColumn[] = config.columns.map((column) => {
     const serial = column.getSQLType() === 'serial';
-    const type = serial ? 'integer' : column.getSQLType()
-      .replace(/^varchar/, 'character varying')
-      .replace(/^timestamp$/, 'timestamp without time zone');
+    const type = serial
+      ? 'integer'
+      : column
+          .getSQLType()
+          .replace(/^varchar/, 'character varying')
+          .replace(/^timestamp$/, 'timestamp without time zone');
     const defaultValue = serial ? `nextval('${config.name}_${column.name}_seq'::regclass)` : null;
     return { name: column.name, type, notNull: column.notNull, default: defaultValue };
   });
@@ -120,11 +134,13 @@ function tableFromMirror(table: PgTable): PostgresTable {
     constraints[key.getName()] =
       `FOREIGN KEY (${names(reference.columns)}) REFERENCES ${getTableConfig(reference.foreignTable).name}(${names(reference.foreignColumns)})`;
   }
-  for (const check of config.checks) constraints[check.name] = `CHECK ((${new PgDialect().sqlToQuery(check.value).sql}))`;
+  for (const check of config.checks)
+    constraints[check.name] = `CHECK ((${new PgDialect().sqlToQuery(check.value).sql}))`;
   const indexes: Record<string, string> = {};
   for (const { config: index } of config.indexes) {
     const columnNames = index.columns.map((column) => (column as PgColumn).name).join(', ');
-    indexes[index.name!] = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON public.${config.name} USING btree (${columnNames})`;
+    indexes[index.name!] =
+      `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON public.${config.name} USING btree (${columnNames})`;
   }
   return { columns, constraints, indexes };
 }
@@ -137,7 +153,8 @@ test('the drizzle mirror describes the database exactly', () => {
     const table = tableFromMirror(value);
     mirror.tables[getTableConfig(value).name] = table;
     for (const column of table.columns.filter((candidate) => candidate.default?.startsWith('nextval'))) {
-      mirror.sequences[`${getTableConfig(value).name}_${column.name}_seq`] = `integer OWNED BY ${getTableConfig(value).name}.${column.name}`;
+      mirror.sequences[`${getTableConfig(value).name}_${column.name}_seq`] =
+        `integer OWNED BY ${getTableConfig(value).name}.${column.name}`;
     }
   }
   expect(mirror).toEqual(catalog);

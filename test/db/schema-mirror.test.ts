@@ -78,8 +78,9 @@ test.each(optunaTableNames)('%s: columns, types, nullability, keys and indexes m
   }));
   expect(drizzleIndexes).toEqual(namedIndexes);
 
-  const foreignKeys = (optuna.prepare(`PRAGMA foreign_key_list("${tableName}")`).all() as { table: string; from: string; to: string }[])
-    .map((key) => `${key.from} -> ${key.table}.${key.to}`);
+  const foreignKeys = (
+    optuna.prepare(`PRAGMA foreign_key_list("${tableName}")`).all() as { table: string; from: string; to: string }[]
+  ).map((key) => `${key.from} -> ${key.table}.${key.to}`);
   const drizzleForeignKeys = config.foreignKeys.map((key) => {
     const reference = key.reference();
     return `${reference.columns.map((column) => column.name).join()} -> ${getTableConfig(reference.foreignTable).name}.${reference.foreignColumns.map((column) => column.name).join()}`;

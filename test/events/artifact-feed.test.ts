@@ -9,7 +9,13 @@ import { ArtifactEventLog, type ArtifactEvent } from '../../src/events/artifact-
 import { subscribeToArtifactEvents, type ArtifactEventKind } from '../../src/events/artifact-feed.js';
 import { startArtifactWatcher, type ArtifactWatcher } from '../../src/events/artifact-watcher.js';
 import { EventQueue } from '../../src/events/event-queue.js';
-import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
+import {
+  buildArtifact,
+  buildStudy,
+  buildTrial,
+  createTemporaryDatabase,
+  type TemporaryDatabase,
+} from '../db/optuna-factory.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
 
 let temporary: TemporaryDatabase;
@@ -52,19 +58,29 @@ async function remove(artifactId: string): Promise<void> {
   await events.publishDeleted(artifactId, { studyId: row!.studyId, trialId: row!.trialId });
 }
 
-async function subscribe(kind: ArtifactEventKind, filter: { studyId?: number; trialId?: number } = {}, since?: string, log = events) {
+async function subscribe(
+  kind: ArtifactEventKind,
+  filter: { studyId?: number; trialId?: number } = {},
+  since?: string,
+  log = events,
+) {
   const iterator = await subscribeToArtifactEvents({ events: log, database: temporary.database }, kind, filter, since);
   open.push(iterator);
   return iterator;
 }
 
 /** The next `count` events; fails instead of hanging when they do not come. */
-async function take(iterator: AsyncIterator<ArtifactEvent<ArtifactRecord>>, count: number): Promise<ArtifactEvent<ArtifactRecord>[]> {
+async function take(
+  iterator: AsyncIterator<ArtifactEvent<ArtifactRecord>>,
+  count: number,
+): Promise<ArtifactEvent<ArtifactRecord>[]> {
   const taken: ArtifactEvent<ArtifactRecord>[] = [];
   for (let index = 0; index < count; index++) {
     const next = await Promise.race([
       iterator.next(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`event ${index + 1} of ${count} did not come`)), 2000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`event ${index + 1} of ${count} did not come`)), 2000),
+      ),
     ]);
     if (next.done) throw new Error('the subscription ended');
     taken.push(next.value);
@@ -74,7 +90,11 @@ async function take(iterator: AsyncIterator<ArtifactEvent<ArtifactRecord>>, coun
 
 const ids = (taken: ArtifactEvent<ArtifactRecord>[]) => taken.map((event) => event.artifactId);
 
-async function expectRefusal(code: 'BAD_USER_INPUT' | 'CURSOR_EXPIRED', action: () => Promise<unknown>, message?: RegExp): Promise<void> {
+async function expectRefusal(
+  code: 'BAD_USER_INPUT' | 'CURSOR_EXPIRED',
+  action: () => Promise<unknown>,
+  message?: RegExp,
+): Promise<void> {
   try {
     await action();
   } catch (error) {
@@ -85,7 +105,8 @@ async function expectRefusal(code: 'BAD_USER_INPUT' | 'CURSOR_EXPIRED', action: 
   throw new Error(`expected ${code}`);
 }
 const expectBadUserInput = (action: () => Promise<unknown>) => expectRefusal('BAD_USER_INPUT', action);
-const expectCursorExpired = (action: () => Promise<unknown>, message?: RegExp) => expectRefusal('CURSOR_EXPIRED', action, message);
+const expectCursorExpired = (action: () => Promise<unknown>, message?: RegExp) =>
+  expectRefusal('CURSOR_EXPIRED', action, message);
 
 describe('live events', () => {
   it('delivers what is published after subscribing, in order, filtered by owner', async () => {
@@ -141,7 +162,11 @@ describe('since: an event cursor of this run', () => {
     await upload({ kind: 'trial', trialId: trialA });
     const [seen] = await take(first, 1);
     await first.return!();
-    const missed = [await upload({ kind: 'trial', trialId: trialA }), await upload({ kind: 'trial', trialId: trialA }), await upload({ kind: 'trial', trialId: trialA })];
+    const missed = [
+      await upload({ kind: 'trial', trialId: trialA }),
+      await upload({ kind: 'trial', trialId: trialA }),
+      await upload({ kind: 'trial', trialId: trialA }),
+    ];
     await upload({ kind: 'trial', trialId: trialB }); // not for this subscriber
     const resumed = await subscribe('created', { trialId: trialA }, seen!.cursor);
     const live = await upload({ kind: 'trial', trialId: trialA });
@@ -174,7 +199,11 @@ describe('since: an event cursor of this run', () => {
 describe('since: older than the log keeps, or from an earlier run', () => {
   it('replays creations from the database rows above the watermark, oldest first', async () => {
     const cursor = events.currentCursor();
-    const uploaded = [await upload({ kind: 'trial', trialId: trialA }), await upload({ kind: 'study', studyId }), await upload({ kind: 'trial', trialId: trialB })];
+    const uploaded = [
+      await upload({ kind: 'trial', trialId: trialA }),
+      await upload({ kind: 'study', studyId }),
+      await upload({ kind: 'trial', trialId: trialB }),
+    ];
     const deletedMeanwhile = await upload({ kind: 'trial', trialId: trialA });
     await remove(deletedMeanwhile);
 
@@ -230,7 +259,8 @@ describe('since: older than the log keeps, or from an earlier run', () => {
     const cursor = events.currentCursor();
     // Written by "another process" while no one was listening (one transaction keeps it quick).
     temporary.database.connection.exec('BEGIN');
-    for (let index = 0; index < 10_001; index++) await buildArtifact(temporary.database, { kind: 'trial', trialId: trialA });
+    for (let index = 0; index < 10_001; index++)
+      await buildArtifact(temporary.database, { kind: 'trial', trialId: trialA });
     temporary.database.connection.exec('COMMIT');
     const restarted = new ArtifactEventLog<ArtifactRecord>();
     watcher.stop();
@@ -286,10 +316,16 @@ describe('since: not a cursor', () => {
   it('is refused as BAD_USER_INPUT', async () => {
     await expectBadUserInput(() => subscribe('created', {}, 'not-a-cursor'));
     await expectBadUserInput(() => subscribe('deleted', {}, ''));
-    await expectBadUserInput(() => subscribe('deleted', {}, Buffer.from('artifact:v1:study:x:1').toString('base64url')));
+    await expectBadUserInput(() =>
+      subscribe('deleted', {}, Buffer.from('artifact:v1:study:x:1').toString('base64url')),
+    );
     // Numbers past 2^53 would round to some other event or row.
-    await expectBadUserInput(() => subscribe('created', {}, Buffer.from('artifact:v1:study:99999999999999999999:1').toString('base64url')));
-    await expectBadUserInput(() => subscribe('created', {}, Buffer.from(`event:v1:${events.epoch}:99999999999999999999`).toString('base64url')));
+    await expectBadUserInput(() =>
+      subscribe('created', {}, Buffer.from('artifact:v1:study:99999999999999999999:1').toString('base64url')),
+    );
+    await expectBadUserInput(() =>
+      subscribe('created', {}, Buffer.from(`event:v1:${events.epoch}:99999999999999999999`).toString('base64url')),
+    );
     expect(events.listenerCount()).toBe(0);
   });
 });

@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { artifactRecordFromRow, type ArtifactRecord } from '../../src/artifacts/artifact-records.js';
 import { ArtifactEventLog, type ArtifactEvent } from '../../src/events/artifact-event-log.js';
 import { startArtifactWatcher, type ArtifactWatcher } from '../../src/events/artifact-watcher.js';
-import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
+import {
+  buildArtifact,
+  buildStudy,
+  buildTrial,
+  createTemporaryDatabase,
+  type TemporaryDatabase,
+} from '../db/optuna-factory.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
 import { recordingLogger } from '../support/recording-logger.js';
 
@@ -38,7 +44,12 @@ afterEach(() => {
 const startWatching = async () => {
   watcher = await startArtifactWatcher(temporary.database, events, 3600);
 };
-const summary = (event: ArtifactEvent<ArtifactRecord>) => ({ kind: event.kind, artifactId: event.artifactId, studyId: event.studyId, trialId: event.trialId });
+const summary = (event: ArtifactEvent<ArtifactRecord>) => ({
+  kind: event.kind,
+  artifactId: event.artifactId,
+  studyId: event.studyId,
+  trialId: event.trialId,
+});
 
 describe('artifact watcher', () => {
   it('knows the artifacts that exist at start without announcing them', async () => {
@@ -47,7 +58,9 @@ describe('artifact watcher', () => {
     await startWatching();
     await watcher.poll();
     expect(announced).toEqual([]);
-    expect([...events.knownArtifacts().keys()].sort()).toEqual([existing.artifactId, existingForeign.artifactId].sort());
+    expect([...events.knownArtifacts().keys()].sort()).toEqual(
+      [existing.artifactId, existingForeign.artifactId].sort(),
+    );
   });
 
   it('announces a row another connection inserted, once, with its decoded metadata', async () => {
@@ -56,7 +69,13 @@ describe('artifact watcher', () => {
     await watcher.poll();
     await watcher.poll();
     expect(announced.map(summary)).toEqual([{ kind: 'created', artifactId: artifact.artifactId, studyId, trialId }]);
-    expect(announced[0]!.artifact).toMatchObject({ artifactId: artifact.artifactId, filename: 'model.txt', mimetype: 'text/plain', encoding: null, trialState: 'RUNNING' });
+    expect(announced[0]!.artifact).toMatchObject({
+      artifactId: artifact.artifactId,
+      filename: 'model.txt',
+      mimetype: 'text/plain',
+      encoding: null,
+      trialState: 'RUNNING',
+    });
   });
 
   it('announces study artifacts and old optuna-dashboard rows with their owners, in row order', async () => {
@@ -89,7 +108,11 @@ describe('artifact watcher', () => {
 
   it('skips a malformed row (reported once) and a tombstone that was never an artifact', async () => {
     await startWatching();
-    foreign.addTrialAttribute(trialId, 'artifacts:0d1f2e3c-0000-4000-8000-000000000000', JSON.stringify('{"artifact_id": "0d1f2e3c-0000-4000-8000-000000000000"}'));
+    foreign.addTrialAttribute(
+      trialId,
+      'artifacts:0d1f2e3c-0000-4000-8000-000000000000',
+      JSON.stringify('{"artifact_id": "0d1f2e3c-0000-4000-8000-000000000000"}'),
+    );
     foreign.addTrialAttribute(trialId, 'artifacts:0d1f2e3c-0000-4000-8000-000000000001', '"null"');
     await watcher.poll();
     foreign.addTrialArtifact(trialId);

@@ -3,7 +3,13 @@
 // several operations — on the production server, over HTTP (uploads as real multipart bodies).
 // Each case's answer is written out once; every form must give exactly it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { argumentFormNames, argumentForms, type ArgumentValue, type OperationTemplate, type WrittenOperation } from '../support/argument-forms.js';
+import {
+  argumentFormNames,
+  argumentForms,
+  type ArgumentValue,
+  type OperationTemplate,
+  type WrittenOperation,
+} from '../support/argument-forms.js';
 import { uploadMultipart } from '../support/multipart.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/test-server.js';
 
@@ -23,10 +29,25 @@ interface ArgumentCase {
 }
 
 let server: TestServer;
-const ids = { alpha: 0, beta: 0, t0: 0, t1: 0, t2: 0, t3: 0, alphaArtifact: '', t0First: '', t0Second: '', betaArtifact: '' };
+const ids = {
+  alpha: 0,
+  beta: 0,
+  t0: 0,
+  t1: 0,
+  t2: 0,
+  t3: 0,
+  alphaArtifact: '',
+  t0First: '',
+  t0Second: '',
+  betaArtifact: '',
+};
 const cursors = { firstStudy: '', firstTrial: '', lastTrial: '', newestAlphaArtifact: '' };
 
-async function run<Data = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, operationName?: string): Promise<GraphQLResponse<Data>> {
+async function run<Data = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  operationName?: string,
+): Promise<GraphQLResponse<Data>> {
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
@@ -53,13 +74,23 @@ async function uploadTo(owner: { studyId: number } | { trialId: number }, filena
 }
 
 async function newTrial(studyId: number): Promise<number> {
-  return (await data<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId })).createTrial.trialId;
+  return (
+    await data<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', {
+      s: studyId,
+    })
+  ).createTrial.trialId;
 }
 
 beforeAll(async () => {
   server = await startTestServer();
-  ids.alpha = (await data<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "alpha") { studyId } }')).createStudy.studyId;
-  ids.beta = (await data<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "beta", directions: [MINIMIZE, MAXIMIZE]) { studyId } }')).createStudy.studyId;
+  ids.alpha = (
+    await data<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "alpha") { studyId } }')
+  ).createStudy.studyId;
+  ids.beta = (
+    await data<{ createStudy: { studyId: number } }>(
+      'mutation { createStudy(name: "beta", directions: [MINIMIZE, MAXIMIZE]) { studyId } }',
+    )
+  ).createStudy.studyId;
   ids.t0 = await newTrial(ids.alpha);
   ids.t1 = await newTrial(ids.alpha);
   ids.t2 = await newTrial(ids.alpha);
@@ -72,12 +103,18 @@ beforeAll(async () => {
   ids.t0Second = await uploadTo({ trialId: ids.t2 }, 't2-second.txt');
   ids.betaArtifact = await uploadTo({ studyId: ids.beta }, 'beta.txt');
 
-  const studies = await data<{ studies: { edges: { cursor: string }[] } }>('{ studies(first: 1) { edges { cursor } } }');
+  const studies = await data<{ studies: { edges: { cursor: string }[] } }>(
+    '{ studies(first: 1) { edges { cursor } } }',
+  );
   cursors.firstStudy = studies.studies.edges[0]!.cursor;
-  const trials = await data<{ study: { trials: { edges: { cursor: string }[] } } }>(`{ study(studyId: ${ids.alpha}) { trials { edges { cursor } } } }`);
+  const trials = await data<{ study: { trials: { edges: { cursor: string }[] } } }>(
+    `{ study(studyId: ${ids.alpha}) { trials { edges { cursor } } } }`,
+  );
   cursors.firstTrial = trials.study.trials.edges[0]!.cursor;
   cursors.lastTrial = trials.study.trials.edges.at(-1)!.cursor;
-  const artifacts = await data<{ artifacts: { edges: { cursor: string }[] } }>(`{ artifacts(studyId: ${ids.alpha}, first: 1) { edges { cursor } } }`);
+  const artifacts = await data<{ artifacts: { edges: { cursor: string }[] } }>(
+    `{ artifacts(studyId: ${ids.alpha}, first: 1) { edges { cursor } } }`,
+  );
   cursors.newestAlphaArtifact = artifacts.artifacts.edges[0]!.cursor;
 });
 
@@ -90,8 +127,16 @@ const requiredInt = (value: number): ArgumentValue => ({ type: 'Int!', value });
 const string = (value: string | null): ArgumentValue => ({ type: 'String', value });
 const requiredString = (value: string): ArgumentValue => ({ type: 'String!', value });
 const states = (...value: string[]): ArgumentValue => ({ type: '[TrialState!]', value });
-const query = (selection: string, args: Record<string, ArgumentValue>): OperationTemplate => ({ kind: 'query', selection, args });
-const mutation = (selection: string, args: Record<string, ArgumentValue>): OperationTemplate => ({ kind: 'mutation', selection, args });
+const query = (selection: string, args: Record<string, ArgumentValue>): OperationTemplate => ({
+  kind: 'query',
+  selection,
+  args,
+});
+const mutation = (selection: string, args: Record<string, ArgumentValue>): OperationTemplate => ({
+  kind: 'mutation',
+  selection,
+  args,
+});
 const refused = (code: string, path: string[], data: unknown = null): Answer => ({ data, errors: [{ code, path }] });
 let uniqueName = 0;
 
@@ -108,17 +153,21 @@ const queryCases: ArgumentCase[] = [
   },
   {
     name: 'study(studyId, name) that disagree',
-    operation: () => query('study(studyId: %studyId, name: %name) { studyId }', { studyId: int(ids.beta), name: string('alpha') }),
+    operation: () =>
+      query('study(studyId: %studyId, name: %name) { studyId }', { studyId: int(ids.beta), name: string('alpha') }),
     answer: () => ({ data: { study: null } }),
   },
   {
     name: 'studies(first, after, nameContains)',
     operation: () =>
-      query('studies(first: %first, after: %after, nameContains: %nameContains) { totalCount edges { node { name } } }', {
-        first: int(5),
-        after: string(cursors.firstStudy),
-        nameContains: string('ETA'),
-      }),
+      query(
+        'studies(first: %first, after: %after, nameContains: %nameContains) { totalCount edges { node { name } } }',
+        {
+          first: int(5),
+          after: string(cursors.firstStudy),
+          nameContains: string('ETA'),
+        },
+      ),
     answer: () => ({ data: { studies: { totalCount: 1, edges: [{ node: { name: 'beta' } }] } } }),
   },
   {
@@ -129,29 +178,40 @@ const queryCases: ArgumentCase[] = [
   {
     name: 'Study.trials(states, first, after) and trialCount(states)',
     operation: () =>
-      query('study(studyId: %studyId) { trials(states: %states, first: %first, after: %after) { edges { node { number } } } trialCount(states: %counted) }', {
-        studyId: int(ids.alpha),
-        states: states('COMPLETE', 'FAIL'),
-        first: int(1),
-        after: string(cursors.firstTrial),
-        counted: states('COMPLETE'),
-      }),
+      query(
+        'study(studyId: %studyId) { trials(states: %states, first: %first, after: %after) { edges { node { number } } } trialCount(states: %counted) }',
+        {
+          studyId: int(ids.alpha),
+          states: states('COMPLETE', 'FAIL'),
+          first: int(1),
+          after: string(cursors.firstTrial),
+          counted: states('COMPLETE'),
+        },
+      ),
     answer: () => ({ data: { study: { trials: { edges: [{ node: { number: 1 } }] }, trialCount: 2 } } }),
   },
   {
     name: 'Study.trials(last, before) and Study.trial(number)',
     operation: () =>
-      query('study(studyId: %studyId) { trials(last: %last, before: %before) { edges { node { number } } } trial(number: %number) { state } }', {
-        studyId: int(ids.alpha),
-        last: int(2),
-        before: string(cursors.lastTrial),
-        number: requiredInt(2),
-      }),
-    answer: () => ({ data: { study: { trials: { edges: [{ node: { number: 1 } }, { node: { number: 2 } }] }, trial: { state: 'RUNNING' } } } }),
+      query(
+        'study(studyId: %studyId) { trials(last: %last, before: %before) { edges { node { number } } } trial(number: %number) { state } }',
+        {
+          studyId: int(ids.alpha),
+          last: int(2),
+          before: string(cursors.lastTrial),
+          number: requiredInt(2),
+        },
+      ),
+    answer: () => ({
+      data: {
+        study: { trials: { edges: [{ node: { number: 1 } }, { node: { number: 2 } }] }, trial: { state: 'RUNNING' } },
+      },
+    }),
   },
   {
     name: 'artifact(artifactId)',
-    operation: () => query('artifact(artifactId: %artifactId) { filename }', { artifactId: requiredString(ids.betaArtifact) }),
+    operation: () =>
+      query('artifact(artifactId: %artifactId) { filename }', { artifactId: requiredString(ids.betaArtifact) }),
     answer: () => ({ data: { artifact: { filename: 'beta.txt' } } }),
   },
   {
@@ -167,12 +227,20 @@ const queryCases: ArgumentCase[] = [
   {
     name: 'artifacts(trialId) and Trial.artifacts(first)',
     operation: () =>
-      query('artifacts(trialId: %trialId) { totalCount } trial(trialId: %same) { artifacts(first: %first) { edges { node { filename } } } }', {
-        trialId: int(ids.t2),
-        same: requiredInt(ids.t2),
-        first: int(1),
-      }),
-    answer: () => ({ data: { artifacts: { totalCount: 2 }, trial: { artifacts: { edges: [{ node: { filename: 't2-second.txt' } }] } } } }),
+      query(
+        'artifacts(trialId: %trialId) { totalCount } trial(trialId: %same) { artifacts(first: %first) { edges { node { filename } } } }',
+        {
+          trialId: int(ids.t2),
+          same: requiredInt(ids.t2),
+          first: int(1),
+        },
+      ),
+    answer: () => ({
+      data: {
+        artifacts: { totalCount: 2 },
+        trial: { artifacts: { edges: [{ node: { filename: 't2-second.txt' } }] } },
+      },
+    }),
   },
   {
     name: '@include(if) and @skip(if)',
@@ -196,7 +264,11 @@ const queryCases: ArgumentCase[] = [
   },
   {
     name: 'a malformed cursor in Study.trials(after)',
-    operation: () => query('study(studyId: %studyId) { trials(after: %after) { totalCount } }', { studyId: int(ids.alpha), after: string('garbage') }),
+    operation: () =>
+      query('study(studyId: %studyId) { trials(after: %after) { totalCount } }', {
+        studyId: int(ids.alpha),
+        after: string('garbage'),
+      }),
     answer: () => refused('BAD_USER_INPUT', ['study', 'trials'], { study: null }),
   },
 ];
@@ -222,7 +294,8 @@ const mutationCases: ArgumentCase[] = [
   },
   {
     name: 'createTrial(studyId)',
-    operation: () => mutation('createTrial(studyId: %studyId) { state study { studyId } }', { studyId: requiredInt(ids.beta) }),
+    operation: () =>
+      mutation('createTrial(studyId: %studyId) { state study { studyId } }', { studyId: requiredInt(ids.beta) }),
     answer: () => ({ data: { createTrial: { state: 'RUNNING', study: { studyId: ids.beta } } } }),
   },
   {
@@ -238,7 +311,9 @@ const mutationCases: ArgumentCase[] = [
         state: { type: 'TrialState!', value: 'COMPLETE' },
         values: { type: '[OptunaFloat!]', value: [0.5, 'Infinity'] },
       }),
-    answer: (args) => ({ data: { finishTrial: { trialId: args.trialId, state: 'COMPLETE', values: [0.5, 'Infinity'] } } }),
+    answer: (args) => ({
+      data: { finishTrial: { trialId: args.trialId, state: 'COMPLETE', values: [0.5, 'Infinity'] } },
+    }),
   },
   {
     name: 'finishTrial with NaN (refused by the tell rules, not by input coercion)',
@@ -256,58 +331,95 @@ const mutationCases: ArgumentCase[] = [
       mutation('deleteArtifact(artifactId: %artifactId) { artifactId studyId trialId }', {
         artifactId: requiredString(await uploadTo({ trialId: ids.t2 }, 'to-delete.txt')),
       }),
-    answer: (args) => ({ data: { deleteArtifact: { artifactId: args.artifactId, studyId: ids.alpha, trialId: ids.t2 } } }),
+    answer: (args) => ({
+      data: { deleteArtifact: { artifactId: args.artifactId, studyId: ids.alpha, trialId: ids.t2 } },
+    }),
   },
   {
     name: 'uploadArtifact(trialId, filename, mimetype, encoding)',
     upload: { filename: 'ignored.bin', content: 'uploaded bytes' },
     operation: () => ({
-      ...mutation('uploadArtifact(trialId: %trialId, file: $blob, filename: %filename, mimetype: %mimetype, encoding: %encoding) { filename mimetype encoding size study { studyId } trial { trialId } }', {
-        trialId: int(ids.t2),
-        filename: string('named.csv'),
-        mimetype: string('text/csv'),
-        encoding: string('gzip'),
-      }),
+      ...mutation(
+        'uploadArtifact(trialId: %trialId, file: $blob, filename: %filename, mimetype: %mimetype, encoding: %encoding) { filename mimetype encoding size study { studyId } trial { trialId } }',
+        {
+          trialId: int(ids.t2),
+          filename: string('named.csv'),
+          mimetype: string('text/csv'),
+          encoding: string('gzip'),
+        },
+      ),
       fixedVariables: { blob: 'Upload!' },
     }),
     answer: () => ({
-      data: { uploadArtifact: { filename: 'named.csv', mimetype: 'text/csv', encoding: 'gzip', size: 14, study: { studyId: ids.alpha }, trial: { trialId: ids.t2 } } },
+      data: {
+        uploadArtifact: {
+          filename: 'named.csv',
+          mimetype: 'text/csv',
+          encoding: 'gzip',
+          size: 14,
+          study: { studyId: ids.alpha },
+          trial: { trialId: ids.t2 },
+        },
+      },
     }),
   },
   {
     name: 'uploadArtifact(studyId)',
     upload: { filename: 'plot.png', content: 'png' },
     operation: () => ({
-      ...mutation('uploadArtifact(studyId: %studyId, file: $blob) { filename mimetype study { studyId } trial { trialId } }', { studyId: int(ids.beta) }),
+      ...mutation(
+        'uploadArtifact(studyId: %studyId, file: $blob) { filename mimetype study { studyId } trial { trialId } }',
+        { studyId: int(ids.beta) },
+      ),
       fixedVariables: { blob: 'Upload!' },
     }),
-    answer: () => ({ data: { uploadArtifact: { filename: 'plot.png', mimetype: 'image/png', study: { studyId: ids.beta }, trial: null } } }),
+    answer: () => ({
+      data: {
+        uploadArtifact: { filename: 'plot.png', mimetype: 'image/png', study: { studyId: ids.beta }, trial: null },
+      },
+    }),
   },
   {
     name: 'uploadArtifact to an unknown trial',
     upload: { filename: 'lost.txt', content: 'lost' },
-    operation: () => ({ ...mutation('uploadArtifact(trialId: %trialId, file: $blob) { filename }', { trialId: int(999) }), fixedVariables: { blob: 'Upload!' } }),
+    operation: () => ({
+      ...mutation('uploadArtifact(trialId: %trialId, file: $blob) { filename }', { trialId: int(999) }),
+      fixedVariables: { blob: 'Upload!' },
+    }),
     // The field is nullable (an alias that stored its file keeps its id in `data`).
     answer: () => refused('NOT_FOUND', ['uploadArtifact'], { uploadArtifact: null }),
   },
 ];
 
 async function answerOf(written: WrittenOperation, upload: ArgumentCase['upload']): Promise<Answer> {
-  const send = (operationName: string | undefined) => (upload ? sendUpload(written, operationName, upload) : run(written.query, written.variables, operationName));
+  const send = (operationName: string | undefined) =>
+    upload ? sendUpload(written, operationName, upload) : run(written.query, written.variables, operationName);
   if (written.warmUpOperationName) await send(written.warmUpOperationName);
   const response = await send(written.operationName);
   const answer: Answer = { data: response.data ?? null };
-  if (response.errors) answer.errors = response.errors.map((error) => ({ code: error.extensions?.code, path: error.path }));
+  if (response.errors)
+    answer.errors = response.errors.map((error) => ({ code: error.extensions?.code, path: error.path }));
   return answer;
 }
 
 /** A multipart request (the GraphQL multipart request spec) whose file is the `$blob` variable. */
-async function sendUpload(written: WrittenOperation, operationName: string | undefined, upload: NonNullable<ArgumentCase['upload']>): Promise<GraphQLResponse> {
+async function sendUpload(
+  written: WrittenOperation,
+  operationName: string | undefined,
+  upload: NonNullable<ArgumentCase['upload']>,
+): Promise<GraphQLResponse> {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: written.query, variables: { ...written.variables, blob: null }, operationName }));
+  form.append(
+    'operations',
+    JSON.stringify({ query: written.query, variables: { ...written.variables, blob: null }, operationName }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.blob'] }));
   form.append('0', new Blob([upload.content]), upload.filename);
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+    body: form,
+  });
   return (await response.json()) as GraphQLResponse;
 }
 

@@ -20,7 +20,12 @@ let execute: (query: string) => Promise<GraphQLResponse<unknown>>;
 beforeAll(() => {
   copy = copyFixture();
   database = openOptunaDatabase(copy.databasePath);
-  const services: AppServices = { config: testServerConfig('sqlite:///optuna.db'), database, store: new FileSystemArtifactStore(copy.artifactsPath), events: new ArtifactEventLog() };
+  const services: AppServices = {
+    config: testServerConfig('sqlite:///optuna.db'),
+    database,
+    store: new FileSystemArtifactStore(copy.artifactsPath),
+    events: new ArtifactEventLog(),
+  };
   const yoga = createYoga({
     schema,
     context: () => createGraphQLContext(services),
@@ -29,7 +34,13 @@ beforeAll(() => {
     logging: false,
   });
   execute = async (query) =>
-    (await (await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as GraphQLResponse<unknown>;
+    (await (
+      await yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      })
+    ).json()) as GraphQLResponse<unknown>;
 });
 afterAll(async () => {
   await database.close();
@@ -54,7 +65,9 @@ test('too deep, too many aliases, too large: refused before running', async () =
   const cycle = 'trials { edges { node { study { ';
   const deep = await execute(`{ studies { edges { node { ${cycle.repeat(4)} name ${'} } } } '.repeat(4)} } } } }`);
   expect(deep.errors?.[0]?.message).toMatch(/depth/i);
-  const huge = await execute('{ studies(first: 1000) { edges { node { trials(first: 1000) { edges { node { artifacts(first: 1000) { edges { node { filename } } } } } } } } } }');
+  const huge = await execute(
+    '{ studies(first: 1000) { edges { node { trials(first: 1000) { edges { node { artifacts(first: 1000) { edges { node { filename } } } } } } } } } }',
+  );
   expect(huge.errors?.[0]?.message).toMatch(/cost/i);
   const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: studies { totalCount }`).join(' ');
   expect((await execute(`{ ${aliases} }`)).errors?.[0]?.message).toMatch(/alias/i);

@@ -36,7 +36,10 @@ async function createStudy(name: string, directions?: string[]): Promise<number>
 }
 
 const createTrial = (studyId: number) =>
-  graphql.execute<{ createTrial: TrialResult }>(`mutation($studyId: Int!) { createTrial(studyId: $studyId) { ${trialFields} } }`, { studyId });
+  graphql.execute<{ createTrial: TrialResult }>(
+    `mutation($studyId: Int!) { createTrial(studyId: $studyId) { ${trialFields} } }`,
+    { studyId },
+  );
 
 const finishTrial = (trialId: number, state: string, values?: unknown[]) =>
   graphql.execute<{ finishTrial: TrialResult }>(
@@ -63,8 +66,12 @@ describe('createStudy', () => {
 
   test('refuses a taken name and NOT_SET with BAD_USER_INPUT', async () => {
     await createStudy('taken');
-    expect(errorCode(await graphql.execute('mutation { createStudy(name: "taken") { studyId } }'))).toBe('BAD_USER_INPUT');
-    expect(errorCode(await graphql.execute('mutation { createStudy(name: "x", directions: [NOT_SET]) { studyId } }'))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await graphql.execute('mutation { createStudy(name: "taken") { studyId } }'))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      errorCode(await graphql.execute('mutation { createStudy(name: "x", directions: [NOT_SET]) { studyId } }')),
+    ).toBe('BAD_USER_INPUT');
     expect(await temporary.database.studies.count()).toBe(1);
   });
 });
@@ -81,7 +88,7 @@ describe('createTrial (ask)', () => {
     expect(Math.abs(Date.parse(trial.datetimeStart!) - Date.now())).toBeLessThan(60_000);
   });
 
-  test('writes datetimes in Optuna\'s text format', async () => {
+  test("writes datetimes in Optuna's text format", async () => {
     const trial = await runningTrial(await createStudy('s'));
     await finishTrial(trial.trialId, 'FAIL');
     const row = temporary.database.orm.get<{ datetime_start: string; datetime_complete: string }>(
@@ -104,7 +111,9 @@ describe('finishTrial (tell)', () => {
     expect(response.errors).toBeUndefined();
     expect(response.data!.finishTrial).toMatchObject({ state: 'COMPLETE', values: [0.25, '-Infinity'] });
     expect(response.data!.finishTrial.datetimeComplete).not.toBeNull();
-    expect(temporary.database.orm.all(sql`SELECT objective, value, value_type FROM trial_values ORDER BY objective`)).toEqual([
+    expect(
+      temporary.database.orm.all(sql`SELECT objective, value, value_type FROM trial_values ORDER BY objective`),
+    ).toEqual([
       { objective: 0, value: 0.25, value_type: 'FINITE' },
       { objective: 1, value: null, value_type: 'INF_NEG' },
     ]);
@@ -137,7 +146,10 @@ describe('finishTrial (tell)', () => {
       sql`INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type)
         VALUES (${trial.trialId}, 0, 3.5, 'FINITE'), (${trial.trialId}, 4, 1.5, 'FINITE')`,
     );
-    expect((await finishTrial(trial.trialId, 'PRUNED')).data!.finishTrial).toMatchObject({ state: 'PRUNED', values: [1.5] });
+    expect((await finishTrial(trial.trialId, 'PRUNED')).data!.finishTrial).toMatchObject({
+      state: 'PRUNED',
+      values: [1.5],
+    });
   });
 
   test('an OptunaFloat that is not a number or a known name is rejected before anything runs', async () => {
@@ -154,6 +166,11 @@ describe('finishTrial (tell)', () => {
     const response = await graphql.execute<{ study: unknown }>(
       `{ study(studyId: ${studyId}) { bestTrial { number values } trialCount complete: trialCount(states: [COMPLETE]) running: trialCount(states: [RUNNING]) } }`,
     );
-    expect(response.data!.study).toEqual({ bestTrial: { number: 1, values: [5] }, trialCount: 5, complete: 3, running: 1 });
+    expect(response.data!.study).toEqual({
+      bestTrial: { number: 1, values: [5] },
+      trialCount: 5,
+      complete: 3,
+      running: 1,
+    });
   });
 });

@@ -8,7 +8,9 @@ import { holdWriteLock } from '../support/python-optuna.js';
 test('a mutation issued while another process holds the write lock waits and succeeds', async () => {
   const temporary = createTemporaryDatabase();
   const graphql = await createInProcessGraphQL(temporary.path);
-  const study = await graphql.execute<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "s") { studyId } }');
+  const study = await graphql.execute<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "s") { studyId } }',
+  );
 
   const lock = await holdWriteLock(temporary.path, 0.5);
   const response = await graphql.execute<{ createTrial: { number: number } }>(

@@ -11,7 +11,11 @@ test('an AppError keeps its message and carries its code', async () => {
   const graphql = await createInProcessGraphQL(temporary.path);
   const response = await graphql.execute('mutation { createTrial(studyId: 7) { trialId } }');
   expect(response.errors).toEqual([
-    expect.objectContaining({ message: 'No study with id 7', path: ['createTrial'], extensions: { code: 'NOT_FOUND' } }),
+    expect.objectContaining({
+      message: 'No study with id 7',
+      path: ['createTrial'],
+      extensions: { code: 'NOT_FOUND' },
+    }),
   ]);
   expect(graphql.unexpectedErrors).toEqual([]);
   await graphql.close();

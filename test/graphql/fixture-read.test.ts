@@ -61,37 +61,92 @@ interface Everything {
 // within the server's operation limits (src/graphql/armor.ts), as a real client's must be.
 const everythingQuery = /* GraphQL */ `
   fragment ArtifactFields on Artifact {
-    artifactId filename mimetype encoding size sha256 downloadUrl
-    study { studyId }
-    trial { trialId }
+    artifactId
+    filename
+    mimetype
+    encoding
+    size
+    sha256
+    downloadUrl
+    study {
+      studyId
+    }
+    trial {
+      trialId
+    }
   }
   query Everything {
     studies(first: 10) {
       totalCount
-      edges { node {
-        studyId name directions userAttrs
-        trialCount
-        complete: trialCount(states: [COMPLETE])
-        pruned: trialCount(states: [PRUNED])
-        fail: trialCount(states: [FAIL])
-        running: trialCount(states: [RUNNING])
-        waiting: trialCount(states: [WAITING])
-        finished: trialCount(states: [COMPLETE, PRUNED, FAIL])
-        bestTrial { number }
-        artifacts(first: 10) { totalCount edges { node { ...ArtifactFields } } }
-        trials(first: 20) {
-          totalCount
-          edges { node {
-            trialId number state values datetimeStart datetimeComplete userAttrs
-            params { name value distribution }
-            intermediateValues { step value }
-            study { studyId }
-            artifacts(first: 10) { totalCount edges { node { ...ArtifactFields } } }
-          } }
+      edges {
+        node {
+          studyId
+          name
+          directions
+          userAttrs
+          trialCount
+          complete: trialCount(states: [COMPLETE])
+          pruned: trialCount(states: [PRUNED])
+          fail: trialCount(states: [FAIL])
+          running: trialCount(states: [RUNNING])
+          waiting: trialCount(states: [WAITING])
+          finished: trialCount(states: [COMPLETE, PRUNED, FAIL])
+          bestTrial {
+            number
+          }
+          artifacts(first: 10) {
+            totalCount
+            edges {
+              node {
+                ...ArtifactFields
+              }
+            }
+          }
+          trials(first: 20) {
+            totalCount
+            edges {
+              node {
+                trialId
+                number
+                state
+                values
+                datetimeStart
+                datetimeComplete
+                userAttrs
+                params {
+                  name
+                  value
+                  distribution
+                }
+                intermediateValues {
+                  step
+                  value
+                }
+                study {
+                  studyId
+                }
+                artifacts(first: 10) {
+                  totalCount
+                  edges {
+                    node {
+                      ...ArtifactFields
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
-      } }
+      }
     }
-    artifacts(first: 100) { totalCount edges { node { ...ArtifactFields } } }
+    artifacts(first: 100) {
+      totalCount
+      edges {
+        node {
+          ...ArtifactFields
+        }
+      }
+    }
   }
 `;
 

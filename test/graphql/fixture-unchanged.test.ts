@@ -21,7 +21,10 @@ test('opening the fixture and reading everything through GraphQL leaves its byte
   );
   expect(response.errors).toBeUndefined();
   for (const artifactId of artifactIds) {
-    const lookup = await graphql.execute('query($id: String!) { artifact(artifactId: $id) { filename trial { number } } }', { id: artifactId });
+    const lookup = await graphql.execute(
+      'query($id: String!) { artifact(artifactId: $id) { filename trial { number } } }',
+      { id: artifactId },
+    );
     expect(lookup.errors).toBeUndefined();
   }
   await graphql.close();

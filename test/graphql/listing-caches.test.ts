@@ -5,7 +5,13 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { encodeArtifactMetaValueJson } from '../../src/artifacts/artifact-meta.js';
-import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
+import {
+  buildArtifact,
+  buildStudy,
+  buildTrial,
+  createTemporaryDatabase,
+  type TemporaryDatabase,
+} from '../db/optuna-factory.js';
 import { createInProcessGraphQL, type InProcessGraphQL } from '../support/graphql-in-process.js';
 
 let temporary: TemporaryDatabase;
@@ -26,7 +32,11 @@ interface ListingData {
     trials: {
       edges: {
         cursor: string;
-        node: { number: number; params: { value: unknown }[]; artifacts: { edges: { cursor: string; node: { filename: string } }[] } };
+        node: {
+          number: number;
+          params: { value: unknown }[];
+          artifacts: { edges: { cursor: string; node: { filename: string } }[] };
+        };
       }[];
       pageInfo: { startCursor: string | null; endCursor: string | null };
     };
@@ -37,8 +47,27 @@ const listing = /* GraphQL */ `
   query ($studyId: Int!) {
     study(studyId: $studyId) {
       trials(first: 10) {
-        edges { cursor node { number params { value } artifacts { edges { cursor node { filename } } } } }
-        pageInfo { startCursor endCursor }
+        edges {
+          cursor
+          node {
+            number
+            params {
+              value
+            }
+            artifacts {
+              edges {
+                cursor
+                node {
+                  filename
+                }
+              }
+            }
+          }
+        }
+        pageInfo {
+          startCursor
+          endCursor
+        }
       }
     }
   }
@@ -56,7 +85,12 @@ test('a metadata row rewritten in place is listed with its new content, not the 
   };
   expect(await filenames()).toEqual(['before.png']);
 
-  const rewritten = encodeArtifactMetaValueJson({ artifactId: artifact.artifactId, filename: 'after.png', mimetype: 'image/png', encoding: null });
+  const rewritten = encodeArtifactMetaValueJson({
+    artifactId: artifact.artifactId,
+    filename: 'after.png',
+    mimetype: 'image/png',
+    encoding: null,
+  });
   database.orm.run(sql`UPDATE trial_system_attributes SET value_json = ${rewritten} WHERE trial_id = ${trial.trialId}`);
   expect(await filenames()).toEqual(['after.png']);
 
@@ -119,7 +153,9 @@ test('only the selected trial fields are loaded ahead, fragments included and @s
   };
   const touches = (texts: string[], table: string) => texts.some((text) => new RegExp(`FROM ${table}\\b`).test(text));
 
-  const plain = await statements(`query ($studyId: Int!) { study(studyId: $studyId) { trials { edges { node { number } } } } }`);
+  const plain = await statements(
+    `query ($studyId: Int!) { study(studyId: $studyId) { trials { edges { node { number } } } } }`,
+  );
   expect(touches(plain, 'trial_params')).toBe(false);
   expect(touches(plain, 'trial_values')).toBe(false);
 

@@ -42,7 +42,11 @@ describe('documentWeight', () => {
     const small = '{ __typename }';
     const commented = `${small}\n${'# a comment\n'.repeat(1000)}`;
     const manyFields = `{ ${'__typename '.repeat(1000)}}`;
-    expect(documentWeight(commented, parse(commented)) - documentWeight(small, parse(small))).toBeGreaterThan(1000 * 100);
-    expect(documentWeight(manyFields, parse(manyFields)) - documentWeight(small, parse(small))).toBeGreaterThan(1000 * 100);
+    expect(documentWeight(commented, parse(commented)) - documentWeight(small, parse(small))).toBeGreaterThan(
+      1000 * 100,
+    );
+    expect(documentWeight(manyFields, parse(manyFields)) - documentWeight(small, parse(small))).toBeGreaterThan(
+      1000 * 100,
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('node ids', () => {
     const missing = Buffer.from('Study:999').toString('base64');
     expect(await data(`{ node(id: "${missing}") { id } }`)).toEqual({ node: null });
     expect(errorCode(await graphql.execute('{ node(id: "garbage!!") { id } }'))).toBe('BAD_USER_INPUT');
-    expect(errorCode(await graphql.execute(`{ node(id: "${Buffer.from('Nope:1').toString('base64')}") { id } }`))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await graphql.execute(`{ node(id: "${Buffer.from('Nope:1').toString('base64')}") { id } }`))).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 });
 
@@ -65,10 +67,12 @@ describe('finding studies', () => {
 
   test('nameContains matches part of the name, ASCII case-insensitively, with no wildcards', async () => {
     const names = async (text: string) =>
-      (await data<{ studies: { totalCount: number; edges: { node: { name: string } }[] } }>(
-        'query($text: String) { studies(nameContains: $text) { totalCount edges { node { name } } } }',
-        { text },
-      )).studies;
+      (
+        await data<{ studies: { totalCount: number; edges: { node: { name: string } }[] } }>(
+          'query($text: String) { studies(nameContains: $text) { totalCount edges { node { name } } } }',
+          { text },
+        )
+      ).studies;
     expect(await names('MAX')).toEqual({ totalCount: 1, edges: [{ node: { name: 'sample-maximize' } }] });
     expect((await names('sample-m')).totalCount).toBe(3);
     expect((await names('%')).totalCount).toBe(0);
@@ -76,13 +80,19 @@ describe('finding studies', () => {
   });
 
   test('pages of studies follow each other', async () => {
-    const first = await data<{ studies: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { studyId: number } }[] } }>(
-      '{ studies(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { studyId } } } }',
-    );
+    const first = await data<{
+      studies: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        edges: { node: { studyId: number } }[];
+      };
+    }>('{ studies(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { studyId } } } }');
     expect(first.studies.totalCount).toBe(3);
     expect(first.studies.edges.map((edge) => edge.node.studyId)).toEqual([1, 2]);
     expect(first.studies.pageInfo.hasNextPage).toBe(true);
-    const second = await data<{ studies: { pageInfo: { hasNextPage: boolean }; edges: { node: { studyId: number } }[] } }>(
+    const second = await data<{
+      studies: { pageInfo: { hasNextPage: boolean }; edges: { node: { studyId: number } }[] };
+    }>(
       'query($after: String) { studies(first: 2, after: $after) { pageInfo { hasNextPage } edges { node { studyId } } } }',
       { after: first.studies.pageInfo.endCursor },
     );
@@ -92,9 +102,21 @@ describe('finding studies', () => {
 
 describe('paging trials', () => {
   type TrialPage = {
-    study: { trials: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string }; edges: { node: { number: number } }[] } };
+    study: {
+      trials: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
+        edges: { node: { number: number } }[];
+      };
+    };
   };
-  const trialsPage = (args: { first?: number; last?: number; after?: string | null; before?: string; states?: string[] }) =>
+  const trialsPage = (args: {
+    first?: number;
+    last?: number;
+    after?: string | null;
+    before?: string;
+    states?: string[];
+  }) =>
     data<TrialPage>(
       `query($first: Int, $last: Int, $after: String, $before: String, $states: [TrialState!]) { study(studyId: 2) {
         trials(first: $first, last: $last, after: $after, before: $before, states: $states) {
@@ -130,7 +152,11 @@ describe('paging trials', () => {
   });
 
   test('trial(number:) of a study', async () => {
-    expect(await data('{ study(studyId: 3) { trial(number: 2) { trialId values } missing: trial(number: 99) { trialId } } }')).toEqual({
+    expect(
+      await data(
+        '{ study(studyId: 3) { trial(number: 2) { trialId values } missing: trial(number: 99) { trialId } } }',
+      ),
+    ).toEqual({
       study: { trial: { trialId: 20, values: ['Infinity', '-Infinity'] }, missing: null },
     });
   });
@@ -149,7 +175,9 @@ describe('paging trials', () => {
     ]) {
       expect(errorCode(await graphql.execute(query)), query).toBe('BAD_USER_INPUT');
     }
-    expect((await data<{ studies: { edges: unknown[] } }>('{ studies(first: 1000) { edges { cursor } } }')).studies.edges).toHaveLength(3);
+    expect(
+      (await data<{ studies: { edges: unknown[] } }>('{ studies(first: 1000) { edges { cursor } } }')).studies.edges,
+    ).toHaveLength(3);
   });
 });
 
@@ -164,18 +192,28 @@ describe('artifacts', () => {
         unknown: artifact(artifactId: "00000000-0000-4000-8000-000000000000") { filename }
       }`),
     ).toEqual({
-      legacy: { filename: legacy.filename, downloadUrl: `/artifacts/${legacy.artifact_id}`, study: { name: 'sample-maximize' }, trial: { number: 0 } },
+      legacy: {
+        filename: legacy.filename,
+        downloadUrl: `/artifacts/${legacy.artifact_id}`,
+        study: { name: 'sample-maximize' },
+        trial: { number: 0 },
+      },
       tombstoned: null,
       unknown: null,
     });
   });
 
   test("filtered by study (its own and its trials') or by trial (legacy rows included)", async () => {
-    const result = await data<{ byStudy: { totalCount: number }; byTrial: { edges: { node: { artifactId: string } }[] } }>(`{
+    const result = await data<{
+      byStudy: { totalCount: number };
+      byTrial: { edges: { node: { artifactId: string } }[] };
+    }>(`{
       byStudy: artifacts(studyId: 2) { totalCount }
       byTrial: artifacts(trialId: ${legacy.owner.trial_id}) { edges { node { artifactId } } }
     }`);
-    expect(result.byStudy.totalCount).toBe(manifest.artifacts.filter((artifact) => artifact.owner.study_id === 2).length);
+    expect(result.byStudy.totalCount).toBe(
+      manifest.artifacts.filter((artifact) => artifact.owner.study_id === 2).length,
+    );
     expect(result.byTrial.edges.map((edge) => edge.node.artifactId)).toEqual([legacy.artifact_id]);
   });
 
@@ -186,15 +224,24 @@ describe('artifacts', () => {
 
   test("a trial's artifacts page with cursors", async () => {
     const trialId = 5;
-    const all = manifest.artifacts.filter((artifact) => artifact.owner.trial_id === trialId).map((artifact) => artifact.artifact_id);
+    const all = manifest.artifacts
+      .filter((artifact) => artifact.owner.trial_id === trialId)
+      .map((artifact) => artifact.artifact_id);
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { trial: { artifacts: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { artifactId: string } }[] } } } =
-        await data(
-          `query($after: String) { trial(trialId: ${trialId}) { artifacts(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { artifactId } } } } }`,
-          { after },
-        );
+      const page: {
+        trial: {
+          artifacts: {
+            totalCount: number;
+            pageInfo: { hasNextPage: boolean; endCursor: string };
+            edges: { node: { artifactId: string } }[];
+          };
+        };
+      } = await data(
+        `query($after: String) { trial(trialId: ${trialId}) { artifacts(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { artifactId } } } } }`,
+        { after },
+      );
       expect(page.trial.artifacts.totalCount).toBe(all.length);
       seen.push(...page.trial.artifacts.edges.map((edge) => edge.node.artifactId));
       if (!page.trial.artifacts.pageInfo.hasNextPage) break;

@@ -6,7 +6,12 @@ import { runInNewContext } from 'node:vm';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/test-server.js';
-import { connectWebSocket, subscribeOverWebSocket, subscribeWithFetch, untilListening } from '../support/subscription-clients.js';
+import {
+  connectWebSocket,
+  subscribeOverWebSocket,
+  subscribeWithFetch,
+  untilListening,
+} from '../support/subscription-clients.js';
 import { multipartBody, postMultipart } from '../support/multipart.js';
 
 const defaultMaxQueryBytes = 256 * 1024;
@@ -35,21 +40,26 @@ async function postQuery(serverUrl: string, query: string): Promise<Answer> {
 function postChunked(serverUrl: string, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const request = httpRequest(`${serverUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        answered = true;
-        resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as GraphQLResponse });
-      });
-    });
+    const request = httpRequest(
+      `${serverUrl}/graphql`,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          answered = true;
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as GraphQLResponse });
+        });
+      },
+    );
     // The server stops reading once the limit is passed and may close while chunks are still
     // on their way: only an error before the answer is a failure.
     request.on('error', (error) => {
       if (!answered) reject(error);
     });
-    for (let offset = 0; offset < body.length; offset += 64 * 1024) request.write(body.slice(offset, offset + 64 * 1024));
+    for (let offset = 0; offset < body.length; offset += 64 * 1024)
+      request.write(body.slice(offset, offset + 64 * 1024));
     request.end();
   });
 }
@@ -78,7 +88,9 @@ describe('with the default limits', () => {
       expect(codeOf(answer)).toBe('PAYLOAD_TOO_LARGE');
     }
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect((await postQuery(server.url, '{ studies { totalCount } }')).body).toEqual({ data: { studies: { totalCount: 0 } } });
+    expect((await postQuery(server.url, '{ studies { totalCount } }')).body).toEqual({
+      data: { studies: { totalCount: 0 } },
+    });
   });
 
   it('refuses a document over --max-query-bytes inside the body limit before parsing it: 413, not a syntax error', async () => {
@@ -109,7 +121,10 @@ describe('with the default limits', () => {
   });
 
   it('refuses 2,000 nested selections, and list values nested 2,000 deep, with 400 (the parser used to overflow the stack: 500)', async () => {
-    for (const query of [nestedSelections(2000), `{ study(name: ${'['.repeat(2000)}"x"${']'.repeat(2000)}) { name } }`]) {
+    for (const query of [
+      nestedSelections(2000),
+      `{ study(name: ${'['.repeat(2000)}"x"${']'.repeat(2000)}) { name } }`,
+    ]) {
       const answer = await postQuery(server.url, query);
       expect(answer.status).toBe(400);
       expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -118,10 +133,16 @@ describe('with the default limits', () => {
   });
 
   it('still answers the documents clients send: GraphiQL introspection, and nesting the depth limit refuses with its own message', async () => {
-    const introspection = await postQuery(server.url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true }));
+    const introspection = await postQuery(
+      server.url,
+      getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true }),
+    );
     expect(introspection.status).toBe(200);
     expect(introspection.body.errors).toBeUndefined();
-    const deep = await postQuery(server.url, `{ studies { edges { node { ${'trials { edges { node { study { '.repeat(6)} name ${'} } } } '.repeat(6)} } } } }`);
+    const deep = await postQuery(
+      server.url,
+      `{ studies { edges { node { ${'trials { edges { node { study { '.repeat(6)} name ${'} } } } '.repeat(6)} } } } }`,
+    );
     expect(deep.body.errors?.[0]?.message).toMatch(/depth limit/);
   });
 
@@ -158,7 +179,9 @@ describe('on every transport (--max-query-bytes 4KiB)', () => {
 
   it('GET ?query=: 413 PAYLOAD_TOO_LARGE beyond, answered within', async () => {
     const get = async (query: string) => {
-      const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/graphql-response+json' } });
+      const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, {
+        headers: { accept: 'application/graphql-response+json' },
+      });
       return { status: response.status, body: (await response.json()) as GraphQLResponse };
     };
     const refused = await get(overLimit);
@@ -175,7 +198,11 @@ describe('on every transport (--max-query-bytes 4KiB)', () => {
 
   for (const method of ['POST', 'GET'] as const) {
     it(`SSE over ${method}: 413 and an event carrying PAYLOAD_TOO_LARGE`, async () => {
-      const stream = await subscribeWithFetch(server.url, { query: `subscription { artifactCreated { cursor } } ${'#'.repeat(maxQueryBytes)}` }, { method });
+      const stream = await subscribeWithFetch(
+        server.url,
+        { query: `subscription { artifactCreated { cursor } } ${'#'.repeat(maxQueryBytes)}` },
+        { method },
+      );
       try {
         expect(stream.response.status).toBe(413);
         const [event] = await stream.received.count(1);
@@ -195,7 +222,9 @@ describe('on every transport (--max-query-bytes 4KiB)', () => {
       const refused = subscribeOverWebSocket(client, { query: overLimit });
       await refused.received.ended();
       expect(refused.received.errors).toHaveLength(1);
-      expect((refused.received.errors[0] as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+      expect((refused.received.errors[0] as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code).toBe(
+        'PAYLOAD_TOO_LARGE',
+      );
       const answered = subscribeOverWebSocket(client, { query: '{ __typename }' });
       expect(await answered.received.count(1)).toEqual([{ data: { __typename: 'Query' } }]);
       expect(client.closeEvents).toEqual([]);
@@ -208,10 +237,17 @@ describe('on every transport (--max-query-bytes 4KiB)', () => {
 
   it('multipart `operations`: 413 PAYLOAD_TOO_LARGE, and nothing stored', async () => {
     const upload = `mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } } ${'#'.repeat(maxQueryBytes)}`;
-    const response = await postMultipart(server.url, multipartBody(upload, { file: null }, [{ variablePath: 'variables.file', content: new Uint8Array([1, 2, 3]), filename: 'x.bin' }]));
+    const response = await postMultipart(
+      server.url,
+      multipartBody(upload, { file: null }, [
+        { variablePath: 'variables.file', content: new Uint8Array([1, 2, 3]), filename: 'x.bin' },
+      ]),
+    );
     expect(response.status).toBe(413);
     expect(codeOf({ body: (await response.json()) as GraphQLResponse })).toBe('PAYLOAD_TOO_LARGE');
-    expect((await postQuery(server.url, '{ artifacts { totalCount } }')).body).toEqual({ data: { artifacts: { totalCount: 0 } } });
+    expect((await postQuery(server.url, '{ artifacts { totalCount } }')).body).toEqual({
+      data: { artifacts: { totalCount: 0 } },
+    });
   });
 });
 

@@ -1,27 +1,77 @@
 // Done-when 4: nested lists go through set-based loaders, so the number of SQL statements of
 // `studies { trials(first: N) { artifacts … } }` does not grow with N.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildArtifact, buildStudy, buildTrial, createTemporaryDatabase, type TemporaryDatabase } from '../db/optuna-factory.js';
+import {
+  buildArtifact,
+  buildStudy,
+  buildTrial,
+  createTemporaryDatabase,
+  type TemporaryDatabase,
+} from '../db/optuna-factory.js';
 import { createInProcessGraphQL, type InProcessGraphQL } from '../support/graphql-in-process.js';
 
 const nestedQuery = /* GraphQL */ `
   query Nested($n: Int!) {
     studies(first: 10) {
       totalCount
-      edges { node {
-        name userAttrs trialCount bestTrial { number }
-        artifacts { totalCount edges { node { artifactId } } }
-        trials(first: $n) {
-          totalCount
-          edges { node {
-            number state values userAttrs datetimeStart
-            params { name value }
-            intermediateValues { step value }
-            study { name }
-            artifacts(first: 10) { totalCount edges { cursor node { artifactId filename size trial { number } study { name } } } }
-          } }
+      edges {
+        node {
+          name
+          userAttrs
+          trialCount
+          bestTrial {
+            number
+          }
+          artifacts {
+            totalCount
+            edges {
+              node {
+                artifactId
+              }
+            }
+          }
+          trials(first: $n) {
+            totalCount
+            edges {
+              node {
+                number
+                state
+                values
+                userAttrs
+                datetimeStart
+                params {
+                  name
+                  value
+                }
+                intermediateValues {
+                  step
+                  value
+                }
+                study {
+                  name
+                }
+                artifacts(first: 10) {
+                  totalCount
+                  edges {
+                    cursor
+                    node {
+                      artifactId
+                      filename
+                      size
+                      trial {
+                        number
+                      }
+                      study {
+                        name
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
-      } }
+      }
     }
   }
 `;

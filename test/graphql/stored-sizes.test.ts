@@ -60,7 +60,10 @@ describe('how sizes are asked of the store', () => {
 
   /** The production GraphQL server on the fixture copy, asking `sizesFrom` for sizes. */
   const graphqlOn = async (sizesFrom: FileSystemArtifactStore): Promise<InProcessGraphQL> => {
-    const graphql = await createInProcessGraphQL(fixture.databasePath, ['--artifact-store', `file://${fixture.artifactsPath}`]);
+    const graphql = await createInProcessGraphQL(fixture.databasePath, [
+      '--artifact-store',
+      `file://${fixture.artifactsPath}`,
+    ]);
     graphql.services.store = sizesFrom;
     opened.push(graphql);
     return graphql;
@@ -102,7 +105,9 @@ describe('how sizes are asked of the store', () => {
   it('asks nothing when size is not selected', async () => {
     const graphql = await graphqlOn(store);
 
-    const response = await graphql.execute('{ artifacts(first: 1000) { edges { node { artifactId filename sha256 createdAt } } } }');
+    const response = await graphql.execute(
+      '{ artifacts(first: 1000) { edges { node { artifactId filename sha256 createdAt } } } }',
+    );
 
     expect(response.errors).toBeUndefined();
     expect(stats.calls).toBe(0);

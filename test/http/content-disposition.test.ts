@@ -66,9 +66,17 @@ describe('contentDisposition', () => {
 
   it.each([
     ['a space', 'my plot.png', `filename="my plot.png"; filename*=UTF-8''my%20plot.png`],
-    ['quotes and backslashes', 'say "hi"\\now.txt', `filename="say \\"hi\\"\\\\now.txt"; filename*=UTF-8''say%20%22hi%22%5Cnow.txt`],
+    [
+      'quotes and backslashes',
+      'say "hi"\\now.txt',
+      `filename="say \\"hi\\"\\\\now.txt"; filename*=UTF-8''say%20%22hi%22%5Cnow.txt`,
+    ],
     ['percent', '100%.txt', `filename="100_.txt"; filename*=UTF-8''100%25.txt`],
-    ['attr-chars', "a!#$&+-.^_`|~z'(*);,=", `filename="a!#$&+-.^_\`|~z'(*);,="; filename*=UTF-8''a!#$&+-.^_\`|~z%27%28%2A%29%3B%2C%3D`],
+    [
+      'attr-chars',
+      "a!#$&+-.^_`|~z'(*);,=",
+      `filename="a!#$&+-.^_\`|~z'(*);,="; filename*=UTF-8''a!#$&+-.^_\`|~z%27%28%2A%29%3B%2C%3D`,
+    ],
     ['an emoji (one _ per code point)', '📈.csv', `filename="_.csv"; filename*=UTF-8''%F0%9F%93%88.csv`],
     ['accented Latin-1', 'café.txt', `filename="caf_.txt"; filename*=UTF-8''caf%C3%A9.txt`],
   ])('encodes %s', (_case, filename, expectedParameters) => {
@@ -79,7 +87,11 @@ describe('contentDisposition', () => {
 
   // Filenames written by Python straight into Optuna's database never passed our sanitizer.
   it.each([
-    ['CRLF', 'evil\r\nSet-Cookie: a=b.txt', `filename="evil__Set-Cookie: a=b.txt"; filename*=UTF-8''evil%0D%0ASet-Cookie%3A%20a%3Db.txt`],
+    [
+      'CRLF',
+      'evil\r\nSet-Cookie: a=b.txt',
+      `filename="evil__Set-Cookie: a=b.txt"; filename*=UTF-8''evil%0D%0ASet-Cookie%3A%20a%3Db.txt`,
+    ],
     ['NUL and DEL', 'a\u0000b\u007f.txt', `filename="a_b_.txt"; filename*=UTF-8''a%00b%7F.txt`],
     ['a lone surrogate', 'bad\uD800.txt', `filename="bad_.txt"; filename*=UTF-8''bad%EF%BF%BD.txt`],
   ])('never lets %s into the header', (_case, filename, expectedParameters) => {

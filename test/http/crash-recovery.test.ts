@@ -46,7 +46,10 @@ it('leaves nothing of a 512 MiB upload cut short by kill -9, once restarted', as
 
   // A 512 MiB multipart upload, streamed from a repeated 1 MiB block.
   const boundary = 'crashBOUNDARY';
-  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadArtifact(studyId: 1, file: $f) { artifactId } }', variables: { f: null } });
+  const operations = JSON.stringify({
+    query: 'mutation($f: Upload!) { uploadArtifact(studyId: 1, file: $f) { artifactId } }',
+    variables: { f: null },
+  });
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
@@ -62,7 +65,11 @@ it('leaves nothing of a 512 MiB upload cut short by kill -9, once restarted', as
   let sent = 0;
   const pump = () => {
     while (sent < 512 && request.write(block)) sent++;
-    if (sent < 512) request.once('drain', () => { sent++; pump(); });
+    if (sent < 512)
+      request.once('drain', () => {
+        sent++;
+        pump();
+      });
   };
   pump();
 

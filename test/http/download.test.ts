@@ -29,13 +29,16 @@ function rawGet(path: string): Promise<{ status: number; headers: IncomingHttpHe
     get(`${server.url}${path}`, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
       response.on('error', reject);
     }).on('error', reject);
   });
 }
 
-const download = (path: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${server.url}${path}`, { method, headers });
+const download = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  fetch(`${server.url}${path}`, { method, headers });
 
 describe('GET /artifacts/{artifactId}', () => {
   it('serves every fixture artifact with identical bytes, its type and its length', async () => {
@@ -44,7 +47,9 @@ describe('GET /artifacts/{artifactId}', () => {
       expect(response.status).toBe(200);
       expect(sha256(response.body)).toBe(artifact.sha256);
       expect(response.headers['content-length']).toBe(String(artifact.size));
-      expect(response.headers['content-type']).toBe(artifact.encoding === 'gzip' ? 'application/gzip' : artifact.mimetype);
+      expect(response.headers['content-type']).toBe(
+        artifact.encoding === 'gzip' ? 'application/gzip' : artifact.mimetype,
+      );
       expect(response.headers['content-encoding']).toBeUndefined();
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['content-security-policy']).toContain('sandbox');
@@ -113,7 +118,8 @@ describe('GET /artifacts/{artifactId}', () => {
     await get.arrayBuffer();
     const head = await download(`/artifacts/${png.artifact_id}`, {}, 'HEAD');
     expect(head.status).toBe(200);
-    const comparable = (headers: Headers) => [...headers.entries()].filter(([name]) => name !== 'date' && name !== 'connection' && name !== 'keep-alive');
+    const comparable = (headers: Headers) =>
+      [...headers.entries()].filter(([name]) => name !== 'date' && name !== 'connection' && name !== 'keep-alive');
     expect(comparable(head.headers)).toEqual(comparable(get.headers));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
@@ -133,7 +139,9 @@ describe('GET /artifacts/{artifactId}', () => {
   it('puts a Japanese filename in filename*=UTF-8 and never inlines SVG', async () => {
     const report = artifactNamed('結果レポート.txt');
     const response = await download(`/artifacts/${report.artifact_id}`);
-    expect(response.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('結果レポート.txt')}`);
+    expect(response.headers.get('content-disposition')).toContain(
+      `filename*=UTF-8''${encodeURIComponent('結果レポート.txt')}`,
+    );
     expect(response.headers.get('content-disposition')).toMatch(/^inline/);
     const svg = artifactNamed('plot #1 (final).svg');
     expect((await download(`/artifacts/${svg.artifact_id}`)).headers.get('content-disposition')).toMatch(/^attachment/);
@@ -158,7 +166,8 @@ describe('GET /artifacts/{artifactId}', () => {
 
   it('answers 404 for an unknown id and for a tombstoned artifact', async () => {
     expect((await download('/artifacts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    for (const tombstone of manifest.tombstones) expect((await download(`/artifacts/${tombstone.artifact_id}`)).status).toBe(404);
+    for (const tombstone of manifest.tombstones)
+      expect((await download(`/artifacts/${tombstone.artifact_id}`)).status).toBe(404);
   });
 
   it.each([
@@ -219,7 +228,11 @@ describe('large downloads', () => {
     const whole = await rawGet(`/artifacts/${artifactId}`);
     expect(whole.status).toBe(200);
     expect(sha256(whole.body)).toBe(sha256(content));
-    const ranged = await download(`/artifacts/${artifactId}`, { range: `bytes=${3 * 1024 * 1024 - 10}-${5 * 1024 * 1024 + 9}` });
-    expect(Buffer.from(await ranged.arrayBuffer()).equals(content.subarray(3 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10))).toBe(true);
+    const ranged = await download(`/artifacts/${artifactId}`, {
+      range: `bytes=${3 * 1024 * 1024 - 10}-${5 * 1024 * 1024 + 9}`,
+    });
+    expect(
+      Buffer.from(await ranged.arrayBuffer()).equals(content.subarray(3 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10)),
+    ).toBe(true);
   });
 });

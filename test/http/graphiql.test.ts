@@ -56,9 +56,12 @@ async function runAndReadResult({ page, foreignRequests, errors }: OfflinePage, 
     return await result.innerText();
   } catch (error) {
     // Say why GraphiQL did not come up: usually what it tried to load from elsewhere.
-    throw new Error(`GraphiQL did not show "${expected}"; requests to other origins: ${JSON.stringify(foreignRequests)}; errors: ${JSON.stringify(errors)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `GraphiQL did not show "${expected}"; requests to other origins: ${JSON.stringify(foreignRequests)}; errors: ${JSON.stringify(errors)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -98,7 +101,9 @@ describe('GraphiQL in a browser without internet', () => {
 describe('GraphiQL page and assets over HTTP', () => {
   it('the page references only assets this server serves', async () => {
     const html = await (await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } })).text();
-    const references = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((match) => match[1]!).filter((url) => !url.startsWith('data:'));
+    const references = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)]
+      .map((match) => match[1]!)
+      .filter((url) => !url.startsWith('data:'));
     expect(references.length).toBeGreaterThanOrEqual(2);
     for (const reference of references) {
       expect(reference.startsWith(graphiqlAssetsPath)).toBe(true);

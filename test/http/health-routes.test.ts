@@ -42,7 +42,11 @@ describe('/readyz', () => {
     ownFolders.push(directory);
     const storeFolder = join(directory, 'artifacts');
     mkdirSync(storeFolder);
-    server = await startTestServer([`sqlite:///${join(directory, 'optuna.db')}`, '--artifact-store', `file://${storeFolder}`]);
+    server = await startTestServer([
+      `sqlite:///${join(directory, 'optuna.db')}`,
+      '--artifact-store',
+      `file://${storeFolder}`,
+    ]);
 
     for (let request = 0; request < 3; request += 1) expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
@@ -71,9 +75,19 @@ describe('/readyz', () => {
     const storeDownBody = await storeDown!.text();
 
     expect(storeDown!.status).toBe(503);
-    expect(JSON.parse(storeDownBody)).toEqual({ status: 'unavailable', checks: { database: 'ok', artifactStore: 'unavailable' } });
+    expect(JSON.parse(storeDownBody)).toEqual({
+      status: 'unavailable',
+      checks: { database: 'ok', artifactStore: 'unavailable' },
+    });
     expect(storeDownBody).not.toContain(server.directory);
-    expect(storeLog).toEqual([expect.objectContaining({ level: 'warn', message: 'not ready', check: 'artifactStore', reason: expect.stringContaining(storeFolder) })]);
+    expect(storeLog).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: 'not ready',
+        check: 'artifactStore',
+        reason: expect.stringContaining(storeFolder),
+      }),
+    ]);
 
     await server.services.database.close();
     let bothDown: Response | undefined;
@@ -82,7 +96,10 @@ describe('/readyz', () => {
     });
 
     expect(bothDown!.status).toBe(503);
-    expect(await bothDown!.json()).toEqual({ status: 'unavailable', checks: { database: 'unavailable', artifactStore: 'unavailable' } });
+    expect(await bothDown!.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'unavailable', artifactStore: 'unavailable' },
+    });
     expect(bothLog.map((line) => line.check)).toEqual(['database', 'artifactStore']);
     expect(readdirSync(server.directory)).not.toContain('artifacts');
   });

@@ -11,13 +11,21 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const decodeEntities = (html: string): string => html.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+const decodeEntities = (html: string): string =>
+  html.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 const attributeValues = (html: string, element: string, attribute: string): string[] =>
-  [...html.matchAll(new RegExp(`<${element}\\b[^>]*\\s${attribute}="([^"]*)"`, 'g'))].map((match) => decodeEntities(match[1]!));
+  [...html.matchAll(new RegExp(`<${element}\\b[^>]*\\s${attribute}="([^"]*)"`, 'g'))].map((match) =>
+    decodeEntities(match[1]!),
+  );
 
 /** The directives of a Content-Security-Policy header, by name. */
 const policyDirectives = (header: string): Map<string, string[]> =>
-  new Map(header.split(';').map((part) => part.trim().split(/\s+/)).map(([name, ...sources]) => [name!, sources]));
+  new Map(
+    header
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .map(([name, ...sources]) => [name!, sources]),
+  );
 
 describe('GET /', () => {
   let response: Response;
@@ -71,7 +79,8 @@ describe('other methods on /', () => {
   it('HEAD answers the same headers without a body', async () => {
     const [get, head] = await Promise.all([fetch(`${server.url}/`), fetch(`${server.url}/`, { method: 'HEAD' })]);
     expect(head.status).toBe(200);
-    for (const name of ['content-type', 'content-length', 'content-security-policy']) expect(head.headers.get(name)).toBe(get.headers.get(name));
+    for (const name of ['content-type', 'content-length', 'content-security-policy'])
+      expect(head.headers.get(name)).toBe(get.headers.get(name));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
     expect(Number(head.headers.get('content-length'))).toBe((await get.arrayBuffer()).byteLength);
   });

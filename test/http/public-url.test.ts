@@ -18,7 +18,9 @@ interface DownloadUrls {
 }
 
 const sha256Of = async (response: Response): Promise<string> =>
-  createHash('sha256').update(Buffer.from(await response.arrayBuffer())).digest('hex');
+  createHash('sha256')
+    .update(Buffer.from(await response.arrayBuffer()))
+    .digest('hex');
 
 async function downloadUrlsOf(server: TestServer): Promise<DownloadUrls> {
   const response = await server.graphql<DownloadUrls>(downloadUrlQuery, { id: fixtureArtifact.artifact_id });

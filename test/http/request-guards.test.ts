@@ -13,12 +13,19 @@ const upload = 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $fil
  * Sends the headers and the first part of a multipart body, then waits for the answer while
  * the body is still unfinished: a reply proves the server did not wait to read it.
  */
-function answerBeforeBodyEnds(url: string, headers: Record<string, string>): Promise<{ status: number; body: string; bytesSent: number }> {
+function answerBeforeBodyEnds(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; bytesSent: number }> {
   return new Promise((resolve, reject) => {
     const boundary = 'xBOUNDARYx';
     const request = httpRequest(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(100 * 1024 * 1024), ...headers },
+      headers: {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(100 * 1024 * 1024),
+        ...headers,
+      },
     });
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: upload, variables: { file: null } })}\r\n`;
     request.write(head);
@@ -50,32 +57,86 @@ describe('without --auth-token', () => {
   });
 
   it('refuses the same request sent whole, and stores nothing', async () => {
-    const response = await postMultipart(server.url, multipartBody(upload, { file: null }, [{ variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' }]), { withoutCsrfHeader: true });
+    const response = await postMultipart(
+      server.url,
+      multipartBody(upload, { file: null }, [
+        { variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' },
+      ]),
+      { withoutCsrfHeader: true },
+    );
     expect(response.status).toBe(403);
-    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).metadataKeys).toEqual([]);
+    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).metadataKeys).toEqual(
+      [],
+    );
   });
 
   it('accepts apollo-require-preflight as the CSRF-prevention header', async () => {
-    const { body } = await uploadMultipart(server.url, upload, { file: null }, [{ variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' }], {
-      withoutCsrfHeader: true,
-      headers: { 'apollo-require-preflight': 'true' },
-    });
+    const { body } = await uploadMultipart(
+      server.url,
+      upload,
+      { file: null },
+      [{ variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' }],
+      {
+        withoutCsrfHeader: true,
+        headers: { 'apollo-require-preflight': 'true' },
+      },
+    );
     expect(body.errors).toBeUndefined();
   });
 
   it('refuses text/plain and urlencoded GraphQL posts without the header', async () => {
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
-      const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType }, body: '{"query":"{ studies { totalCount } }"}' });
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: '{"query":"{ studies { totalCount } }"}',
+      });
       expect(response.status).toBe(403);
     }
   });
 
   const malformed: Array<[string, (form: FormData) => void, number]> = [
-    ['operations that are not JSON', (form) => { form.append('operations', '{not json'); form.append('map', '{}'); }, 400],
-    ['a map that is not JSON', (form) => { form.append('operations', JSON.stringify({ query: upload, variables: { file: null } })); form.append('map', '[oops'); }, 400],
-    ['a map pointing at __proto__', (form) => { form.append('operations', JSON.stringify({ query: upload, variables: { file: null } })); form.append('map', JSON.stringify({ 0: ['__proto__.polluted'] })); form.append('0', new Blob(['x']), 'a.txt'); }, 400],
-    ['a map pointing at nothing', (form) => { form.append('operations', JSON.stringify({ query: upload, variables: { file: null } })); form.append('map', JSON.stringify({ 0: ['variables.nothing.deeper'] })); form.append('0', new Blob(['x']), 'a.txt'); }, 400],
-    ['no map field', (form) => { form.append('operations', JSON.stringify({ query: upload, variables: { file: null } })); }, 400],
+    [
+      'operations that are not JSON',
+      (form) => {
+        form.append('operations', '{not json');
+        form.append('map', '{}');
+      },
+      400,
+    ],
+    [
+      'a map that is not JSON',
+      (form) => {
+        form.append('operations', JSON.stringify({ query: upload, variables: { file: null } }));
+        form.append('map', '[oops');
+      },
+      400,
+    ],
+    [
+      'a map pointing at __proto__',
+      (form) => {
+        form.append('operations', JSON.stringify({ query: upload, variables: { file: null } }));
+        form.append('map', JSON.stringify({ 0: ['__proto__.polluted'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      },
+      400,
+    ],
+    [
+      'a map pointing at nothing',
+      (form) => {
+        form.append('operations', JSON.stringify({ query: upload, variables: { file: null } }));
+        form.append('map', JSON.stringify({ 0: ['variables.nothing.deeper'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      },
+      400,
+    ],
+    [
+      'no map field',
+      (form) => {
+        form.append('operations', JSON.stringify({ query: upload, variables: { file: null } }));
+      },
+      400,
+    ],
   ];
 
   it.each(malformed)('answers %s with a 4xx error and stores nothing', async (_name, build, status) => {
@@ -86,7 +147,9 @@ describe('without --auth-token', () => {
     const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).temporaryFiles).toEqual([]);
+    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).temporaryFiles).toEqual(
+      [],
+    );
   });
 
   it('answers a map whose file part never comes with an error, not a hang', async () => {
@@ -110,12 +173,20 @@ describe('with --auth-token', () => {
   it('refuses mutations without the token with UNAUTHENTICATED', async () => {
     const result = await server.graphql('mutation { createStudy(name: "nope") { studyId } }');
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const wrong = await server.graphql('mutation { createStudy(name: "nope") { studyId } }', {}, { authorization: 'Bearer wrong' });
+    const wrong = await server.graphql(
+      'mutation { createStudy(name: "nope") { studyId } }',
+      {},
+      { authorization: 'Bearer wrong' },
+    );
     expect(wrong.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('accepts mutations with the token, and queries without it (the documented policy)', async () => {
-    const created = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "yes") { studyId } }', {}, { authorization: `Bearer ${token}` });
+    const created = await server.graphql<{ createStudy: { studyId: number } }>(
+      'mutation { createStudy(name: "yes") { studyId } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(created.errors).toBeUndefined();
     const listed = await server.graphql<{ studies: { totalCount: number } }>('{ studies { totalCount } }');
     expect(listed.data!.studies.totalCount).toBe(1);
@@ -128,9 +199,15 @@ describe('with --auth-token', () => {
   });
 
   it('accepts an upload with the token', async () => {
-    const { body } = await uploadMultipart(server.url, upload, { file: null }, [{ variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' }], {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const { body } = await uploadMultipart(
+      server.url,
+      upload,
+      { file: null },
+      [{ variablePath: 'variables.file', content: Buffer.from('x'), filename: 'a.txt' }],
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     expect(body.errors).toBeUndefined();
   });
 });

@@ -16,7 +16,8 @@ import { waitUntil } from '../support/wait-until.js';
 const maxFileSize = 64 * 1024;
 /** Bigger than a stream's buffer (16 KiB): a file part nobody reads would hold up the next one. */
 const fileSize = 60_000;
-const uploadMany = 'mutation($studyId: Int, $files: [Upload!]!) { uploadArtifacts(studyId: $studyId, files: $files) { artifactId sha256 } }';
+const uploadMany =
+  'mutation($studyId: Int, $files: [Upload!]!) { uploadArtifacts(studyId: $studyId, files: $files) { artifactId sha256 } }';
 const twoAliases = `mutation($a: Upload!, $b: Upload!, $studyA: Int, $studyB: Int) {
   a: uploadArtifact(studyId: $studyA, file: $a) { artifactId sha256 }
   b: uploadArtifact(studyId: $studyB, file: $b) { artifactId sha256 }
@@ -45,11 +46,17 @@ async function addedSince(before: Leftovers): Promise<{ metadataKeys: string[]; 
   };
 }
 
-const file = (variablePath: string | string[], content: Buffer, filename = 'file.bin'): FileToUpload => ({ variablePath, content, filename });
+const file = (variablePath: string | string[], content: Buffer, filename = 'file.bin'): FileToUpload => ({
+  variablePath,
+  content,
+  filename,
+});
 
 beforeAll(async () => {
   server = await startTestServer(['--max-file-size', String(maxFileSize), '--max-files', '5']);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "batches") { studyId } }');
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "batches") { studyId } }',
+  );
   studyId = study.data!.createStudy.studyId;
 });
 
@@ -59,15 +66,23 @@ afterAll(async () => {
 
 describe('uploadArtifacts is all or nothing', () => {
   it('stores none of the files when one is over --max-file-size, and announces none', async () => {
-    const feed = subscribeOverSse(server.url, { query: 'subscription($s: Int) { artifactCreated(studyId: $s) { artifact { artifactId } } }', variables: { s: studyId } });
+    const feed = subscribeOverSse(server.url, {
+      query: 'subscription($s: Int) { artifactCreated(studyId: $s) { artifact { artifactId } } }',
+      variables: { s: studyId },
+    });
     await untilListening(server.services.events, 1);
     const before = state();
 
-    const { status, body } = await uploadMultipart<{ uploadArtifacts: Uploaded[] | null }>(server.url, uploadMany, { studyId, files: [null, null, null] }, [
-      file('variables.files.0', randomBytes(fileSize)),
-      file('variables.files.1', randomBytes(maxFileSize + 1)),
-      file('variables.files.2', randomBytes(fileSize)),
-    ]);
+    const { status, body } = await uploadMultipart<{ uploadArtifacts: Uploaded[] | null }>(
+      server.url,
+      uploadMany,
+      { studyId, files: [null, null, null] },
+      [
+        file('variables.files.0', randomBytes(fileSize)),
+        file('variables.files.1', randomBytes(maxFileSize + 1)),
+        file('variables.files.2', randomBytes(fileSize)),
+      ],
+    );
     expect(status).toBe(413);
     expect(body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     expect(body.data?.uploadArtifacts).toBeNull();
@@ -75,10 +90,18 @@ describe('uploadArtifacts is all or nothing', () => {
 
     // The next event is the next successful upload's: nothing was announced for the batch.
     const content = randomBytes(100);
-    const good = await uploadMultipart<{ uploadArtifacts: Uploaded[] }>(server.url, uploadMany, { studyId, files: [null] }, [file('variables.files.0', content)]);
+    const good = await uploadMultipart<{ uploadArtifacts: Uploaded[] }>(
+      server.url,
+      uploadMany,
+      { studyId, files: [null] },
+      [file('variables.files.0', content)],
+    );
     const [event] = await feed.received.count(1);
     feed.close();
-    expect((event as ExecutionResult<{ artifactCreated: { artifact: { artifactId: string } } }>).data?.artifactCreated.artifact.artifactId).toBe(good.body.data!.uploadArtifacts[0]!.artifactId);
+    expect(
+      (event as ExecutionResult<{ artifactCreated: { artifact: { artifactId: string } } }>).data?.artifactCreated
+        .artifact.artifactId,
+    ).toBe(good.body.data!.uploadArtifacts[0]!.artifactId);
   });
 
   it('stores all the files when all are good, each under its own id with its own bytes', async () => {
@@ -93,7 +116,8 @@ describe('uploadArtifacts is all or nothing', () => {
     expect(body.errors).toBeUndefined();
     const uploaded = body.data!.uploadArtifacts;
     expect(uploaded.map((artifact) => artifact.sha256)).toEqual(contents.map(sha256));
-    for (const [index, artifact] of uploaded.entries()) expect(storedBytes(artifact.artifactId).equals(contents[index]!)).toBe(true);
+    for (const [index, artifact] of uploaded.entries())
+      expect(storedBytes(artifact.artifactId).equals(contents[index]!)).toBe(true);
     const added = await addedSince(before);
     expect(added.metadataKeys.sort()).toEqual(uploaded.map((artifact) => `artifacts:${artifact.artifactId}`).sort());
     expect(added.storedObjects.sort()).toEqual(uploaded.map((artifact) => artifact.artifactId).sort());
@@ -101,9 +125,14 @@ describe('uploadArtifacts is all or nothing', () => {
 
   it('refuses one file part given twice in the list, storing nothing', async () => {
     const before = state();
-    const { status, body } = await uploadMultipart(server.url, uploadMany, { studyId, files: [null, null] }, [file(['variables.files.0', 'variables.files.1'], randomBytes(fileSize))]);
+    const { status, body } = await uploadMultipart(server.url, uploadMany, { studyId, files: [null, null] }, [
+      file(['variables.files.0', 'variables.files.1'], randomBytes(fileSize)),
+    ]);
     expect(status).toBe(400);
-    expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/same file part is used twice/), extensions: { code: 'BAD_USER_INPUT' } });
+    expect(body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/same file part is used twice/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     expect(await addedSince(before)).toEqual({ metadataKeys: [], storedObjects: [] });
   });
 });
@@ -127,7 +156,10 @@ describe('aliased uploadArtifact fields: each on its own, every stored artifact 
     const stored = [body.data?.a, body.data?.b].filter((artifact) => artifact != null);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.sha256).toBe(sha256(contents.find((content) => content.length === fileSize)!));
-    expect(await addedSince(before)).toEqual({ metadataKeys: [`artifacts:${stored[0]!.artifactId}`], storedObjects: [stored[0]!.artifactId] });
+    expect(await addedSince(before)).toEqual({
+      metadataKeys: [`artifacts:${stored[0]!.artifactId}`],
+      storedObjects: [stored[0]!.artifactId],
+    });
   });
 
   it('stores the second field’s file when the first field fails before reading its own', async () => {
@@ -142,7 +174,10 @@ describe('aliased uploadArtifact fields: each on its own, every stored artifact 
     expect(body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['a'], 'NOT_FOUND']]);
     expect(body.data?.a).toBeNull();
     expect(body.data?.b?.sha256).toBe(sha256(contents[1]!));
-    expect(await addedSince(before)).toEqual({ metadataKeys: [`artifacts:${body.data!.b!.artifactId}`], storedObjects: [body.data!.b!.artifactId] });
+    expect(await addedSince(before)).toEqual({
+      metadataKeys: [`artifacts:${body.data!.b!.artifactId}`],
+      storedObjects: [body.data!.b!.artifactId],
+    });
   });
 
   it('stores both when the file parts come in the other order than the fields using them', async () => {
@@ -172,7 +207,10 @@ describe('aliased uploadArtifact fields: each on its own, every stored artifact 
     expect(body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['b'], 'BAD_USER_INPUT']]);
     expect(body.data?.a?.sha256).toBe(sha256(content));
     expect(body.data?.b).toBeNull();
-    expect(await addedSince(before)).toEqual({ metadataKeys: [`artifacts:${body.data!.a!.artifactId}`], storedObjects: [body.data!.a!.artifactId] });
+    expect(await addedSince(before)).toEqual({
+      metadataKeys: [`artifacts:${body.data!.a!.artifactId}`],
+      storedObjects: [body.data!.a!.artifactId],
+    });
   });
 
   it('gives one Upload variable used by two fields to the first only', async () => {

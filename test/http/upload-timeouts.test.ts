@@ -38,7 +38,9 @@ function uploadBody(content: Buffer): { body: Buffer; halfway: number } {
 
 beforeAll(async () => {
   server = await startTestServer(['--upload-idle-timeout', String(idleTimeoutSeconds)]);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "slow") { studyId } }');
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "slow") { studyId } }',
+  );
   studyId = study.data!.createStudy.studyId;
 });
 
@@ -102,9 +104,14 @@ describe('a client that goes away mid-upload', () => {
     request.abort();
 
     await waitUntil(() => state().temporaryFiles.length === 0, 'the spool folder is empty');
-    await waitUntil(() => logLines().some((line) => /went away/.test(String(line.message))), 'the disconnect is logged');
+    await waitUntil(
+      () => logLines().some((line) => /went away/.test(String(line.message))),
+      'the disconnect is logged',
+    );
     expect(state()).toEqual(before);
-    expect(logLines().filter((line) => /went away/.test(String(line.message)))).toMatchObject([{ level: 'info', method: 'POST', url: '/graphql' }]);
+    expect(logLines().filter((line) => /went away/.test(String(line.message)))).toMatchObject([
+      { level: 'info', method: 'POST', url: '/graphql' },
+    ]);
     expect(logLines().filter((line) => line.level !== 'info')).toEqual([]);
     expect(JSON.stringify(logLines())).not.toMatch(/\n\s+at /);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

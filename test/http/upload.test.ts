@@ -42,7 +42,9 @@ const storeFolder = () => join(server.directory, 'artifacts');
 
 beforeAll(async () => {
   server = await startTestServer(['--max-file-size', '64KiB', '--max-files', '3']);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "uploads", directions: [MINIMIZE]) { studyId } }');
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "uploads", directions: [MINIMIZE]) { studyId } }',
+  );
   studyId = study.data!.createStudy.studyId;
   const trials = await server.graphql<{ a: { trialId: number }; b: { trialId: number } }>(
     `mutation($s: Int!) { a: createTrial(studyId: $s) { trialId } b: createTrial(studyId: $s) { trialId } }`,
@@ -50,7 +52,9 @@ beforeAll(async () => {
   );
   runningTrialId = trials.data!.a.trialId;
   completeTrialId = trials.data!.b.trialId;
-  await server.graphql('mutation($t: Int!) { finishTrial(trialId: $t, state: COMPLETE, values: [1.5]) { state } }', { t: completeTrialId });
+  await server.graphql('mutation($t: Int!) { finishTrial(trialId: $t, state: COMPLETE, values: [1.5]) { state } }', {
+    t: completeTrialId,
+  });
 });
 
 afterAll(async () => {
@@ -60,33 +64,61 @@ afterAll(async () => {
 describe('uploadArtifact', () => {
   it('stores a study artifact: identical bytes under its id, metadata in Optuna’s double-encoded format', async () => {
     const content = randomBytes(40_000);
-    const { status, body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(server.url, uploadOne, { studyId, file: null }, [
-      { variablePath: 'variables.file', content, filename: 'loss-curve.png' },
-    ]);
+    const { status, body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(
+      server.url,
+      uploadOne,
+      { studyId, file: null },
+      [{ variablePath: 'variables.file', content, filename: 'loss-curve.png' }],
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const artifact = body.data!.uploadArtifact;
-    expect(artifact).toMatchObject({ filename: 'loss-curve.png', mimetype: 'image/png', encoding: null, size: 40_000, sha256: sha256(content), study: { studyId }, trial: null });
+    expect(artifact).toMatchObject({
+      filename: 'loss-curve.png',
+      mimetype: 'image/png',
+      encoding: null,
+      size: 40_000,
+      sha256: sha256(content),
+      study: { studyId },
+      trial: null,
+    });
     expect(artifact.downloadUrl).toBe(`/artifacts/${artifact.artifactId}`);
     expect(sha256(readFileSync(join(storeFolder(), artifact.artifactId)))).toBe(sha256(content));
 
     const database = new Database(databasePath(), { readonly: true });
-    const row = database.prepare('SELECT study_id, value_json FROM study_system_attributes WHERE key = ?').get(`artifacts:${artifact.artifactId}`) as { study_id: number; value_json: string };
+    const row = database
+      .prepare('SELECT study_id, value_json FROM study_system_attributes WHERE key = ?')
+      .get(`artifacts:${artifact.artifactId}`) as { study_id: number; value_json: string };
     database.close();
     expect(row.study_id).toBe(studyId);
     const meta = JSON.parse(JSON.parse(row.value_json) as string) as Record<string, unknown>;
     expect(Object.keys(meta).slice(0, 4)).toEqual(['artifact_id', 'filename', 'mimetype', 'encoding']);
-    expect(meta).toMatchObject({ artifact_id: artifact.artifactId, filename: 'loss-curve.png', mimetype: 'image/png', encoding: null, size: 40_000, sha256: sha256(content) });
+    expect(meta).toMatchObject({
+      artifact_id: artifact.artifactId,
+      filename: 'loss-curve.png',
+      mimetype: 'image/png',
+      encoding: null,
+      size: 40_000,
+      sha256: sha256(content),
+    });
     expect(leftovers(databasePath(), storeFolder()).temporaryFiles).toEqual([]);
   });
 
   it('stores a trial artifact with guessed type and encoding, Unicode name kept, path stripped', async () => {
     const content = Buffer.from('a,b\n1,2\n');
-    const { body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(server.url, uploadOne, { trialId: runningTrialId, file: null }, [
-      { variablePath: 'variables.file', content, filename: '../../結果/学習ログ.csv.gz' },
-    ]);
+    const { body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(
+      server.url,
+      uploadOne,
+      { trialId: runningTrialId, file: null },
+      [{ variablePath: 'variables.file', content, filename: '../../結果/学習ログ.csv.gz' }],
+    );
     expect(body.errors).toBeUndefined();
-    expect(body.data!.uploadArtifact).toMatchObject({ filename: '学習ログ.csv.gz', mimetype: 'text/csv', encoding: 'gzip', trial: { trialId: runningTrialId } });
+    expect(body.data!.uploadArtifact).toMatchObject({
+      filename: '学習ログ.csv.gz',
+      mimetype: 'text/csv',
+      encoding: 'gzip',
+      trial: { trialId: runningTrialId },
+    });
   });
 
   it('lets explicit filename, mimetype and encoding win over the guess', async () => {
@@ -96,14 +128,21 @@ describe('uploadArtifact', () => {
       { studyId, file: null, filename: 'model.ckpt', mimetype: 'application/x-pytorch', encoding: 'zstd' },
       [{ variablePath: 'variables.file', content: Buffer.from('weights'), filename: 'upload.bin' }],
     );
-    expect(body.data!.uploadArtifact).toMatchObject({ filename: 'model.ckpt', mimetype: 'application/x-pytorch', encoding: 'zstd' });
+    expect(body.data!.uploadArtifact).toMatchObject({
+      filename: 'model.ckpt',
+      mimetype: 'application/x-pytorch',
+      encoding: 'zstd',
+    });
   });
 
   it('accepts a file of exactly --max-file-size bytes', async () => {
     const content = randomBytes(64 * 1024);
-    const { body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(server.url, uploadOne, { studyId, file: null }, [
-      { variablePath: 'variables.file', content, filename: 'exact.bin' },
-    ]);
+    const { body } = await uploadMultipart<{ uploadArtifact: UploadedArtifact }>(
+      server.url,
+      uploadOne,
+      { studyId, file: null },
+      [{ variablePath: 'variables.file', content, filename: 'exact.bin' }],
+    );
     expect(body.data!.uploadArtifact).toMatchObject({ size: 64 * 1024, sha256: sha256(content) });
   });
 
@@ -113,10 +152,16 @@ describe('uploadArtifact', () => {
       server.url,
       uploadMany,
       { trialId: runningTrialId, files: [null, null, null] },
-      files.map((content, index) => ({ variablePath: `variables.files.${index}`, content, filename: `part-${index}.bin` })),
+      files.map((content, index) => ({
+        variablePath: `variables.files.${index}`,
+        content,
+        filename: `part-${index}.bin`,
+      })),
     );
     expect(body.errors).toBeUndefined();
-    expect(body.data!.uploadArtifacts.map((artifact) => [artifact.filename, artifact.sha256])).toEqual(files.map((content, index) => [`part-${index}.bin`, sha256(content)]));
+    expect(body.data!.uploadArtifacts.map((artifact) => [artifact.filename, artifact.sha256])).toEqual(
+      files.map((content, index) => [`part-${index}.bin`, sha256(content)]),
+    );
   });
 });
 
@@ -162,7 +207,11 @@ describe('refused uploads leave nothing behind', () => {
       server.url,
       uploadMany,
       { studyId, files: [null, null, null, null] },
-      [0, 1, 2, 3].map((index) => ({ variablePath: `variables.files.${index}`, content: randomBytes(100), filename: `f${index}.bin` })),
+      [0, 1, 2, 3].map((index) => ({
+        variablePath: `variables.files.${index}`,
+        content: randomBytes(100),
+        filename: `f${index}.bin`,
+      })),
     );
     expect(status).toBe(413);
     expect(body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
@@ -177,7 +226,9 @@ describe('large uploads', () => {
   let bigStudyId: number;
   beforeAll(async () => {
     bigServer = await startTestServer(['--max-file-size', '24MiB']);
-    const study = await bigServer.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "large uploads", directions: [MINIMIZE]) { studyId } }');
+    const study = await bigServer.graphql<{ createStudy: { studyId: number } }>(
+      'mutation { createStudy(name: "large uploads", directions: [MINIMIZE]) { studyId } }',
+    );
     bigStudyId = study.data!.createStudy.studyId;
   });
   afterAll(async () => {
@@ -192,18 +243,28 @@ describe('large uploads', () => {
           bigServer.url,
           uploadMany,
           { studyId: bigStudyId, files: files.map(() => null) },
-          files.map((content, index) => ({ variablePath: `variables.files.${index}`, content, filename: `big-${index}.bin` })),
+          files.map((content, index) => ({
+            variablePath: `variables.files.${index}`,
+            content,
+            filename: `big-${index}.bin`,
+          })),
         ),
       ),
     );
     for (const [requestIndex, { body }] of responses.entries()) {
       expect(body.errors).toBeUndefined();
       const files = requests[requestIndex]!;
-      expect(body.data!.uploadArtifacts.map((artifact) => [artifact.size, artifact.sha256])).toEqual(files.map((content) => [content.length, sha256(content)]));
+      expect(body.data!.uploadArtifacts.map((artifact) => [artifact.size, artifact.sha256])).toEqual(
+        files.map((content) => [content.length, sha256(content)]),
+      );
       for (const [index, artifact] of body.data!.uploadArtifacts.entries()) {
-        expect(readFileSync(join(bigServer.directory, 'artifacts', artifact.artifactId)).equals(files[index]!)).toBe(true);
+        expect(readFileSync(join(bigServer.directory, 'artifacts', artifact.artifactId)).equals(files[index]!)).toBe(
+          true,
+        );
       }
     }
-    expect(leftovers(join(bigServer.directory, 'optuna.db'), join(bigServer.directory, 'artifacts')).temporaryFiles).toEqual([]);
+    expect(
+      leftovers(join(bigServer.directory, 'optuna.db'), join(bigServer.directory, 'artifacts')).temporaryFiles,
+    ).toEqual([]);
   });
 });

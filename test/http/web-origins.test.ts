@@ -16,7 +16,10 @@ interface RawResponse {
 }
 
 /** A request through node:http, which (unlike fetch) sends the Host and Origin headers it is given. */
-function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
       let body = '';
@@ -29,10 +32,14 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
   });
 }
 
-const corsHeaderNames = (headers: IncomingHttpHeaders) => Object.keys(headers).filter((name) => name.startsWith('access-control-'));
+const corsHeaderNames = (headers: IncomingHttpHeaders) =>
+  Object.keys(headers).filter((name) => name.startsWith('access-control-'));
 
 function preflight(url: string, origin: string, method: string, requestHeaders: string): Promise<RawResponse> {
-  return send(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': requestHeaders } });
+  return send(url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': requestHeaders },
+  });
 }
 
 const graphqlPost = (query: string) => ({
@@ -47,7 +54,10 @@ async function upgradeStatus(url: string, headers: { host?: string; origin?: str
     origin: headers.origin,
     headers: headers.host === undefined ? {} : { host: headers.host },
   });
-  const outcome = await Promise.race([once(socket, 'open').then(() => 101), once(socket, 'unexpected-response').then(([, response]) => (response as { statusCode: number }).statusCode)]);
+  const outcome = await Promise.race([
+    once(socket, 'open').then(() => 101),
+    once(socket, 'unexpected-response').then(([, response]) => (response as { statusCode: number }).statusCode),
+  ]);
   socket.terminate();
   return outcome;
 }
@@ -79,7 +89,12 @@ describe('without --cors-origin', () => {
     ['/artifacts/{id}', 'GET', 'range'],
     ['/uploads/some-token', 'PUT', 'content-type'],
   ])('fails the preflight of another origin on %s: 403 and no CORS header', async (path, method, requestHeaders) => {
-    const response = await preflight(`${server.url}${path.replace('{id}', artifactId)}`, pageOrigin, method, requestHeaders);
+    const response = await preflight(
+      `${server.url}${path.replace('{id}', artifactId)}`,
+      pageOrigin,
+      method,
+      requestHeaders,
+    );
     expect(response.status).toBe(403);
     expect(corsHeaderNames(response.headers)).toEqual([]);
     expect(JSON.parse(response.body).errors[0].extensions.code).toBe('FORBIDDEN');
@@ -88,7 +103,10 @@ describe('without --cors-origin', () => {
   it('sends no Access-Control-* header on any route, whatever the Origin', async () => {
     const origin = { origin: pageOrigin };
     const responses = await Promise.all([
-      send(`${server.url}/graphql`, { ...graphqlPost('{ studies { totalCount } }'), headers: { 'content-type': 'application/json', ...origin } }),
+      send(`${server.url}/graphql`, {
+        ...graphqlPost('{ studies { totalCount } }'),
+        headers: { 'content-type': 'application/json', ...origin },
+      }),
       send(`${server.url}/graphql?query=${encodeURIComponent('{ studies { totalCount } }')}`, { headers: origin }),
       send(`${server.url}/artifacts/${artifactId}`, { headers: origin }),
       send(`${server.url}/healthz`, { headers: origin }),
@@ -112,7 +130,12 @@ describe('with --cors-origin', () => {
   afterAll(() => server.stop());
 
   it('allows a GraphQL upload from that origin: the CSRF header, content-type and Authorization', async () => {
-    const response = await preflight(`${server.url}/graphql`, pageOrigin, 'POST', 'authorization, content-type, x-graphql-yoga-csrf');
+    const response = await preflight(
+      `${server.url}/graphql`,
+      pageOrigin,
+      'POST',
+      'authorization, content-type, x-graphql-yoga-csrf',
+    );
     expect(response.status).toBe(204);
     expect(response.headers['access-control-allow-origin']).toBe(pageOrigin);
     expect(response.headers['access-control-allow-methods']).toContain('POST');
@@ -132,7 +155,10 @@ describe('with --cors-origin', () => {
   });
 
   it('shares answers with that origin only, and exposes the download headers but no Content-Encoding', async () => {
-    const graphql = await send(`${server.url}/graphql`, { ...graphqlPost('{ studies { totalCount } }'), headers: { 'content-type': 'application/json', origin: pageOrigin } });
+    const graphql = await send(`${server.url}/graphql`, {
+      ...graphqlPost('{ studies { totalCount } }'),
+      headers: { 'content-type': 'application/json', origin: pageOrigin },
+    });
     expect(graphql.headers['access-control-allow-origin']).toBe(pageOrigin);
     expect(graphql.headers.vary).toContain('Origin');
     const download = await send(`${server.url}/artifacts/${artifactId}`, { headers: { origin: pageOrigin } });
@@ -168,14 +194,17 @@ describe('the Host check (DNS rebinding), on a loopback bind with the default --
   });
   afterAll(() => server.stop());
 
-  it.each(['/healthz', '/readyz', '/graphql?query=%7B__typename%7D', '/artifacts/00000000-0000-4000-8000-000000000000', '/'])(
-    'answers GET %s with Host: attacker.example with 403 FORBIDDEN',
-    async (path) => {
-      const response = await send(`${server.url}${path}`, { headers: { host: `attacker.example:${port}` } });
-      expect(response.status).toBe(403);
-      expect(JSON.parse(response.body).errors[0].extensions.code).toBe('FORBIDDEN');
-    },
-  );
+  it.each([
+    '/healthz',
+    '/readyz',
+    '/graphql?query=%7B__typename%7D',
+    '/artifacts/00000000-0000-4000-8000-000000000000',
+    '/',
+  ])('answers GET %s with Host: attacker.example with 403 FORBIDDEN', async (path) => {
+    const response = await send(`${server.url}${path}`, { headers: { host: `attacker.example:${port}` } });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body).errors[0].extensions.code).toBe('FORBIDDEN');
+  });
 
   it('runs no mutation and stores no upload for a foreign Host', async () => {
     const mutation = await send(`${server.url}/graphql`, {
@@ -185,10 +214,17 @@ describe('the Host check (DNS rebinding), on a loopback bind with the default --
     expect(mutation.status).toBe(403);
     const upload = await send(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'multipart/form-data; boundary=B', 'x-graphql-yoga-csrf': '1', host: `attacker.example:${port}` },
+      headers: {
+        'content-type': 'multipart/form-data; boundary=B',
+        'x-graphql-yoga-csrf': '1',
+        host: `attacker.example:${port}`,
+      },
       body: [
         '--B\r\nContent-Disposition: form-data; name="operations"\r\n\r\n',
-        JSON.stringify({ query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }', variables: { file: null } }),
+        JSON.stringify({
+          query: 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }',
+          variables: { file: null },
+        }),
         '\r\n--B\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}',
         '\r\n--B\r\nContent-Disposition: form-data; name="0"; filename="a.txt"\r\n\r\nx\r\n--B--\r\n',
       ].join(''),
@@ -196,7 +232,9 @@ describe('the Host check (DNS rebinding), on a loopback bind with the default --
     expect(upload.status).toBe(403);
     const listed = await server.graphql<{ studies: { totalCount: number } }>('{ studies { totalCount } }');
     expect(listed.data!.studies.totalCount).toBe(0);
-    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).metadataKeys).toEqual([]);
+    expect(leftovers(join(server.directory, 'optuna.db'), join(server.directory, 'artifacts')).metadataKeys).toEqual(
+      [],
+    );
   });
 
   it('accepts the loopback names on any port, in any case', async () => {
@@ -205,10 +243,14 @@ describe('the Host check (DNS rebinding), on a loopback bind with the default --
     }
   });
 
-  it('refuses a WebSocket upgrade with a foreign Host, even when the Origin matches it as a rebound page\'s does', async () => {
+  it("refuses a WebSocket upgrade with a foreign Host, even when the Origin matches it as a rebound page's does", async () => {
     expect(await upgradeStatus(server.url, { host: `attacker.example:${port}` })).toBe(403);
-    expect(await upgradeStatus(server.url, { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` })).toBe(403);
-    expect(await upgradeStatus(server.url, { host: `localhost:${port}`, origin: `http://localhost:${port}` })).toBe(101);
+    expect(
+      await upgradeStatus(server.url, { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` }),
+    ).toBe(403);
+    expect(await upgradeStatus(server.url, { host: `localhost:${port}`, origin: `http://localhost:${port}` })).toBe(
+      101,
+    );
   });
 
   it('treats a page on another port of an allowed name as another origin', async () => {
@@ -220,11 +262,16 @@ describe('the Host check (DNS rebinding), on a loopback bind with the default --
 describe('--allowed-host and --public-url', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(['--allowed-host', 'artifacts.internal:8443', '--public-url', 'https://artifacts.example.org']);
+    server = await startTestServer([
+      '--allowed-host',
+      'artifacts.internal:8443',
+      '--public-url',
+      'https://artifacts.example.org',
+    ]);
   });
   afterAll(() => server.stop());
 
-  it('accepts exactly the listed hosts and the public URL\'s', async () => {
+  it("accepts exactly the listed hosts and the public URL's", async () => {
     const statusWithHost = async (host: string) => (await send(`${server.url}/healthz`, { headers: { host } })).status;
     expect(await statusWithHost('artifacts.internal:8443')).toBe(200);
     expect(await statusWithHost('artifacts.internal:8444')).toBe(403);
@@ -235,7 +282,11 @@ describe('--allowed-host and --public-url', () => {
   });
 
   it('accepts WebSocket pages of the public URL behind a proxy that passes the public Host', async () => {
-    expect(await upgradeStatus(server.url, { host: 'artifacts.example.org', origin: 'https://artifacts.example.org' })).toBe(101);
-    expect(await upgradeStatus(server.url, { host: 'artifacts.example.org', origin: 'https://evil.example' })).toBe(403);
+    expect(
+      await upgradeStatus(server.url, { host: 'artifacts.example.org', origin: 'https://artifacts.example.org' }),
+    ).toBe(101);
+    expect(await upgradeStatus(server.url, { host: 'artifacts.example.org', origin: 'https://evil.example' })).toBe(
+      403,
+    );
   });
 });

@@ -26,12 +26,22 @@ describe('params in external form', () => {
   );
 
   test('a categorical index becomes the choice itself, whatever its type', () => {
-    expect([0, 1, 2, 3, 4].map((index) => externalParamValue(index, categorical))).toEqual([null, true, 3, 0.5, 'auto']);
+    expect([0, 1, 2, 3, 4].map((index) => externalParamValue(index, categorical))).toEqual([
+      null,
+      true,
+      3,
+      0.5,
+      'auto',
+    ]);
   });
 
   test('an int distribution gives an integer, a float distribution the float', () => {
-    const int = parseDistributionJson('{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 8, "high": 256}}');
-    const float = parseDistributionJson('{"name": "FloatDistribution", "attributes": {"step": null, "low": -10.0, "high": 10.0, "log": false}}');
+    const int = parseDistributionJson(
+      '{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 8, "high": 256}}',
+    );
+    const float = parseDistributionJson(
+      '{"name": "FloatDistribution", "attributes": {"step": null, "low": -10.0, "high": 10.0, "log": false}}',
+    );
     expect(externalParamValue(143.0, int)).toBe(143);
     expect(externalParamValue(0.3279725540489231, float)).toBe(0.3279725540489231);
   });

@@ -10,7 +10,14 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, type Leftovers } from '../support/leftovers.js';
 import { postMultipart, uploadMultipart, type FileToUpload } from '../support/multipart.js';
-import { fieldPart, filePart, postRawBody, postRawMultipart, rawMultipartBody, type RawPart } from '../support/raw-multipart.js';
+import {
+  fieldPart,
+  filePart,
+  postRawBody,
+  postRawMultipart,
+  rawMultipartBody,
+  type RawPart,
+} from '../support/raw-multipart.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/test-server.js';
 
 /** What came back: the HTTP status, and the first GraphQL error's code and message (or the plain-text body). */
@@ -37,8 +44,10 @@ const someUuid = '6f1c3a52-0b7e-4c1d-9a53-2d6e8b7f4a10';
 const uploadOne = `mutation($studyId: Int, $file: Upload!, $filename: String, $mimetype: String, $encoding: String) {
   uploadArtifact(studyId: $studyId, file: $file, filename: $filename, mimetype: $mimetype, encoding: $encoding) { artifactId filename }
 }`;
-const uploadMany = 'mutation($studyId: Int, $files: [Upload!]!) { uploadArtifacts(studyId: $studyId, files: $files) { artifactId } }';
-const twoUploads = 'mutation($a: Upload!, $b: Upload!) { a: uploadArtifact(studyId: 1, file: $a) { artifactId } b: uploadArtifact(studyId: 1, file: $b) { artifactId } }';
+const uploadMany =
+  'mutation($studyId: Int, $files: [Upload!]!) { uploadArtifacts(studyId: $studyId, files: $files) { artifactId } }';
+const twoUploads =
+  'mutation($a: Upload!, $b: Upload!) { a: uploadArtifact(studyId: 1, file: $a) { artifactId } b: uploadArtifact(studyId: 1, file: $b) { artifactId } }';
 const notAnArtifactId = /artifact id \(a UUID\)/;
 /** Operation limits are validation errors: yoga's code, or the contract's input code. */
 const limitCodes = ['GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT'];
@@ -49,19 +58,21 @@ const figures = { tried: 0, rejectedCleanly: 0 };
 
 beforeAll(async () => {
   server = await startTestServer(['--max-file-size', String(maxFileSize), '--max-files', String(maxFiles)]);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "corpus") { studyId } }');
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "corpus") { studyId } }',
+  );
   studyId = study.data!.createStudy.studyId;
   await server.graphql('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
   // One stored artifact, so "nothing written" is measured against a store that is not empty.
-  const { body } = await uploadMultipart(server.url, uploadOne, { studyId, file: null }, [{ variablePath: 'variables.file', content: Buffer.from('kept'), filename: 'kept.txt' }]);
+  const { body } = await uploadMultipart(server.url, uploadOne, { studyId, file: null }, [
+    { variablePath: 'variables.file', content: Buffer.from('kept'), filename: 'kept.txt' },
+  ]);
   expect(body.errors).toBeUndefined();
 });
 
 afterAll(async () => {
   await server.stop();
-  console.log(
-    `bad inputs: ${figures.tried} tried, ${figures.rejectedCleanly} rejected cleanly`,
-  );
+  console.log(`bad inputs: ${figures.tried} tried, ${figures.rejectedCleanly} rejected cleanly`);
 });
 
 // ---- ways to send -------------------------------------------------------------------------
@@ -100,7 +111,9 @@ async function upload(variables: Record<string, unknown>, files: FileToUpload[],
   return answerFromGraphQL(status, body);
 }
 
-const oneFile = (filename = 'file.bin', content: Buffer = randomBytes(1000)): FileToUpload[] => [{ variablePath: 'variables.file', content, filename }];
+const oneFile = (filename = 'file.bin', content: Buffer = randomBytes(1000)): FileToUpload[] => [
+  { variablePath: 'variables.file', content, filename },
+];
 
 async function multipartForm(build: (form: FormData) => void): Promise<Answer> {
   const form = new FormData();
@@ -124,7 +137,11 @@ async function rawBytes(body: Buffer, contentType?: string): Promise<Answer> {
 const fileMap = '{"0":["variables.file"]}';
 
 const rawUpload = (dispositionTail: Buffer | string): Promise<Answer> =>
-  raw([fieldPart('operations', operations), fieldPart('map', fileMap), filePart('0', dispositionTail, randomBytes(1000))]);
+  raw([
+    fieldPart('operations', operations),
+    fieldPart('map', fileMap),
+    filePart('0', dispositionTail, randomBytes(1000)),
+  ]);
 
 /** A part whose header line has no colon: not a header at all. */
 const noColonPart: RawPart = { headers: Buffer.from('NoColonHere'), body: Buffer.from('z') };
@@ -139,40 +156,89 @@ const deleteMutation = 'mutation($id: String!) { deleteArtifact(artifactId: $id)
 
 function nestedTrials(levels: number): string {
   let selection = 'name';
-  for (let level = 0; level < levels; level++) selection = `trials(first: 1) { edges { node { study { ${selection} } } } }`;
+  for (let level = 0; level < levels; level++)
+    selection = `trials(first: 1) { edges { node { study { ${selection} } } } }`;
   return `{ studies(first: 1) { edges { node { ${selection} } } } }`;
 }
 
 const corpus: BadInput[] = [
   // Artifact ids in download routes: traversal, absolute, not a UUID.
-  { name: 'route: ../../etc/passwd, percent-encoded', send: () => plainRequest('/artifacts/..%2F..%2Fetc%2Fpasswd'), ...badRoute },
-  { name: 'route: ../../optuna.db, percent-encoded', send: () => plainRequest('/artifacts/..%2F..%2Foptuna.db'), ...badRoute },
-  { name: 'route: ../../etc/passwd, raw dot segments', send: () => plainRequest('/artifacts/../../etc/passwd'), ...badRoute },
+  {
+    name: 'route: ../../etc/passwd, percent-encoded',
+    send: () => plainRequest('/artifacts/..%2F..%2Fetc%2Fpasswd'),
+    ...badRoute,
+  },
+  {
+    name: 'route: ../../optuna.db, percent-encoded',
+    send: () => plainRequest('/artifacts/..%2F..%2Foptuna.db'),
+    ...badRoute,
+  },
+  {
+    name: 'route: ../../etc/passwd, raw dot segments',
+    send: () => plainRequest('/artifacts/../../etc/passwd'),
+    ...badRoute,
+  },
   { name: 'route: absolute /etc/passwd', send: () => plainRequest('/artifacts/%2Fetc%2Fpasswd'), ...badRoute },
-  { name: 'route: traversal on the dashboard study path', send: () => plainRequest('/artifacts/1/..%2F..%2Fetc%2Fpasswd'), ...badRoute },
-  { name: 'route: traversal as the study id', send: () => plainRequest(`/artifacts/..%2F..%2F/${someUuid}`), status: 400, message: /must be integers/ },
+  {
+    name: 'route: traversal on the dashboard study path',
+    send: () => plainRequest('/artifacts/1/..%2F..%2Fetc%2Fpasswd'),
+    ...badRoute,
+  },
+  {
+    name: 'route: traversal as the study id',
+    send: () => plainRequest(`/artifacts/..%2F..%2F/${someUuid}`),
+    status: 400,
+    message: /must be integers/,
+  },
   { name: 'route: non-UUID id', send: () => plainRequest('/artifacts/not-a-uuid'), ...badRoute },
   { name: 'route: upper-case UUID', send: () => plainRequest(`/artifacts/${someUuid.toUpperCase()}`), ...badRoute },
   { name: 'route: UUID with a NUL byte', send: () => plainRequest(`/artifacts/${someUuid}%00`), ...badRoute },
-  { name: 'route: invalid percent-encoding', send: () => plainRequest('/artifacts/%E0%A4%A'), status: 400, message: /percent-encoding/ },
-  { name: 'route: HEAD with traversal', send: () => plainRequest('/artifacts/..%2F..%2Fetc%2Fpasswd', 'HEAD'), status: 400 },
+  {
+    name: 'route: invalid percent-encoding',
+    send: () => plainRequest('/artifacts/%E0%A4%A'),
+    status: 400,
+    message: /percent-encoding/,
+  },
+  {
+    name: 'route: HEAD with traversal',
+    send: () => plainRequest('/artifacts/..%2F..%2Fetc%2Fpasswd', 'HEAD'),
+    status: 400,
+  },
   // Artifact ids in queries and mutations.
-  { name: 'artifact(artifactId:) ../../etc/passwd', send: () => graphql(artifactQuery, { id: '../../etc/passwd' }), ...badId },
+  {
+    name: 'artifact(artifactId:) ../../etc/passwd',
+    send: () => graphql(artifactQuery, { id: '../../etc/passwd' }),
+    ...badId,
+  },
   { name: 'artifact(artifactId:) /etc/passwd', send: () => graphql(artifactQuery, { id: '/etc/passwd' }), ...badId },
   { name: 'artifact(artifactId:) non-UUID', send: () => graphql(artifactQuery, { id: 'not-a-uuid' }), ...badId },
   { name: 'deleteArtifact ../../optuna.db', send: () => graphql(deleteMutation, { id: '../../optuna.db' }), ...badId },
   { name: 'deleteArtifact /etc/passwd', send: () => graphql(deleteMutation, { id: '/etc/passwd' }), ...badId },
   { name: 'deleteArtifact non-UUID', send: () => graphql(deleteMutation, { id: 'not-a-uuid' }), ...badId },
-  { name: 'deleteArtifact upper-case UUID', send: () => graphql(deleteMutation, { id: someUuid.toUpperCase() }), ...badId },
+  {
+    name: 'deleteArtifact upper-case UUID',
+    send: () => graphql(deleteMutation, { id: someUuid.toUpperCase() }),
+    ...badId,
+  },
   { name: 'deleteArtifact empty id', send: () => graphql(deleteMutation, { id: '' }), ...badId },
   // Sizes and counts.
-  { name: 'a file one byte over --max-file-size', send: () => upload({ studyId: 1, file: null }, oneFile('big.bin', randomBytes(maxFileSize + 1))), status: 413, code: 'PAYLOAD_TOO_LARGE', message: /larger than/ },
+  {
+    name: 'a file one byte over --max-file-size',
+    send: () => upload({ studyId: 1, file: null }, oneFile('big.bin', randomBytes(maxFileSize + 1))),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: /larger than/,
+  },
   {
     name: 'one file more than --max-files',
     send: () =>
       upload(
         { studyId: 1, files: Array.from({ length: maxFiles + 1 }, () => null) },
-        Array.from({ length: maxFiles + 1 }, (_, index) => ({ variablePath: `variables.files.${index}`, content: randomBytes(100), filename: `f${index}.bin` })),
+        Array.from({ length: maxFiles + 1 }, (_, index) => ({
+          variablePath: `variables.files.${index}`,
+          content: randomBytes(100),
+          filename: `f${index}.bin`,
+        })),
         uploadMany,
       ),
     status: 413,
@@ -180,58 +246,212 @@ const corpus: BadInput[] = [
     message: /max file uploads exceeded/,
   },
   // The multipart structure.
-  { name: 'operations that are not JSON', send: () => multipartForm((form) => { form.append('operations', '{"query": "mutation'); form.append('map', '{}'); }), status: 400, code: 'BAD_USER_INPUT', message: /operations/ },
-  { name: 'operations that are a JSON string', send: () => raw([fieldPart('operations', '"mutation"'), fieldPart('map', '{}')]), status: 400, code: 'BAD_USER_INPUT', message: /operations/ },
-  { name: 'a map that is not JSON', send: () => multipartForm((form) => { form.append('operations', operations); form.append('map', '{"0": [variables.file'); }), status: 400, code: 'BAD_USER_INPUT', message: /map/ },
+  {
+    name: 'operations that are not JSON',
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', '{"query": "mutation');
+        form.append('map', '{}');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /operations/,
+  },
+  {
+    name: 'operations that are a JSON string',
+    send: () => raw([fieldPart('operations', '"mutation"'), fieldPart('map', '{}')]),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /operations/,
+  },
+  {
+    name: 'a map that is not JSON',
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', operations);
+        form.append('map', '{"0": [variables.file');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /map/,
+  },
   {
     name: 'a map pointing at nothing',
-    send: () => multipartForm((form) => { form.append('operations', operations); form.append('map', JSON.stringify({ 0: ['variables.nothing.deeper'] })); form.append('0', new Blob(['x']), 'a.txt'); }),
-    status: 400, code: 'BAD_USER_INPUT', message: /variables\.nothing\.deeper|path/,
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', operations);
+        form.append('map', JSON.stringify({ 0: ['variables.nothing.deeper'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /variables\.nothing\.deeper|path/,
   },
   {
     name: 'a map pointing at __proto__',
-    send: () => multipartForm((form) => { form.append('operations', operations); form.append('map', JSON.stringify({ 0: ['__proto__.polluted'] })); form.append('0', new Blob(['x']), 'a.txt'); }),
-    status: 400, code: 'BAD_USER_INPUT', message: /__proto__|path/,
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', operations);
+        form.append('map', JSON.stringify({ 0: ['__proto__.polluted'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /__proto__|path/,
   },
   {
     name: 'a map pointing at variables.__proto__',
-    send: () => multipartForm((form) => { form.append('operations', operations); form.append('map', JSON.stringify({ 0: ['variables.__proto__.polluted'] })); form.append('0', new Blob(['x']), 'a.txt'); }),
-    status: 400, code: 'BAD_USER_INPUT', message: /__proto__|path/,
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', operations);
+        form.append('map', JSON.stringify({ 0: ['variables.__proto__.polluted'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /__proto__|path/,
   },
   {
     name: 'a map pointing at constructor.prototype',
-    send: () => multipartForm((form) => { form.append('operations', operations); form.append('map', JSON.stringify({ 0: ['variables.constructor.prototype.polluted'] })); form.append('0', new Blob(['x']), 'a.txt'); }),
-    status: 400, code: 'BAD_USER_INPUT', message: /constructor|prototype|path/,
+    send: () =>
+      multipartForm((form) => {
+        form.append('operations', operations);
+        form.append('map', JSON.stringify({ 0: ['variables.constructor.prototype.polluted'] }));
+        form.append('0', new Blob(['x']), 'a.txt');
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /constructor|prototype|path/,
   },
-  { name: 'a map whose file part never comes', send: () => raw([fieldPart('operations', operations), fieldPart('map', '{"0":["variables.file"]}')]), status: 400, code: 'BAD_USER_INPUT', message: /File missing/ },
-  { name: 'a file part with an empty filename', send: () => rawUpload('; filename=""'), status: 400, code: 'BAD_USER_INPUT', message: /filename is empty/ },
-  { name: 'an Upload variable given as a string in a JSON request', send: () => graphql(uploadOne, { studyId: 1, file: 'x' }), status: 400, code: 'BAD_USER_INPUT', message: /multipart/ },
+  {
+    name: 'a map whose file part never comes',
+    send: () => raw([fieldPart('operations', operations), fieldPart('map', '{"0":["variables.file"]}')]),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /File missing/,
+  },
+  {
+    name: 'a file part with an empty filename',
+    send: () => rawUpload('; filename=""'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /filename is empty/,
+  },
+  {
+    name: 'an Upload variable given as a string in a JSON request',
+    send: () => graphql(uploadOne, { studyId: 1, file: 'x' }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /multipart/,
+  },
   // Names and types (the explicit arguments, and the file part's own header).
-  { name: 'CRLF in the mimetype', send: () => upload({ studyId: 1, file: null, mimetype: 'text/html\r\nX-Injected: 1' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /mimetype/ },
-  { name: 'CRLF in the encoding', send: () => upload({ studyId: 1, file: null, encoding: 'gzip\r\nX-Injected: 1' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /encoding/ },
-  { name: 'a filename that is only CRLF', send: () => upload({ studyId: 1, file: null, filename: '\r\n' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /filename is empty/ },
-  { name: 'CRLF inside the filename argument', send: () => upload({ studyId: 1, file: null, filename: 'evil\r\nX-Injected: 1.txt' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /line breaks/ },
-  { name: 'CRLF inside the file part’s RFC 5987 filename*', send: () => rawUpload("; filename*=UTF-8''evil%0D%0AX-Injected%3A%201.txt"), status: 400, code: 'BAD_USER_INPUT', message: /line breaks/ },
-  { name: 'a 10 KB filename argument', send: () => upload({ studyId: 1, file: null, filename: `${'x'.repeat(10_000)}.txt` }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /filename is longer than 255 bytes/ },
-  { name: 'a 10 KB filename in the file part', send: () => rawUpload(`; filename="${'x'.repeat(10_000)}.bin"`), status: 400, code: 'BAD_USER_INPUT', message: /filename is longer than 255 bytes/ },
+  {
+    name: 'CRLF in the mimetype',
+    send: () => upload({ studyId: 1, file: null, mimetype: 'text/html\r\nX-Injected: 1' }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /mimetype/,
+  },
+  {
+    name: 'CRLF in the encoding',
+    send: () => upload({ studyId: 1, file: null, encoding: 'gzip\r\nX-Injected: 1' }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /encoding/,
+  },
+  {
+    name: 'a filename that is only CRLF',
+    send: () => upload({ studyId: 1, file: null, filename: '\r\n' }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /filename is empty/,
+  },
+  {
+    name: 'CRLF inside the filename argument',
+    send: () => upload({ studyId: 1, file: null, filename: 'evil\r\nX-Injected: 1.txt' }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /line breaks/,
+  },
+  {
+    name: 'CRLF inside the file part’s RFC 5987 filename*',
+    send: () => rawUpload("; filename*=UTF-8''evil%0D%0AX-Injected%3A%201.txt"),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /line breaks/,
+  },
+  {
+    name: 'a 10 KB filename argument',
+    send: () => upload({ studyId: 1, file: null, filename: `${'x'.repeat(10_000)}.txt` }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /filename is longer than 255 bytes/,
+  },
+  {
+    name: 'a 10 KB filename in the file part',
+    send: () => rawUpload(`; filename="${'x'.repeat(10_000)}.bin"`),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /filename is longer than 255 bytes/,
+  },
   {
     name: 'invalid UTF-8 bytes in the file part’s filename',
-    send: () => rawUpload(Buffer.concat([Buffer.from('; filename="bad-'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('.bin"')])),
-    status: 400, code: 'BAD_USER_INPUT', message: /not valid UTF-8/,
+    send: () =>
+      rawUpload(
+        Buffer.concat([Buffer.from('; filename="bad-'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('.bin"')]),
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /not valid UTF-8/,
   },
-  { name: 'invalid UTF-8 in an RFC 5987 filename*', send: () => rawUpload("; filename*=UTF-8''bad-%FF%FE.bin"), status: 400, code: 'BAD_USER_INPUT', message: /not valid UTF-8/ },
-  { name: 'a lone surrogate in the filename argument', send: () => upload({ studyId: 1, file: null, filename: 'bad-\ud800.txt' }, oneFile()), status: 400, code: 'BAD_USER_INPUT', message: /not valid UTF-8/ },
+  {
+    name: 'invalid UTF-8 in an RFC 5987 filename*',
+    send: () => rawUpload("; filename*=UTF-8''bad-%FF%FE.bin"),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /not valid UTF-8/,
+  },
+  {
+    name: 'a lone surrogate in the filename argument',
+    send: () => upload({ studyId: 1, file: null, filename: 'bad-\ud800.txt' }, oneFile()),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /not valid UTF-8/,
+  },
   // Malformed multipart bodies, at every point of the body. The parser reports each as an error,
   // and as a second one once it is torn down: each used to end the server process.
-  { name: 'a part header without a colon, before operations', send: () => raw([noColonPart, fieldPart('operations', operations), fieldPart('map', fileMap)]), ...malformedBody },
-  { name: 'a part header without a colon, in place of the map', send: () => raw([fieldPart('operations', operations), noColonPart]), ...malformedBody },
-  { name: 'a part header without a colon, in place of the file', send: () => raw([fieldPart('operations', operations), fieldPart('map', fileMap), noColonPart]), ...malformedBody },
-  ...([['NUL', 0x00], ['0x01', 0x01], ['CR', 0x0d], ['DEL', 0x7f]] as const).map(([label, byte]) => ({
+  {
+    name: 'a part header without a colon, before operations',
+    send: () => raw([noColonPart, fieldPart('operations', operations), fieldPart('map', fileMap)]),
+    ...malformedBody,
+  },
+  {
+    name: 'a part header without a colon, in place of the map',
+    send: () => raw([fieldPart('operations', operations), noColonPart]),
+    ...malformedBody,
+  },
+  {
+    name: 'a part header without a colon, in place of the file',
+    send: () => raw([fieldPart('operations', operations), fieldPart('map', fileMap), noColonPart]),
+    ...malformedBody,
+  },
+  ...(
+    [
+      ['NUL', 0x00],
+      ['0x01', 0x01],
+      ['CR', 0x0d],
+      ['DEL', 0x7f],
+    ] as const
+  ).map(([label, byte]) => ({
     name: `a ${label} byte in the file part’s filename`,
     send: () => rawUpload(Buffer.concat([Buffer.from('; filename="a'), Buffer.from([byte]), Buffer.from('b.bin"')])),
     ...malformedBody,
   })),
-  { name: 'a 20 KB part header', send: () => rawUpload(`; filename="a.bin"; padding="${'x'.repeat(20_000)}"`), ...malformedBody },
+  {
+    name: 'a 20 KB part header',
+    send: () => rawUpload(`; filename="a.bin"; padding="${'x'.repeat(20_000)}"`),
+    ...malformedBody,
+  },
   {
     name: 'a malformed second file part while the first is being read (uploadArtifacts)',
     send: () =>
@@ -258,31 +478,121 @@ const corpus: BadInput[] = [
   },
   {
     name: 'a body that ends inside the file part',
-    send: () => rawBytes(rawMultipartBody([fieldPart('operations', operations), fieldPart('map', fileMap), filePart('0', '; filename="cut.bin"', randomBytes(40_000))]).subarray(0, -1000)),
-    status: 400, code: 'BAD_USER_INPUT', message: /did not arrive whole: Unexpected end of form/,
+    send: () =>
+      rawBytes(
+        rawMultipartBody([
+          fieldPart('operations', operations),
+          fieldPart('map', fileMap),
+          filePart('0', '; filename="cut.bin"', randomBytes(40_000)),
+        ]).subarray(0, -1000),
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /did not arrive whole: Unexpected end of form/,
   },
-  { name: 'a body with another boundary than its Content-Type', send: () => rawBytes(Buffer.from('--other\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--other--\r\n')), status: 400, code: 'BAD_USER_INPUT', message: /Unexpected end of form/ },
-  { name: 'a multipart Content-Type without a boundary', send: () => rawBytes(rawMultipartBody([fieldPart('operations', operations)]), 'multipart/form-data; charset=utf-8'), status: 400, code: 'BAD_USER_INPUT', message: /Boundary not found/ },
-  { name: 'a multipart body without any field', send: () => rawBytes(rawMultipartBody([])), status: 400, code: 'BAD_USER_INPUT', message: /couldn't find any files or JSON/ },
+  {
+    name: 'a body with another boundary than its Content-Type',
+    send: () =>
+      rawBytes(Buffer.from('--other\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--other--\r\n')),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /Unexpected end of form/,
+  },
+  {
+    name: 'a multipart Content-Type without a boundary',
+    send: () => rawBytes(rawMultipartBody([fieldPart('operations', operations)]), 'multipart/form-data; charset=utf-8'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /Boundary not found/,
+  },
+  {
+    name: 'a multipart body without any field',
+    send: () => rawBytes(rawMultipartBody([])),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /couldn't find any files or JSON/,
+  },
   // Operation limits and pagination.
-  { name: 'studies → trials → study → trials … 20 levels deep', send: () => graphql(nestedTrials(20)), status: 400, code: limitCodes, message: /depth limit/ },
-  { name: '100 aliases', send: () => graphql(`{ ${Array.from({ length: 100 }, (_, index) => `a${index}: studies(first: 1) { totalCount }`).join(' ')} }`), status: 400, code: limitCodes, message: /Aliases limit/ },
+  {
+    name: 'studies → trials → study → trials … 20 levels deep',
+    send: () => graphql(nestedTrials(20)),
+    status: 400,
+    code: limitCodes,
+    message: /depth limit/,
+  },
+  {
+    name: '100 aliases',
+    send: () =>
+      graphql(
+        `{ ${Array.from({ length: 100 }, (_, index) => `a${index}: studies(first: 1) { totalCount }`).join(' ')} }`,
+      ),
+    status: 400,
+    code: limitCodes,
+    message: /Aliases limit/,
+  },
   {
     name: '1000 studies × 1000 trials × 1000 artifacts (cost)',
-    send: () => graphql('{ studies(first: 1000) { edges { node { trials(first: 1000) { edges { node { artifacts(first: 1000) { edges { node { filename } } } } } } } } } }'),
-    status: 400, code: limitCodes, message: /Cost limit/,
+    send: () =>
+      graphql(
+        '{ studies(first: 1000) { edges { node { trials(first: 1000) { edges { node { artifacts(first: 1000) { edges { node { filename } } } } } } } } } }',
+      ),
+    status: 400,
+    code: limitCodes,
+    message: /Cost limit/,
   },
   {
     name: 'fragments spreading themselves',
-    send: () => graphql('{ studies { ...S } } fragment S on StudyConnection { edges { node { trials { ...T } } } } fragment T on TrialConnection { edges { node { study { trials { ...T } } } } }'),
-    status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /within itself/,
+    send: () =>
+      graphql(
+        '{ studies { ...S } } fragment S on StudyConnection { edges { node { trials { ...T } } } } fragment T on TrialConnection { edges { node { study { trials { ...T } } } } }',
+      ),
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /within itself/,
   },
-  { name: 'studies(first: 100000)', send: () => graphql('{ studies(first: 100000) { edges { node { name } } } }'), status: 400, code: 'BAD_USER_INPUT', message: /at most 1000/ },
-  { name: 'first: 100000 in a variable', send: () => graphql('query($n: Int) { artifacts(first: $n) { edges { node { filename } } } }', { n: 100_000 }), status: 400, code: 'BAD_USER_INPUT', message: /at most 1000/ },
-  { name: 'trials(last: 100000)', send: () => graphql('query($s: Int) { study(studyId: $s) { trials(last: 100000) { edges { node { number } } } } }', { s: 1 }), status: 400, code: 'BAD_USER_INPUT', message: /at most 1000/ },
-  { name: 'first: -1', send: () => graphql('{ studies(first: -1) { edges { node { name } } } }'), status: 400, code: 'BAD_USER_INPUT', message: /non-negative/ },
-  { name: 'a forged cursor', send: () => graphql('{ studies(first: 1, after: "../../etc/passwd") { edges { node { name } } } }'), status: 400, code: 'BAD_USER_INPUT', message: /Invalid cursor/ },
-  { name: 'a mutation over GET', send: () => plainRequest(`/graphql?query=${encodeURIComponent('mutation { createStudy(name: "via-get") { studyId } }')}`), status: 405, message: /POST/ },
+  {
+    name: 'studies(first: 100000)',
+    send: () => graphql('{ studies(first: 100000) { edges { node { name } } } }'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /at most 1000/,
+  },
+  {
+    name: 'first: 100000 in a variable',
+    send: () => graphql('query($n: Int) { artifacts(first: $n) { edges { node { filename } } } }', { n: 100_000 }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /at most 1000/,
+  },
+  {
+    name: 'trials(last: 100000)',
+    send: () =>
+      graphql('query($s: Int) { study(studyId: $s) { trials(last: 100000) { edges { node { number } } } } }', { s: 1 }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /at most 1000/,
+  },
+  {
+    name: 'first: -1',
+    send: () => graphql('{ studies(first: -1) { edges { node { name } } } }'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /non-negative/,
+  },
+  {
+    name: 'a forged cursor',
+    send: () => graphql('{ studies(first: 1, after: "../../etc/passwd") { edges { node { name } } } }'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /Invalid cursor/,
+  },
+  {
+    name: 'a mutation over GET',
+    send: () =>
+      plainRequest(`/graphql?query=${encodeURIComponent('mutation { createStudy(name: "via-get") { studyId } }')}`),
+    status: 405,
+    message: /POST/,
+  },
 ];
 
 // ---- what "nothing written" means --------------------------------------------------------

@@ -23,7 +23,14 @@ import { waitUntil } from '../support/wait-until.js';
 const upload = 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }';
 const deleteMutation = 'mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }';
 
-const figures = { kills: 0, restarts: 0, checks: 0, checksClean: 0, orphansFromCrashedDelete: 0, orphansRemovedByRetry: 0 };
+const figures = {
+  kills: 0,
+  restarts: 0,
+  checks: 0,
+  checksClean: 0,
+  orphansFromCrashedDelete: 0,
+  orphansRemovedByRetry: 0,
+};
 
 let directory: string;
 let server: ServerProcess | undefined;
@@ -44,7 +51,11 @@ afterAll(() => {
   );
 });
 
-async function graphqlAt<Data = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<Data>> {
+async function graphqlAt<Data = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse<Data>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -116,7 +127,10 @@ describe('on the filesystem store', () => {
 
     startEndlessUpload(server.url, 4 * 1024 * 1024);
     const spool = join(storeFolder, '.spool');
-    await waitUntil(() => filesIn(spool).some((file) => file.size > 1024 * 1024), 'the server has spooled 1 MiB of the upload');
+    await waitUntil(
+      () => filesIn(spool).some((file) => file.size > 1024 * 1024),
+      'the server has spooled 1 MiB of the upload',
+    );
     await kill9AndRestart(args);
 
     const after = leftovers(databasePath, storeFolder);
@@ -124,7 +138,13 @@ describe('on the filesystem store', () => {
     expect(after.metadataKeys).toEqual(kept.map((id) => `artifacts:${id}`).sort());
     expect(after.temporaryFiles).toEqual([]);
     const report = await check(args);
-    expect(report).toMatchObject({ consistent: true, metadataRows: 3, storedObjects: 3, missingBytes: [], orphanedObjects: [] });
+    expect(report).toMatchObject({
+      consistent: true,
+      metadataRows: 3,
+      storedObjects: 3,
+      missingBytes: [],
+      orphanedObjects: [],
+    });
   });
 });
 
@@ -136,17 +156,23 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
   let environment: Record<string, string>;
   const s3Args = (databaseName: string) => [
     `sqlite:///${join(directory, databaseName)}`,
-    '--artifact-store', `s3://${s3.bucket}`,
-    '--s3-endpoint', proxy.endpoint,
+    '--artifact-store',
+    `s3://${s3.bucket}`,
+    '--s3-endpoint',
+    proxy.endpoint,
     '--s3-force-path-style',
-    '--backoff-min-delay', '0.01',
-    '--backoff-max-delay', '0.1',
+    '--backoff-min-delay',
+    '0.01',
+    '--backoff-max-delay',
+    '0.1',
   ];
   // The check talks to s3rver directly: it must see the bucket as it is, not as the proxy answers.
   const checkArgs = (databaseName: string) => [
     `sqlite:///${join(directory, databaseName)}`,
-    '--artifact-store', `s3://${s3.bucket}`,
-    '--s3-endpoint', s3.endpoint,
+    '--artifact-store',
+    `s3://${s3.bucket}`,
+    '--s3-endpoint',
+    s3.endpoint,
     '--s3-force-path-style',
   ];
 
@@ -186,7 +212,9 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
 
     proxy.clearRecord();
     proxy.setPolicy((request) => (request.method === 'PUT' ? 'hang' : undefined));
-    void uploadMultipart(server.url, upload, { file: null }, [{ variablePath: 'variables.file', content: randomBytes(300_000), filename: 'in-flight.bin' }]).catch(() => {});
+    void uploadMultipart(server.url, upload, { file: null }, [
+      { variablePath: 'variables.file', content: randomBytes(300_000), filename: 'in-flight.bin' },
+    ]).catch(() => {});
     await waitUntil(() => proxy.requests.some((request) => request.method === 'PUT'), 'the store write has reached S3');
     const spool = join(spoolRoot, 'optuna-artifacts-spool');
     // The crash does leave the spool file of the write in flight behind.
@@ -197,9 +225,17 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
     expect(filesIn(spool).filter((file) => file.name.startsWith(`${spoolFilePrefix}${crashedPid}-`))).toEqual([]);
     expect(await objects.keys()).toEqual(kept);
     // The bytes are in S3, so of the local leftovers only the metadata rows matter here.
-    expect(leftovers(join(directory, 's3-upload.db'), join(directory, 'no-store-folder')).metadataKeys).toEqual(kept.map((id) => `artifacts:${id}`).sort());
+    expect(leftovers(join(directory, 's3-upload.db'), join(directory, 'no-store-folder')).metadataKeys).toEqual(
+      kept.map((id) => `artifacts:${id}`).sort(),
+    );
     const report = await check(checkArgs('s3-upload.db'), environment);
-    expect(report).toMatchObject({ consistent: true, metadataRows: 3, storedObjects: 3, missingBytes: [], orphanedObjects: [] });
+    expect(report).toMatchObject({
+      consistent: true,
+      metadataRows: 3,
+      storedObjects: 3,
+      missingBytes: [],
+      orphanedObjects: [],
+    });
   });
 
   it('kill -9 between a delete’s rows and its bytes: the check finds exactly that orphan, and a retried delete removes it', async () => {
@@ -210,15 +246,32 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
     proxy.clearRecord();
     proxy.setPolicy((request) => (request.method === 'DELETE' ? 'hang' : undefined));
     void graphqlAt(server.url, deleteMutation, { id: victim }).catch(() => {});
-    await waitUntil(() => proxy.requests.some((request) => request.method === 'DELETE' && request.url.includes(victim!)), 'the delete has reached S3');
+    await waitUntil(
+      () => proxy.requests.some((request) => request.method === 'DELETE' && request.url.includes(victim!)),
+      'the delete has reached S3',
+    );
     proxy.setPolicy(passThrough);
     await kill9AndRestart(args, environment);
 
     // The rows went first; the bytes are still there, named by no row.
-    expect((await graphqlAt<{ artifact: unknown }>(server!.url, 'query($id: String!) { artifact(artifactId: $id) { artifactId } }', { id: victim })).data).toEqual({ artifact: null });
+    expect(
+      (
+        await graphqlAt<{ artifact: unknown }>(
+          server!.url,
+          'query($id: String!) { artifact(artifactId: $id) { artifactId } }',
+          { id: victim },
+        )
+      ).data,
+    ).toEqual({ artifact: null });
     expect(await objects.exists(victim!)).toBe(true);
     const crashed = await check(checkArgs('s3-delete.db'), environment);
-    expect(crashed).toMatchObject({ consistent: false, metadataRows: 2, storedObjects: 3, missingBytes: [], orphanedObjects: [victim] });
+    expect(crashed).toMatchObject({
+      consistent: false,
+      metadataRows: 2,
+      storedObjects: 3,
+      missingBytes: [],
+      orphanedObjects: [victim],
+    });
     figures.orphansFromCrashedDelete = crashed.orphanedObjects.length;
 
     // Retrying the delete finishes it: the bytes go, and the artifact is reported unknown.
@@ -228,6 +281,12 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
     figures.orphansRemovedByRetry = 1;
     expect(await objects.keys()).toEqual(others);
     const report = await check(checkArgs('s3-delete.db'), environment);
-    expect(report).toMatchObject({ consistent: true, metadataRows: 2, storedObjects: 2, missingBytes: [], orphanedObjects: [] });
+    expect(report).toMatchObject({
+      consistent: true,
+      metadataRows: 2,
+      storedObjects: 2,
+      missingBytes: [],
+      orphanedObjects: [],
+    });
   });
 });

@@ -36,7 +36,11 @@ async function answerHealthChecks(server: TestServer): Promise<void> {
 }
 
 /** A GraphQL POST whose HTTP status is kept (the helper on TestServer returns the body only). */
-async function postGraphQL(server: TestServer, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLResponse }> {
+async function postGraphQL(
+  server: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; body: GraphQLResponse }> {
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
@@ -63,12 +67,17 @@ describe('a lock released within the busy timeout', () => {
   beforeAll(async () => {
     // A long busy timeout: waiting requests must outlast the lock however slow the machine.
     server = await startTestServer(['--db-busy-timeout', '300']);
-    const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "locked") { studyId } }');
+    const study = await server.graphql<{ createStudy: { studyId: number } }>(
+      'mutation { createStudy(name: "locked") { studyId } }',
+    );
     studyId = study.data!.createStudy.studyId;
     // Uploaded, never listed or downloaded: the server has it from its own upload.
-    const upload = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(server.url, uploadArtifact, { s: studyId, file: null }, [
-      { variablePath: 'variables.file', content, filename: 'model.bin' },
-    ]);
+    const upload = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
+      server.url,
+      uploadArtifact,
+      { s: studyId, file: null },
+      [{ variablePath: 'variables.file', content, filename: 'model.bin' }],
+    );
     expect(upload.body.errors).toBeUndefined();
     artifactId = upload.body.data!.uploadArtifact.artifactId;
   });
@@ -81,7 +90,10 @@ describe('a lock released within the busy timeout', () => {
     const statementsBefore = server.services.database.statements.count;
     const reading = tracked(server.graphql<{ studies: { totalCount: number } }>('{ studies { totalCount } }'));
     // The server has tried the read (and met the lock) before the health checks start.
-    await waitUntil(() => server.services.database.statements.count > statementsBefore, 'the server has tried the read');
+    await waitUntil(
+      () => server.services.database.statements.count > statementsBefore,
+      'the server has tried the read',
+    );
 
     await answerHealthChecks(server);
     expect(reading.settled()).toBe(false);
@@ -119,12 +131,18 @@ describe('a lock released within the busy timeout', () => {
     const bytes = randomBytes(50_000);
     const statementsBefore = server.services.database.statements.count;
     const uploading = tracked(
-      uploadMultipart<{ uploadArtifact: { artifactId: string } }>(server.url, uploadArtifact, { s: studyId, file: null }, [
-        { variablePath: 'variables.file', content: bytes, filename: 'during-lock.bin' },
-      ]),
+      uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
+        server.url,
+        uploadArtifact,
+        { s: studyId, file: null },
+        [{ variablePath: 'variables.file', content: bytes, filename: 'during-lock.bin' }],
+      ),
     );
     // Its owner check has met the lock.
-    await waitUntil(() => server.services.database.statements.count > statementsBefore, 'the server has tried the upload');
+    await waitUntil(
+      () => server.services.database.statements.count > statementsBefore,
+      'the server has tried the upload',
+    );
     await answerHealthChecks(server);
     expect(uploading.settled()).toBe(false);
 
@@ -143,7 +161,9 @@ describe('a lock held past the busy timeout', () => {
 
   beforeAll(async () => {
     server = await startTestServer(['--db-busy-timeout', '0.2']);
-    const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "stuck") { studyId } }');
+    const study = await server.graphql<{ createStudy: { studyId: number } }>(
+      'mutation { createStudy(name: "stuck") { studyId } }',
+    );
     studyId = study.data!.createStudy.studyId;
   });
   afterAll(async () => {
@@ -163,7 +183,10 @@ describe('a lock held past the busy timeout', () => {
 
     const readiness = await fetch(`${server.url}/readyz`);
     expect(readiness.status).toBe(503);
-    expect(await readiness.json()).toEqual({ status: 'unavailable', checks: { database: 'unavailable', artifactStore: 'ok' } });
+    expect(await readiness.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'unavailable', artifactStore: 'ok' },
+    });
 
     // An artifact the server knows nothing about: only the database could tell 404 from 200.
     const download = await fetch(`${server.url}/artifacts/${randomUUID()}`);

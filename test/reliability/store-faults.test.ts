@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spoolFilePrefix } from '../../src/artifacts/spool.js';
-import { answerStatus, failRandomly, passThrough, seededRandom, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import {
+  answerStatus,
+  failRandomly,
+  passThrough,
+  seededRandom,
+  startFaultProxy,
+  type FaultProxy,
+} from '../support/fault-proxy.js';
 import { uploadMultipart } from '../support/multipart.js';
 import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
 import { s3rverObjects, type S3rverObjects } from '../support/s3rver-objects.js';
@@ -53,17 +60,27 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = s3rverCredentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3rverCredentials.secretAccessKey;
   server = await startTestServer([
-    '--artifact-store', `s3://${s3.bucket}`,
-    '--s3-endpoint', proxy.endpoint,
+    '--artifact-store',
+    `s3://${s3.bucket}`,
+    '--s3-endpoint',
+    proxy.endpoint,
     '--s3-force-path-style',
     // Optuna's schedule, scaled down: retries take milliseconds.
-    '--backoff-min-delay', '0.01',
-    '--backoff-max-delay', '0.1',
-    '--max-file-size', '2MiB',
+    '--backoff-min-delay',
+    '0.01',
+    '--backoff-max-delay',
+    '0.1',
+    '--max-file-size',
+    '2MiB',
   ]);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "faults") { studyId } }');
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "faults") { studyId } }',
+  );
   studyId = study.data!.createStudy.studyId;
-  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+  const trial = await server.graphql<{ createTrial: { trialId: number } }>(
+    'mutation($s: Int!) { createTrial(studyId: $s) { trialId } }',
+    { s: studyId },
+  );
   trialId = trial.data!.createTrial.trialId;
 });
 
@@ -81,7 +98,11 @@ afterAll(async () => {
 });
 
 /** Runs `task` for every item, at most `limit` at a time. */
-async function forEachLimited<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -126,7 +147,9 @@ it(`carries ${uploadCount} uploads through 30% injected 503s and resets; every o
 
   figures.requests = proxy.requestCount();
   figures.faults = proxy.faultCount();
-  figures.status503 = proxy.requests.filter((request) => typeof request.fault === 'object' && request.fault.status === 503).length;
+  figures.status503 = proxy.requests.filter(
+    (request) => typeof request.fault === 'object' && request.fault.status === 503,
+  ).length;
   figures.resets = proxy.requests.filter((request) => request.fault === 'reset').length;
   expect(figures.identical).toBe(uploadCount);
   expect(figures.status503).toBeGreaterThan(0);
@@ -141,13 +164,19 @@ it('fails an upload at once when S3 answers 403: one request, STORE_UNAVAILABLE,
   const artifactRows = () => {
     const database = new Database(databasePath, { readonly: true });
     try {
-      return database.prepare("SELECT count(*) FROM study_system_attributes WHERE key LIKE 'artifacts:%'").pluck().get() as number;
+      return database
+        .prepare("SELECT count(*) FROM study_system_attributes WHERE key LIKE 'artifacts:%'")
+        .pluck()
+        .get() as number;
     } finally {
       database.close();
     }
   };
   // Spool files carry the writing process's id: this worker's are the in-process server's.
-  const ownSpoolFiles = () => readdirSync(server.services.store.spoolDirectory).filter((name) => name.startsWith(`${spoolFilePrefix}${process.pid}-`));
+  const ownSpoolFiles = () =>
+    readdirSync(server.services.store.spoolDirectory).filter((name) =>
+      name.startsWith(`${spoolFilePrefix}${process.pid}-`),
+    );
   const rowsBefore = artifactRows();
   const keysBefore = await objects.keys();
   expect(ownSpoolFiles()).toEqual([]);

@@ -21,7 +21,11 @@ beforeAll(async () => {
   // What `npm ci` runs through the prepare script.
   await run('npm', ['run', '--silent', 'build'], { cwd: projectRoot });
   directory = await mkdtemp(join(tmpdir(), 'compiled-start-'));
-  server = await startServerProcess([`sqlite:///${join(directory, 'optuna.db')}`, '--artifact-store', `file://${join(directory, 'artifacts')}`], {}, [binScript]);
+  server = await startServerProcess(
+    [`sqlite:///${join(directory, 'optuna.db')}`, '--artifact-store', `file://${join(directory, 'artifacts')}`],
+    {},
+    [binScript],
+  );
 }, 300_000);
 afterAll(async () => {
   await server?.stop();
@@ -46,7 +50,7 @@ it('serves GraphQL, the health routes and the landing page', async () => {
   expect(await response.json()).toEqual({ data: { studies: { totalCount: 0 } } });
 });
 
-it("serves the GraphiQL page and every file it references from the installed package", async () => {
+it('serves the GraphiQL page and every file it references from the installed package', async () => {
   const html = await (await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } })).text();
   const assets = [...html.matchAll(/\s(?:src|href)="(\/graphql\/assets\/[^"]+)"/g)].map((match) => match[1]!);
   expect(assets.length).toBeGreaterThanOrEqual(2);
@@ -55,16 +59,28 @@ it("serves the GraphiQL page and every file it references from the installed pac
 
 it('stores an upload byte for byte through the spool worker thread of the bundle', async () => {
   const post = (query: string) =>
-    fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  const created = (await (await post('mutation { createStudy(name: "bundle") { studyId } }')).json()) as { data: { createStudy: { studyId: number } } };
+    fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+  const created = (await (await post('mutation { createStudy(name: "bundle") { studyId } }')).json()) as {
+    data: { createStudy: { studyId: number } };
+  };
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
   const form = new FormData();
   const operation = `mutation($file: Upload!) { uploadArtifact(studyId: ${created.data.createStudy.studyId}, file: $file) { size sha256 downloadUrl } }`;
   form.append('operations', JSON.stringify({ query: operation, variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', new Blob([bytes]), 'random.bin');
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
-  const { data } = (await response.json()) as { data: { uploadArtifact: { size: number; sha256: string; downloadUrl: string } } };
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+    body: form,
+  });
+  const { data } = (await response.json()) as {
+    data: { uploadArtifact: { size: number; sha256: string; downloadUrl: string } };
+  };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   expect(data.uploadArtifact).toMatchObject({ size: bytes.length, sha256 });
   const downloaded = Buffer.from(await (await fetch(server.url + data.uploadArtifact.downloadUrl)).arrayBuffer());

@@ -17,7 +17,8 @@ export async function resolve(specifier, context, nextResolve) {
   appendFileSync(process.env.RESOLVED_MODULES_LOG, resolved.url + '\\n');
   return resolved;
 }`;
-const registration = (hookUrl: string) => `import { register } from 'node:module';\nregister(${JSON.stringify(hookUrl)});\n`;
+const registration = (hookUrl: string) =>
+  `import { register } from 'node:module';\nregister(${JSON.stringify(hookUrl)});\n`;
 
 const heavyPackages = {
   httpServer: '/node_modules/graphql-yoga/',
@@ -41,7 +42,10 @@ afterAll(() => rm(directory, { recursive: true, force: true }));
 function recordingEnvironment(): { env: Record<string, string>; loaded(): Promise<(keyof typeof heavyPackages)[]> } {
   const log = join(directory, `resolved-${++runs}.log`);
   return {
-    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', recorderOptions].join(' ').trim(), RESOLVED_MODULES_LOG: log },
+    env: {
+      NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', recorderOptions].join(' ').trim(),
+      RESOLVED_MODULES_LOG: log,
+    },
     async loaded() {
       const urls = (await readFile(log, 'utf8').catch(() => '')).split('\n');
       const names = Object.keys(heavyPackages) as (keyof typeof heavyPackages)[];
@@ -51,18 +55,24 @@ function recordingEnvironment(): { env: Record<string, string>; loaded(): Promis
 }
 
 describe('--help and --version', () => {
-  it.each([['--version'], ['--help']])('%s loads neither the server, the database driver nor a cloud SDK', async (flag) => {
-    const recording = recordingEnvironment();
-    const run = await runCli([flag], recording.env);
-    expect(run.exitCode).toBe(0);
-    expect(await recording.loaded()).toEqual([]);
-  });
+  it.each([['--version'], ['--help']])(
+    '%s loads neither the server, the database driver nor a cloud SDK',
+    async (flag) => {
+      const recording = recordingEnvironment();
+      const run = await runCli([flag], recording.env);
+      expect(run.exitCode).toBe(0);
+      expect(await recording.loaded()).toEqual([]);
+    },
+  );
 });
 
 describe('the artifact store adapters', () => {
   it('a server on a file:// store loads no cloud SDK', async () => {
     const recording = recordingEnvironment();
-    const server = await startServerProcess([`sqlite:///${join(directory, 'file-store.db')}`, '--artifact-store', `file://${join(directory, 'artifacts')}`], recording.env);
+    const server = await startServerProcess(
+      [`sqlite:///${join(directory, 'file-store.db')}`, '--artifact-store', `file://${join(directory, 'artifacts')}`],
+      recording.env,
+    );
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
@@ -75,7 +85,15 @@ describe('the artifact store adapters', () => {
   it('an s3:// store loads the AWS SDK and not the GCS one', async () => {
     const recording = recordingEnvironment();
     const run = await runCli(
-      [`sqlite:///${join(directory, 's3-store.db')}`, '--artifact-store', 's3://lazy-imports', '--s3-endpoint', 'http://127.0.0.1:1', '--backoff-max-retries', '0'],
+      [
+        `sqlite:///${join(directory, 's3-store.db')}`,
+        '--artifact-store',
+        's3://lazy-imports',
+        '--s3-endpoint',
+        'http://127.0.0.1:1',
+        '--backoff-max-retries',
+        '0',
+      ],
       {
         ...recording.env,
         // Credentials of no one, so the SDK looks for none on the network; port 1 refuses at once.

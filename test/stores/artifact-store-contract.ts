@@ -14,7 +14,14 @@ import {
   type ArtifactStore,
 } from '../../src/stores/artifact-store.js';
 import { Backoff } from '../../src/stores/backoff.js';
-import { makeTemporaryDirectory, readAll, sha256OfFile, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
+import {
+  makeTemporaryDirectory,
+  readAll,
+  sha256OfFile,
+  sha256OfStream,
+  writeRandomFile,
+  type TemporaryDirectory,
+} from './artifact-bytes.js';
 import { silentLogger } from '../support/recording-logger.js';
 
 export interface StoreUnderTest {
@@ -221,7 +228,11 @@ export function describeArtifactStoreContract(adapterName: string, start: () => 
         for (const badId of invalidArtifactIds()) {
           const before = subject.backendRequestCount?.();
           const call =
-            method === 'write' ? store.write(badId, source.path) : method === 'read' ? store.read(badId) : store[method](badId);
+            method === 'write'
+              ? store.write(badId, source.path)
+              : method === 'read'
+                ? store.read(badId)
+                : store[method](badId);
           await expect(call, JSON.stringify(badId)).rejects.toBeInstanceOf(InvalidArtifactIdError);
           expect(subject.backendRequestCount?.()).toBe(before);
         }

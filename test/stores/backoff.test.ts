@@ -66,7 +66,12 @@ describe('Backoff', () => {
   });
 
   it('draws each sleep uniformly under the cap (full jitter)', async () => {
-    const stat = vi.fn<ArtifactStore['stat']>().mockRejectedValueOnce(unavailable()).mockRejectedValueOnce(unavailable()).mockRejectedValueOnce(unavailable()).mockResolvedValue({ size: 1 });
+    const stat = vi
+      .fn<ArtifactStore['stat']>()
+      .mockRejectedValueOnce(unavailable())
+      .mockRejectedValueOnce(unavailable())
+      .mockRejectedValueOnce(unavailable())
+      .mockResolvedValue({ size: 1 });
     const { backoff, sleeps } = backoffOver(fakeBackend({ stat }), defaultBackoffConfig, 0.25);
     await expect(backoff.stat(id)).resolves.toEqual({ size: 1 });
     expect(sleeps.map(Math.round)).toEqual([25, 50, 100]);
@@ -115,14 +120,20 @@ describe('Backoff', () => {
   });
 
   it('waits at least as long as Retry-After asks', async () => {
-    const write = vi.fn<ArtifactStore['write']>().mockRejectedValueOnce(awsServiceError(503, 'SlowDown', { 'retry-after': '7' })).mockResolvedValue();
+    const write = vi
+      .fn<ArtifactStore['write']>()
+      .mockRejectedValueOnce(awsServiceError(503, 'SlowDown', { 'retry-after': '7' }))
+      .mockResolvedValue();
     const { backoff, sleeps } = backoffOver(fakeBackend({ write }), defaultBackoffConfig, 0.5);
     await backoff.write(id, '/spool/x');
     expect(sleeps).toEqual([7000]);
   });
 
   it('caps a Retry-After longer than maxDelay at maxDelay', async () => {
-    const write = vi.fn<ArtifactStore['write']>().mockRejectedValueOnce(gcsApiError(429, { 'retry-after': '3600' })).mockResolvedValue();
+    const write = vi
+      .fn<ArtifactStore['write']>()
+      .mockRejectedValueOnce(gcsApiError(429, { 'retry-after': '3600' }))
+      .mockResolvedValue();
     const { backoff, sleeps } = backoffOver(fakeBackend({ write }));
     await backoff.write(id, '/spool/x');
     expect(sleeps).toEqual([30_000]);
@@ -167,17 +178,35 @@ describe('Backoff', () => {
   });
 
   it('logs each retry with the artifact id, attempt, delay and error', async () => {
-    const write = vi.fn<ArtifactStore['write']>().mockRejectedValueOnce(unavailable()).mockRejectedValueOnce(systemError('ECONNRESET')).mockResolvedValue();
+    const write = vi
+      .fn<ArtifactStore['write']>()
+      .mockRejectedValueOnce(unavailable())
+      .mockRejectedValueOnce(systemError('ECONNRESET'))
+      .mockResolvedValue();
     const { backoff, warnings } = backoffOver(fakeBackend({ write }));
     await backoff.write(id, '/spool/x');
     expect(warnings).toEqual([
       {
         message: 'artifact store call failed, retrying',
-        fields: { operation: 'write', artifactId: id, attempt: 1, maxAttempts: 11, delaySeconds: 0.1, error: 'ServiceUnavailable: ServiceUnavailable (503)' },
+        fields: {
+          operation: 'write',
+          artifactId: id,
+          attempt: 1,
+          maxAttempts: 11,
+          delaySeconds: 0.1,
+          error: 'ServiceUnavailable: ServiceUnavailable (503)',
+        },
       },
       {
         message: 'artifact store call failed, retrying',
-        fields: { operation: 'write', artifactId: id, attempt: 2, maxAttempts: 11, delaySeconds: 0.2, error: 'Error [ECONNRESET]: ECONNRESET: simulated' },
+        fields: {
+          operation: 'write',
+          artifactId: id,
+          attempt: 2,
+          maxAttempts: 11,
+          delaySeconds: 0.2,
+          error: 'Error [ECONNRESET]: ECONNRESET: simulated',
+        },
       },
     ]);
   });
@@ -185,7 +214,10 @@ describe('Backoff', () => {
   it('by default sleeps on timers, so fake timers drive it', async () => {
     vi.useFakeTimers();
     const write = vi.fn<ArtifactStore['write']>().mockRejectedValueOnce(unavailable()).mockResolvedValue();
-    const backoff = new Backoff(fakeBackend({ write }), defaultBackoffConfig, { random: () => 1, logger: silentLogger });
+    const backoff = new Backoff(fakeBackend({ write }), defaultBackoffConfig, {
+      random: () => 1,
+      logger: silentLogger,
+    });
     let settled = false;
     const writing = backoff.write(id, '/spool/x').then(() => {
       settled = true;
@@ -206,7 +238,12 @@ describe('Backoff', () => {
       expect(stderrWrite).toHaveBeenCalledTimes(1);
       const line = String(stderrWrite.mock.calls[0]?.[0]);
       expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
-      expect(JSON.parse(line)).toMatchObject({ level: 'warn', message: 'artifact store call failed, retrying', artifactId: id, attempt: 1 });
+      expect(JSON.parse(line)).toMatchObject({
+        level: 'warn',
+        message: 'artifact store call failed, retrying',
+        artifactId: id,
+        attempt: 1,
+      });
     } finally {
       stderrWrite.mockRestore();
     }
@@ -226,7 +263,10 @@ describe('Backoff', () => {
   });
 
   it('returns the stream of the successful read intact', async () => {
-    const read = vi.fn<ArtifactStore['read']>().mockRejectedValueOnce(unavailable()).mockImplementation(async () => Readable.from([Buffer.from('abc')]));
+    const read = vi
+      .fn<ArtifactStore['read']>()
+      .mockRejectedValueOnce(unavailable())
+      .mockImplementation(async () => Readable.from([Buffer.from('abc')]));
     const { backoff } = backoffOver(fakeBackend({ read }));
     expect((await readAll(await backoff.read(id))).toString()).toBe('abc');
   });

@@ -14,22 +14,44 @@ const servedBytes = (from: number, to: number): Readable =>
 describe('exactByteRange', () => {
   it('passes an exact 206 reply through untouched', () => {
     const body = servedBytes(2, 5);
-    const result = exactByteRange(body, { artifactId, range: { start: 2, end: 5 }, contentRange: 'bytes 2-5/10', contentLength: 4 });
+    const result = exactByteRange(body, {
+      artifactId,
+      range: { start: 2, end: 5 },
+      contentRange: 'bytes 2-5/10',
+      contentLength: 4,
+    });
     expect(result).toBe(body);
   });
 
   it('accepts an end clamped by the server', () => {
     const body = servedBytes(8, 9);
-    expect(exactByteRange(body, { artifactId, range: { start: 8, end: 50 }, contentRange: 'bytes 8-9/10', contentLength: 2 })).toBe(body);
+    expect(
+      exactByteRange(body, {
+        artifactId,
+        range: { start: 8, end: 50 },
+        contentRange: 'bytes 8-9/10',
+        contentLength: 2,
+      }),
+    ).toBe(body);
   });
 
   it("cuts off bytes past the requested end (s3rver's bytes=0-0)", async () => {
-    const result = exactByteRange(servedBytes(0, 9), { artifactId, range: { start: 0, end: 0 }, contentRange: 'bytes 0-9/10', contentLength: 10 });
+    const result = exactByteRange(servedBytes(0, 9), {
+      artifactId,
+      range: { start: 0, end: 0 },
+      contentRange: 'bytes 0-9/10',
+      contentLength: 10,
+    });
     expect((await readAll(result)).toString()).toBe('0');
   });
 
   it('slices a 200 reply from a server that ignored the Range header', async () => {
-    const result = exactByteRange(servedBytes(0, 9), { artifactId, range: { start: 4, end: 6 }, contentRange: undefined, contentLength: 10 });
+    const result = exactByteRange(servedBytes(0, 9), {
+      artifactId,
+      range: { start: 4, end: 6 },
+      contentRange: undefined,
+      contentLength: 10,
+    });
     expect((await readAll(result)).toString()).toBe('456');
   });
 

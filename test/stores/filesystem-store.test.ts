@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ArtifactNotFoundError } from '../../src/stores/artifact-store.js';
 import { FileSystemArtifactStore } from '../../src/stores/filesystem-store.js';
 import { readWithOptunaFileSystemStore, writeWithOptunaFileSystemStore } from '../support/python-optuna-store.js';
-import { makeTemporaryDirectory, sha256Of, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
+import {
+  makeTemporaryDirectory,
+  sha256Of,
+  sha256OfStream,
+  writeRandomFile,
+  type TemporaryDirectory,
+} from './artifact-bytes.js';
 import { describeArtifactStoreContract } from './artifact-store-contract.js';
 
 describeArtifactStoreContract('FileSystemArtifactStore', async () => {
@@ -47,7 +53,10 @@ describe('FileSystemArtifactStore', () => {
     const id = randomUUID();
     const spool = await writeRandomFile(join(store.spoolDirectory, randomUUID()), 2 * 1024 * 1024 + 3);
     await store.write(id, spool.path);
-    expect(await readWithOptunaFileSystemStore(base.path, id)).toEqual({ size: spool.bytes.length, sha256: spool.sha256 });
+    expect(await readWithOptunaFileSystemStore(base.path, id)).toEqual({
+      size: spool.bytes.length,
+      sha256: spool.sha256,
+    });
   });
 
   it.skipIf(!inject('pythonOptuna'))("reads what Optuna's FileSystemArtifactStore writes", async () => {
@@ -138,7 +147,8 @@ describe('FileSystemArtifactStore', () => {
     await store.write(artifactId, (await writeRandomFile(join(base.path, 'kept-artifact'), 10)).path);
     const longAgo = new Date(Date.now() - 3 * 24 * 60 * 60 * 1000);
     for (const path of [staleTemporary, freshTemporary, someonesDotfile]) await writeFile(path, 'x');
-    for (const path of [staleTemporary, someonesDotfile, join(base.path, artifactId)]) await utimes(path, longAgo, longAgo);
+    for (const path of [staleTemporary, someonesDotfile, join(base.path, artifactId)])
+      await utimes(path, longAgo, longAgo);
     await store.removeLeftoverTemporaryFiles();
     await expect(access(staleTemporary)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(access(freshTemporary)).resolves.toBeUndefined();

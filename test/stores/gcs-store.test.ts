@@ -68,7 +68,9 @@ describe('GCSArtifactStore', () => {
     const source = await writeRandomFile(join(sources.path, 'resumable'), 6 * 1024 * 1024);
     const before = fake.requestCount();
     await storeOn(fake).write(id, source.path);
-    const sent = fake.requests.slice(before).map((request) => `${request.method} ${new URL(request.url, 'http://x').searchParams.get('uploadType')}`);
+    const sent = fake.requests
+      .slice(before)
+      .map((request) => `${request.method} ${new URL(request.url, 'http://x').searchParams.get('uploadType')}`);
     expect(sent).toEqual(['POST resumable', 'PUT resumable']);
     expect(await sha256OfStream(await storeOn(fake).read(id))).toBe(source.sha256);
   });

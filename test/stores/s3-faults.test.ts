@@ -34,7 +34,9 @@ describe('S3ArtifactStore behind a faulty network', () => {
   let sources: TemporaryDirectory;
   const stores: S3ArtifactStore[] = [];
   let warnings: LoggedWarning[] = [];
-  const logger = recordingLogger(({ level, message, fields }) => level === 'warn' && void warnings.push({ message, fields }));
+  const logger = recordingLogger(
+    ({ level, message, fields }) => level === 'warn' && void warnings.push({ message, fields }),
+  );
 
   const storeWith = (options: S3ArtifactStoreOptions = {}): S3ArtifactStore => {
     const store = new S3ArtifactStore(s3.bucket, {
@@ -81,13 +83,20 @@ describe('S3ArtifactStore behind a faulty network', () => {
     const faultsDuringWrites = proxy.faultCount();
     for (const { id, sha256 } of written) expect(await sha256OfStream(await store.read(id))).toBe(sha256);
 
-    const faultKinds = new Set(proxy.requests.flatMap((request) => (request.fault === undefined ? [] : [JSON.stringify(request.fault)])));
+    const faultKinds = new Set(
+      proxy.requests.flatMap((request) => (request.fault === undefined ? [] : [JSON.stringify(request.fault)])),
+    );
     expect(faultKinds).toEqual(new Set(['{"status":503}', '"reset"']));
     expect(faultsDuringWrites).toBeGreaterThan(0);
     // Every injected fault cost exactly one retry, and each retry was logged.
     expect(warnings).toHaveLength(proxy.faultCount());
     for (const { fields } of warnings) {
-      expect(fields).toMatchObject({ artifactId: expect.any(String), attempt: expect.any(Number), delaySeconds: expect.any(Number), error: expect.any(String) });
+      expect(fields).toMatchObject({
+        artifactId: expect.any(String),
+        attempt: expect.any(Number),
+        delaySeconds: expect.any(Number),
+        error: expect.any(String),
+      });
     }
   });
 
@@ -107,13 +116,19 @@ describe('S3ArtifactStore behind a faulty network', () => {
   it('reports the failed part’s 503, not s3rver’s 405 to the abort, when a multipart upload fails', async () => {
     const store = storeWith({ multipartThreshold: 5 * MiB, partSize: 5 * MiB });
     const { path } = await writeRandomFile(join(sources.path, 'multipart-failing'), 30 * MiB);
-    proxy.setPolicy(failFirstMatching((request) => request.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(request.url), { status: 503 }));
+    proxy.setPolicy(
+      failFirstMatching((request) => request.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(request.url), {
+        status: 503,
+      }),
+    );
     const error = await store.write(randomUUID(), path).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ $metadata: { httpStatusCode: 503 } });
     // lib-storage stops handing out parts once one fails, so not all six were sent.
     expect(proxy.requests.filter((request) => /[?&]partNumber=/.test(request.url)).length).toBeLessThan(6);
     // The store did try to clean up; s3rver refused with 405 and that was only logged.
-    expect(proxy.requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(true);
+    expect(proxy.requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(
+      true,
+    );
     expect(warnings.map((warning) => warning.message)).toContain('could not abort a failed multipart upload');
   });
 
@@ -123,7 +138,9 @@ describe('S3ArtifactStore behind a faulty network', () => {
     const store = new Backoff(backend, fastBackoff, { logger });
     const id = randomUUID();
     const { path, sha256 } = await writeRandomFile(join(sources.path, 'multipart-retried'), 12 * MiB);
-    proxy.setPolicy(failFirstMatching((request) => request.method === 'PUT' && /[?&]partNumber=1(&|$)/.test(request.url), 'reset'));
+    proxy.setPolicy(
+      failFirstMatching((request) => request.method === 'PUT' && /[?&]partNumber=1(&|$)/.test(request.url), 'reset'),
+    );
     await store.write(id, path);
     expect(writeSpy).toHaveBeenCalledTimes(2);
     expect(await sha256OfStream(await store.read(id))).toBe(sha256);

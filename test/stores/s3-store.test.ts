@@ -6,7 +6,13 @@ import { S3ArtifactStore, type S3ArtifactStoreOptions } from '../../src/stores/s
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { readWithOptunaBoto3Store, writeWithOptunaBoto3Store } from '../support/python-optuna-store.js';
 import { s3rverCredentials, startS3rver, type RunningS3rver } from '../support/s3rver.js';
-import { makeTemporaryDirectory, readAll, sha256OfStream, writeRandomFile, type TemporaryDirectory } from './artifact-bytes.js';
+import {
+  makeTemporaryDirectory,
+  readAll,
+  sha256OfStream,
+  writeRandomFile,
+  type TemporaryDirectory,
+} from './artifact-bytes.js';
 import { describeArtifactStoreContract, type StoreUnderTest } from './artifact-store-contract.js';
 
 const MiB = 1024 * 1024;
@@ -38,7 +44,9 @@ async function startS3StoreUnderTest(prefix?: string): Promise<StoreUnderTest> {
 }
 
 describeArtifactStoreContract('S3ArtifactStore on s3rver', () => startS3StoreUnderTest());
-describeArtifactStoreContract('S3ArtifactStore on s3rver, with a key prefix', () => startS3StoreUnderTest('optuna/artifacts'));
+describeArtifactStoreContract('S3ArtifactStore on s3rver, with a key prefix', () =>
+  startS3StoreUnderTest('optuna/artifacts'),
+);
 
 describe('S3ArtifactStore', () => {
   let s3: RunningS3rver;
@@ -100,12 +108,18 @@ describe('S3ArtifactStore', () => {
     expect((await storedObject(`team-a/artifacts/${id}`)).equals(source.bytes)).toBe(true);
   });
 
-  it.skipIf(!inject('pythonOptuna'))("writes what Optuna's Boto3ArtifactStore reads (same key, same bytes)", async () => {
-    const id = randomUUID();
-    const source = await writeRandomFile(join(sources.path, 'for-boto3'), 3 * MiB + 5);
-    await storeWith().write(id, source.path);
-    expect(await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, id)).toEqual({ size: source.bytes.length, sha256: source.sha256 });
-  });
+  it.skipIf(!inject('pythonOptuna'))(
+    "writes what Optuna's Boto3ArtifactStore reads (same key, same bytes)",
+    async () => {
+      const id = randomUUID();
+      const source = await writeRandomFile(join(sources.path, 'for-boto3'), 3 * MiB + 5);
+      await storeWith().write(id, source.path);
+      expect(await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, id)).toEqual({
+        size: source.bytes.length,
+        sha256: source.sha256,
+      });
+    },
+  );
 
   it.skipIf(!inject('pythonOptuna'))("reads what Optuna's Boto3ArtifactStore writes", async () => {
     const id = randomUUID();
@@ -114,18 +128,26 @@ describe('S3ArtifactStore', () => {
     expect(await sha256OfStream(await storeWith().read(id))).toBe(source.sha256);
   });
 
-  it.skipIf(!inject('pythonOptuna'))('sends a file above the multipart threshold in parts, and it reads back intact', async () => {
-    const id = randomUUID();
-    const source = await writeRandomFile(join(sources.path, 'multipart'), 12 * MiB + 1);
-    const store = storeWith({ multipartThreshold: 5 * MiB, partSize: 5 * MiB });
-    proxy.clearRecord();
-    await store.write(id, source.path);
-    const sent = proxy.requests.map((request) => request.method + ' ' + request.url.replace(/[?&](x-id|uploadId)=[^&]*/g, ''));
-    expect(sent.filter((line) => /^POST .*\?uploads/.test(line))).toHaveLength(1);
-    expect(sent.filter((line) => /^PUT .*partNumber=/.test(line))).toHaveLength(3);
-    expect(await sha256OfStream(await store.read(id))).toBe(source.sha256);
-    expect(await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, id)).toEqual({ size: source.bytes.length, sha256: source.sha256 });
-  });
+  it.skipIf(!inject('pythonOptuna'))(
+    'sends a file above the multipart threshold in parts, and it reads back intact',
+    async () => {
+      const id = randomUUID();
+      const source = await writeRandomFile(join(sources.path, 'multipart'), 12 * MiB + 1);
+      const store = storeWith({ multipartThreshold: 5 * MiB, partSize: 5 * MiB });
+      proxy.clearRecord();
+      await store.write(id, source.path);
+      const sent = proxy.requests.map(
+        (request) => request.method + ' ' + request.url.replace(/[?&](x-id|uploadId)=[^&]*/g, ''),
+      );
+      expect(sent.filter((line) => /^POST .*\?uploads/.test(line))).toHaveLength(1);
+      expect(sent.filter((line) => /^PUT .*partNumber=/.test(line))).toHaveLength(3);
+      expect(await sha256OfStream(await store.read(id))).toBe(source.sha256);
+      expect(await readWithOptunaBoto3Store(s3.endpoint, s3.bucket, id)).toEqual({
+        size: source.bytes.length,
+        sha256: source.sha256,
+      });
+    },
+  );
 
   it('sends a file up to the threshold as one PutObject request', async () => {
     const id = randomUUID();
@@ -143,7 +165,11 @@ describe('S3ArtifactStore', () => {
   });
 
   it('rejects checkReachable with one line for a bucket that does not exist', async () => {
-    const store = new S3ArtifactStore('no-such-bucket', { endpoint: s3.endpoint, forcePathStyle: true, credentials: s3rverCredentials });
+    const store = new S3ArtifactStore('no-such-bucket', {
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: s3rverCredentials,
+    });
     stores.push(store);
     const error = await store.checkReachable().catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/^cannot reach s3:\/\/no-such-bucket: [^\n]+$/);

@@ -13,12 +13,18 @@ export function awsServiceError(status: number, name: string, headers: Record<st
 
 /** A @google-cloud/storage ApiError: the HTTP status is a numeric `code`. */
 export function gcsApiError(status: number, headers: Record<string, string> = {}): Error {
-  return Object.assign(new Error(`GCS answered ${status}`), { code: status, response: { statusCode: status, headers } });
+  return Object.assign(new Error(`GCS answered ${status}`), {
+    code: status,
+    response: { statusCode: status, headers },
+  });
 }
 
 /** A gaxios request error (GCS uploads). */
 export function gaxiosError(status: number): Error {
-  return Object.assign(new Error(`Request failed with status code ${status}`), { status, response: { status, headers: {} } });
+  return Object.assign(new Error(`Request failed with status code ${status}`), {
+    status,
+    response: { status, headers: {} },
+  });
 }
 
 /** A Node system error such as ECONNRESET. */

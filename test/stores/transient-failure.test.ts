@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ArtifactNotFoundError, ByteRangeNotSatisfiableError, InvalidArtifactIdError } from '../../src/stores/artifact-store.js';
+import {
+  ArtifactNotFoundError,
+  ByteRangeNotSatisfiableError,
+  InvalidArtifactIdError,
+} from '../../src/stores/artifact-store.js';
 import { classifyFailure, parseRetryAfter } from '../../src/stores/transient-failure.js';
 import { awsServiceError, gaxiosError, gcsApiError, systemError } from './store-failures.js';
 
@@ -53,11 +57,17 @@ describe('classifyFailure', () => {
   });
 
   it('reads Retry-After from an S3 error response', () => {
-    expect(classifyFailure(awsServiceError(503, 'SlowDown', { 'retry-after': '4' }))).toEqual({ transient: true, retryAfterSeconds: 4 });
+    expect(classifyFailure(awsServiceError(503, 'SlowDown', { 'retry-after': '4' }))).toEqual({
+      transient: true,
+      retryAfterSeconds: 4,
+    });
   });
 
   it('reads Retry-After from a GCS error response, whatever the header case', () => {
-    expect(classifyFailure(gcsApiError(429, { 'Retry-After': '2.5' }))).toEqual({ transient: true, retryAfterSeconds: 2.5 });
+    expect(classifyFailure(gcsApiError(429, { 'Retry-After': '2.5' }))).toEqual({
+      transient: true,
+      retryAfterSeconds: 2.5,
+    });
   });
 
   it('ignores Retry-After on a permanent failure', () => {

@@ -4,7 +4,12 @@
 // stream starts, when they name nothing or cannot be honoured.
 import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argumentForms, type ArgumentValue, type OperationTemplate, type WrittenOperation } from '../support/argument-forms.js';
+import {
+  argumentForms,
+  type ArgumentValue,
+  type OperationTemplate,
+  type WrittenOperation,
+} from '../support/argument-forms.js';
 import { uploadMultipart } from '../support/multipart.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
@@ -44,9 +49,20 @@ async function upload(owner: { studyId: number } | { trialId: number }, filename
   return body.data.uploadArtifact.artifactId;
 }
 
-const remove = (artifactId: string) => data('mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', { id: artifactId });
-const newStudy = async (name: string) => (await data<{ createStudy: { studyId: number } }>('mutation($n: String!) { createStudy(name: $n) { studyId } }', { n: name })).createStudy.studyId;
-const newTrial = async (studyId: number) => (await data<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId })).createTrial.trialId;
+const remove = (artifactId: string) =>
+  data('mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', { id: artifactId });
+const newStudy = async (name: string) =>
+  (
+    await data<{ createStudy: { studyId: number } }>('mutation($n: String!) { createStudy(name: $n) { studyId } }', {
+      n: name,
+    })
+  ).createStudy.studyId;
+const newTrial = async (studyId: number) =>
+  (
+    await data<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', {
+      s: studyId,
+    })
+  ).createTrial.trialId;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -68,7 +84,9 @@ const string = (value: string): ArgumentValue => ({ type: 'String', value });
 
 const template = (feed: Feed, args: Record<string, ArgumentValue>): OperationTemplate => ({
   kind: 'subscription',
-  selection: `${feed}(${Object.keys(args).map((name) => `${name}: %${name}`).join(', ')}) { ${selectionOf[feed]} }`,
+  selection: `${feed}(${Object.keys(args)
+    .map((name) => `${name}: %${name}`)
+    .join(', ')}) { ${selectionOf[feed]} }`,
   args,
 });
 
@@ -79,11 +97,16 @@ interface Opened {
 
 /** Subscribes in `written`'s form over both transports. */
 async function openBoth(label: string, written: WrittenOperation): Promise<Opened[]> {
-  if (written.warmUpOperationName) await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: written.query, variables: written.variables, operationName: written.warmUpOperationName }),
-  });
+  if (written.warmUpOperationName)
+    await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: written.query,
+        variables: written.variables,
+        operationName: written.warmUpOperationName,
+      }),
+    });
   const request = { query: written.query, variables: written.variables, operationName: written.operationName };
   return [
     { label: `${label}, SSE, ${written.form}`, subscription: await subscribeWithFetch(server.url, request) },
@@ -93,7 +116,7 @@ async function openBoth(label: string, written: WrittenOperation): Promise<Opene
 
 const artifactIdOf = (result: ExecutionResult): string => {
   if (result.errors) throw new Error(JSON.stringify(result.errors));
-  const event = (result.data as Record<Feed, { artifact?: { artifactId: string }; deleted?: { artifactId: string } }>);
+  const event = result.data as Record<Feed, { artifact?: { artifactId: string }; deleted?: { artifactId: string } }>;
   const { artifact, deleted } = event.artifactCreated ?? event.artifactDeleted;
   return (artifact ?? deleted)!.artifactId;
 };
@@ -101,7 +124,9 @@ const artifactIdOf = (result: ExecutionResult): string => {
 describe('filters and `since` in every form, over SSE and WebSocket', () => {
   it('each subscription receives exactly the events it asked for', async () => {
     // Events before the subscriptions start, and the cursor to resume after the first one.
-    const reference = subscribeOverWebSocket(webSocket, { query: 'subscription { artifactCreated { cursor artifact { artifactId } } }' });
+    const reference = subscribeOverWebSocket(webSocket, {
+      query: 'subscription { artifactCreated { cursor artifact { artifactId } } }',
+    });
     await untilListening(server.services.events, 1);
     const x1 = await upload({ trialId: ids.trialA1 }, 'x1.txt');
     const x2 = await upload({ studyId: ids.studyA }, 'x2.txt');
@@ -112,18 +137,35 @@ describe('filters and `since` in every form, over SSE and WebSocket', () => {
     reference.close();
     await untilListening(server.services.events, 0);
 
-    const cases: { feed: Feed; args: Record<string, ArgumentValue>; expected: (live: Record<string, string>) => string[] }[] = [
-      { feed: 'artifactCreated', args: { studyId: int(ids.studyA) }, expected: (live) => [live.y1!, live.y3!, live.fence!] },
+    const cases: {
+      feed: Feed;
+      args: Record<string, ArgumentValue>;
+      expected: (live: Record<string, string>) => string[];
+    }[] = [
+      {
+        feed: 'artifactCreated',
+        args: { studyId: int(ids.studyA) },
+        expected: (live) => [live.y1!, live.y3!, live.fence!],
+      },
       { feed: 'artifactCreated', args: { trialId: int(ids.trialA1) }, expected: (live) => [live.y1!, live.fence!] },
-      { feed: 'artifactCreated', args: { since: string(since) }, expected: (live) => [x2, x3, live.y1!, live.y2!, live.y3!, live.fence!] },
+      {
+        feed: 'artifactCreated',
+        args: { since: string(since) },
+        expected: (live) => [x2, x3, live.y1!, live.y2!, live.y3!, live.fence!],
+      },
       { feed: 'artifactDeleted', args: { studyId: int(ids.studyA) }, expected: (live) => [live.y1!, live.fence!] },
       { feed: 'artifactDeleted', args: { trialId: int(ids.trialA1) }, expected: (live) => [live.y1!, live.fence!] },
-      { feed: 'artifactDeleted', args: { since: string(since) }, expected: (live) => [x1, live.y2!, live.y1!, live.fence!] },
+      {
+        feed: 'artifactDeleted',
+        args: { since: string(since) },
+        expected: (live) => [x1, live.y2!, live.y1!, live.fence!],
+      },
     ];
     const opened: (Opened & { expected: (live: Record<string, string>) => string[] })[] = [];
     for (const { feed, args, expected } of cases) {
       for (const written of argumentForms(template(feed, args))) {
-        for (const one of await openBoth(`${feed}(${Object.keys(args).join(', ')})`, written)) opened.push({ ...one, expected });
+        for (const one of await openBoth(`${feed}(${Object.keys(args).join(', ')})`, written))
+          opened.push({ ...one, expected });
       }
     }
     try {
@@ -151,17 +193,49 @@ describe('filters and `since` in every form, over SSE and WebSocket', () => {
 });
 
 describe('refused before the stream starts, in every form, over SSE and WebSocket', () => {
-  const refusals: { name: string; feed: Feed; args: () => Promise<Record<string, ArgumentValue>> | Record<string, ArgumentValue>; code: string; status: number }[] = [
-    { name: 'an unknown study', feed: 'artifactCreated', args: () => ({ studyId: int(999) }), code: 'NOT_FOUND', status: 404 },
-    { name: 'an unknown trial', feed: 'artifactDeleted', args: () => ({ trialId: int(999) }), code: 'NOT_FOUND', status: 404 },
-    { name: 'a malformed `since`', feed: 'artifactCreated', args: () => ({ since: string('garbage') }), code: 'BAD_USER_INPUT', status: 400 },
-    { name: 'a malformed `since`', feed: 'artifactDeleted', args: () => ({ since: string('bm9wZQ') }), code: 'BAD_USER_INPUT', status: 400 },
+  const refusals: {
+    name: string;
+    feed: Feed;
+    args: () => Promise<Record<string, ArgumentValue>> | Record<string, ArgumentValue>;
+    code: string;
+    status: number;
+  }[] = [
+    {
+      name: 'an unknown study',
+      feed: 'artifactCreated',
+      args: () => ({ studyId: int(999) }),
+      code: 'NOT_FOUND',
+      status: 404,
+    },
+    {
+      name: 'an unknown trial',
+      feed: 'artifactDeleted',
+      args: () => ({ trialId: int(999) }),
+      code: 'NOT_FOUND',
+      status: 404,
+    },
+    {
+      name: 'a malformed `since`',
+      feed: 'artifactCreated',
+      args: () => ({ since: string('garbage') }),
+      code: 'BAD_USER_INPUT',
+      status: 400,
+    },
+    {
+      name: 'a malformed `since`',
+      feed: 'artifactDeleted',
+      args: () => ({ since: string('bm9wZQ') }),
+      code: 'BAD_USER_INPUT',
+      status: 400,
+    },
     {
       name: 'an `artifacts` edge cursor as `since` of deletions (their replay cannot be proven complete)',
       feed: 'artifactDeleted',
       args: async () => {
         await upload({ studyId: ids.studyB }, 'listed.txt');
-        const listed = await data<{ artifacts: { edges: { cursor: string }[] } }>('{ artifacts(first: 1) { edges { cursor } } }');
+        const listed = await data<{ artifacts: { edges: { cursor: string }[] } }>(
+          '{ artifacts(first: 1) { edges { cursor } } }',
+        );
         return { studyId: int(ids.studyB), since: string(listed.artifacts.edges[0]!.cursor) };
       },
       code: 'CURSOR_EXPIRED',
@@ -174,9 +248,16 @@ describe('refused before the stream starts, in every form, over SSE and WebSocke
     for (const written of forms) {
       const [overSse, overWebSocket] = await openBoth(feed, written);
       const sse = await refusalOverSse(overSse!.subscription as Awaited<ReturnType<typeof subscribeWithFetch>>);
-      expect({ form: written.form, status: sse.status, codes: sse.errors.map((error) => error.extensions?.code) }).toEqual({ form: written.form, status, codes: [code] });
+      expect({
+        form: written.form,
+        status: sse.status,
+        codes: sse.errors.map((error) => error.extensions?.code),
+      }).toEqual({ form: written.form, status, codes: [code] });
       const webSocketErrors = await refusalOverWebSocket(overWebSocket!.subscription);
-      expect({ form: written.form, codes: webSocketErrors.map((error) => error.extensions?.code) }).toEqual({ form: written.form, codes: [code] });
+      expect({ form: written.form, codes: webSocketErrors.map((error) => error.extensions?.code) }).toEqual({
+        form: written.form,
+        codes: [code],
+      });
     }
     expect(server.services.events.listenerCount()).toBe(0);
   });

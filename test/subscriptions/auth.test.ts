@@ -6,7 +6,13 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer.js';
-import { connectWebSocket, subscribeOverSse, subscribeOverWebSocket, subscribeWithFetch, untilListening } from '../support/subscription-clients.js';
+import {
+  connectWebSocket,
+  subscribeOverSse,
+  subscribeOverWebSocket,
+  subscribeWithFetch,
+  untilListening,
+} from '../support/subscription-clients.js';
 
 const token = 'subscription-secret';
 const created = 'subscription { artifactCreated { cursor artifact { artifactId } } }';
@@ -16,8 +22,19 @@ let foreign: ForeignWriter;
 let studyId: number;
 
 beforeAll(async () => {
-  server = await startTestServer(['--auth-token', token, '--watch-interval', '3600', '--cors-origin', 'https://dashboard.example']);
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "auth") { studyId } }', {}, { authorization: `Bearer ${token}` });
+  server = await startTestServer([
+    '--auth-token',
+    token,
+    '--watch-interval',
+    '3600',
+    '--cors-origin',
+    'https://dashboard.example',
+  ]);
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "auth") { studyId } }',
+    {},
+    { authorization: `Bearer ${token}` },
+  );
   studyId = study.data!.createStudy.studyId;
   foreign = openForeignWriter(join(server.directory, 'optuna.db'));
 });
@@ -56,10 +73,15 @@ describe('WebSocket with --auth-token', () => {
       const subscription = subscribeOverWebSocket(client, { query: created });
       await untilListening(server.services.events, 1);
       const artifactId = await artifactFromElsewhere();
-      expect(await subscription.received.count(1)).toMatchObject([{ data: { artifactCreated: { artifact: { artifactId } } } }]);
+      expect(await subscription.received.count(1)).toMatchObject([
+        { data: { artifactCreated: { artifact: { artifactId } } } },
+      ]);
       // The token also admits mutations on the same connection.
       const name = `ws-authorized-${Object.keys(connectionParams)[0]}`;
-      const mutation = subscribeOverWebSocket(client, { query: 'mutation($name: String!) { createStudy(name: $name) { name } }', variables: { name } });
+      const mutation = subscribeOverWebSocket(client, {
+        query: 'mutation($name: String!) { createStudy(name: $name) { name } }',
+        variables: { name },
+      });
       expect(await mutation.received.count(1)).toEqual([{ data: { createStudy: { name } } }]);
     } finally {
       await client.dispose();
@@ -70,7 +92,9 @@ describe('WebSocket with --auth-token', () => {
 
 describe('WebSocket with --cors-origin', () => {
   it('accepts browser pages of a configured origin', async () => {
-    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { origin: 'https://dashboard.example' });
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+      origin: 'https://dashboard.example',
+    });
     await once(socket, 'open');
     socket.close();
   });
@@ -99,7 +123,9 @@ describe('SSE with --auth-token', () => {
       await subscription.connected;
       await untilListening(server.services.events, 1);
       const artifactId = await artifactFromElsewhere();
-      expect(await subscription.received.count(1)).toMatchObject([{ data: { artifactCreated: { artifact: { artifactId } } } }]);
+      expect(await subscription.received.count(1)).toMatchObject([
+        { data: { artifactCreated: { artifact: { artifactId } } } },
+      ]);
     } finally {
       subscription.close();
     }

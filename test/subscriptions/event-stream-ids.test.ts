@@ -15,7 +15,10 @@ interface StreamEvent {
 /** A GET event stream as EventSource opens it, its events parsed field by field (ids included). */
 async function openEventStream(serverUrl: string, query: string, headers: Record<string, string> = {}) {
   const abort = new AbortController();
-  const response = await fetch(`${serverUrl}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const response = await fetch(`${serverUrl}/graphql?query=${encodeURIComponent(query)}`, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   const events: StreamEvent[] = [];
   const reading = (async () => {
     const decoder = new TextDecoder();
@@ -31,7 +34,8 @@ async function openEventStream(serverUrl: string, query: string, headers: Record
           if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
         }
         pending = pending.slice(boundary + 2);
-        if (fields.has('event')) events.push({ event: fields.get('event')!, id: fields.get('id'), data: fields.get('data') ?? '' });
+        if (fields.has('event'))
+          events.push({ event: fields.get('event')!, id: fields.get('id'), data: fields.get('data') ?? '' });
       }
     }
   })().catch(() => {}); // aborted by close()
@@ -57,9 +61,12 @@ const filenameOf = (event: StreamEvent): string => JSON.parse(event.data).data.a
 let server: TestServer;
 
 async function upload(filename: string): Promise<void> {
-  const { body } = await uploadMultipart(server.url, 'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }', { file: null }, [
-    { variablePath: 'variables.file', content: Buffer.from(filename), filename },
-  ]);
+  const { body } = await uploadMultipart(
+    server.url,
+    'mutation($file: Upload!) { uploadArtifact(studyId: 1, file: $file) { artifactId } }',
+    { file: null },
+    [{ variablePath: 'variables.file', content: Buffer.from(filename), filename }],
+  );
   expect(body.errors).toBeUndefined();
 }
 

@@ -42,8 +42,12 @@ interface FeedEvent {
 /** The event of a subscription result, either kind. */
 function feedEvent(result: ExecutionResult): FeedEvent {
   if (result.errors) throw new Error(`subscription error: ${JSON.stringify(result.errors)}`);
-  const data = result.data as { artifactCreated?: { cursor: string; artifact: { artifactId: string } }; artifactDeleted?: { cursor: string; deleted: { artifactId: string } } };
-  if (data.artifactCreated) return { cursor: data.artifactCreated.cursor, artifactId: data.artifactCreated.artifact.artifactId };
+  const data = result.data as {
+    artifactCreated?: { cursor: string; artifact: { artifactId: string } };
+    artifactDeleted?: { cursor: string; deleted: { artifactId: string } };
+  };
+  if (data.artifactCreated)
+    return { cursor: data.artifactCreated.cursor, artifactId: data.artifactCreated.artifact.artifactId };
   return { cursor: data.artifactDeleted!.cursor, artifactId: data.artifactDeleted!.deleted.artifactId };
 }
 
@@ -52,7 +56,11 @@ async function artifactIdsOf(subscription: Subscription, count: number): Promise
   return (await subscription.received.count(count)).map((result) => feedEvent(result).artifactId);
 }
 
-async function uploadThroughApi(server: TestServer, owner: { trialId: number } | { studyId: number }, filename = 'file.txt'): Promise<string> {
+async function uploadThroughApi(
+  server: TestServer,
+  owner: { trialId: number } | { studyId: number },
+  filename = 'file.txt',
+): Promise<string> {
   const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
     server.url,
     'mutation($studyId: Int, $trialId: Int, $file: Upload!) { uploadArtifact(studyId: $studyId, trialId: $trialId, file: $file) { artifactId } }',
@@ -68,23 +76,39 @@ async function uploadManyThroughApi(server: TestServer, trialId: number, filenam
     server.url,
     'mutation($trialId: Int, $files: [Upload!]!) { uploadArtifacts(trialId: $trialId, files: $files) { artifactId } }',
     { trialId, files: filenames.map(() => null) },
-    filenames.map((filename, index) => ({ variablePath: `variables.files.${index}`, content: new TextEncoder().encode(filename), filename })),
+    filenames.map((filename, index) => ({
+      variablePath: `variables.files.${index}`,
+      content: new TextEncoder().encode(filename),
+      filename,
+    })),
   );
   if (!body.data) throw new Error(`upload failed: ${JSON.stringify(body.errors)}`);
   return body.data.uploadArtifacts.map((artifact) => artifact.artifactId);
 }
 
 async function deleteThroughApi(server: TestServer, artifactId: string): Promise<void> {
-  const response = await server.graphql('mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', { id: artifactId });
+  const response = await server.graphql('mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', {
+    id: artifactId,
+  });
   if (response.errors) throw new Error(`delete failed: ${JSON.stringify(response.errors)}`);
 }
 
-async function createStudyWithTrials(server: TestServer, name: string, trials: number): Promise<{ studyId: number; trialIds: number[] }> {
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation($name: String!) { createStudy(name: $name) { studyId } }', { name });
+async function createStudyWithTrials(
+  server: TestServer,
+  name: string,
+  trials: number,
+): Promise<{ studyId: number; trialIds: number[] }> {
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation($name: String!) { createStudy(name: $name) { studyId } }',
+    { name },
+  );
   const studyId = study.data!.createStudy.studyId;
   const trialIds: number[] = [];
   for (let index = 0; index < trials; index++) {
-    const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+    const trial = await server.graphql<{ createTrial: { trialId: number } }>(
+      'mutation($s: Int!) { createTrial(studyId: $s) { trialId } }',
+      { s: studyId },
+    );
     trialIds.push(trial.data!.createTrial.trialId);
   }
   return { studyId, trialIds };
@@ -142,13 +166,21 @@ describe('uploads and deletes through the API (done-when 1)', () => {
       expect(await artifactIdsOf(trialDeleted, 2)).toEqual([a1, fence]);
 
       // Nothing more arrived meanwhile, and every event has its own cursor.
-      const counts = [sseCreated, fetchCreated, wsCreated, trialCreated, sseDeleted, wsDeleted, trialDeleted].map((s) => s.received.items.length);
+      const counts = [sseCreated, fetchCreated, wsCreated, trialCreated, sseDeleted, wsDeleted, trialDeleted].map(
+        (s) => s.received.items.length,
+      );
       expect(counts).toEqual([7, 7, 7, 3, 3, 3, 2]);
-      const cursors = [...wsCreated.received.items, ...wsDeleted.received.items].map((result) => feedEvent(result).cursor);
+      const cursors = [...wsCreated.received.items, ...wsDeleted.received.items].map(
+        (result) => feedEvent(result).cursor,
+      );
       expect(new Set(cursors).size).toBe(10);
       // The created event carries the artifact as uploaded.
-      expect(wsCreated.received.items[0]).toMatchObject({ data: { artifactCreated: { artifact: { artifactId: a1, filename: 'a1.txt', trial: { trialId: trialA } } } } });
-      expect(sseDeleted.received.items[1]).toMatchObject({ data: { artifactDeleted: { deleted: { artifactId: s1, studyId, trialId: null } } } });
+      expect(wsCreated.received.items[0]).toMatchObject({
+        data: { artifactCreated: { artifact: { artifactId: a1, filename: 'a1.txt', trial: { trialId: trialA } } } },
+      });
+      expect(sseDeleted.received.items[1]).toMatchObject({
+        data: { artifactDeleted: { deleted: { artifactId: s1, studyId, trialId: null } } },
+      });
     } finally {
       for (const subscription of [sseCreated, sseDeleted, fetchCreated]) subscription.close();
       await ws.dispose();
@@ -192,7 +224,9 @@ describe('artifacts written by other processes (done-when 2)', () => {
       expect(sseIds).toEqual([written.artifactId]);
       expect(wsIds).toEqual([written.artifactId]);
       expect(elapsedMs).toBeLessThan(2 * watchIntervalSeconds * 1000);
-      expect(wsCreated.received.items[0]).toMatchObject({ data: { artifactCreated: { artifact: { filename: 'from-python.txt', trial: { trialId } } } } });
+      expect(wsCreated.received.items[0]).toMatchObject({
+        data: { artifactCreated: { artifact: { filename: 'from-python.txt', trial: { trialId } } } },
+      });
 
       // Once: a second row (a fence) comes next, with nothing in between.
       const second = foreign.addStudyArtifact(studyId, 'study-level.txt');
@@ -210,20 +244,31 @@ describe('artifacts written by other processes (done-when 2)', () => {
     }
   });
 
-  it.skipIf(!inject('pythonOptuna'))("include Python Optuna's own writes (upload_artifact's metadata call, in a Python process)", async () => {
-    const subscription = subscribeOverSse(server.url, { query: createdQuery, variables: { trialId } });
-    try {
-      await untilListening(server.services.events, 1);
-      const script = fileURLToPath(new URL('../support/python/optuna_write_artifact_meta.py', import.meta.url));
-      const { stdout } = await promisify(execFile)(systemPython, [script, join(server.directory, 'optuna.db'), 'trial', String(trialId), 'written-by-optuna.csv']);
-      const exitedAt = performance.now();
-      expect(await artifactIdsOf(subscription, 1)).toEqual([stdout.trim()]);
-      expect(performance.now() - exitedAt).toBeLessThan(2 * watchIntervalSeconds * 1000);
-      expect(subscription.received.items[0]).toMatchObject({ data: { artifactCreated: { artifact: { filename: 'written-by-optuna.csv' } } } });
-    } finally {
-      subscription.close();
-    }
-  });
+  it.skipIf(!inject('pythonOptuna'))(
+    "include Python Optuna's own writes (upload_artifact's metadata call, in a Python process)",
+    async () => {
+      const subscription = subscribeOverSse(server.url, { query: createdQuery, variables: { trialId } });
+      try {
+        await untilListening(server.services.events, 1);
+        const script = fileURLToPath(new URL('../support/python/optuna_write_artifact_meta.py', import.meta.url));
+        const { stdout } = await promisify(execFile)(systemPython, [
+          script,
+          join(server.directory, 'optuna.db'),
+          'trial',
+          String(trialId),
+          'written-by-optuna.csv',
+        ]);
+        const exitedAt = performance.now();
+        expect(await artifactIdsOf(subscription, 1)).toEqual([stdout.trim()]);
+        expect(performance.now() - exitedAt).toBeLessThan(2 * watchIntervalSeconds * 1000);
+        expect(subscription.received.items[0]).toMatchObject({
+          data: { artifactCreated: { artifact: { filename: 'written-by-optuna.csv' } } },
+        });
+      } finally {
+        subscription.close();
+      }
+    },
+  );
 });
 
 describe('resuming with a cursor (done-when 3)', () => {
@@ -245,7 +290,8 @@ describe('resuming with a cursor (done-when 3)', () => {
     WebSocket: () => {
       const client = connectWebSocket(server.url);
       return {
-        subscribe: (variables: Record<string, unknown>) => subscribeOverWebSocket(client, { query: createdQuery, variables }),
+        subscribe: (variables: Record<string, unknown>) =>
+          subscribeOverWebSocket(client, { query: createdQuery, variables }),
         disconnect: () => client.dispose(),
       };
     },
@@ -294,9 +340,18 @@ describe('resuming with a cursor (done-when 3)', () => {
 
   it('accepts an edge cursor of the artifacts query as `since`', async () => {
     await uploadThroughApi(server, { trialId }, 'listed.txt');
-    const listed = await server.graphql<{ artifacts: { edges: { cursor: string }[] } }>('query($t: Int) { artifacts(trialId: $t, first: 1) { edges { cursor } } }', { t: trialId });
-    const after = [await uploadThroughApi(server, { trialId }, 'after-1.txt'), await uploadThroughApi(server, { trialId }, 'after-2.txt')];
-    const stream = await subscribeWithFetch(server.url, { query: createdQuery, variables: { trialId, since: listed.data!.artifacts.edges[0]!.cursor } });
+    const listed = await server.graphql<{ artifacts: { edges: { cursor: string }[] } }>(
+      'query($t: Int) { artifacts(trialId: $t, first: 1) { edges { cursor } } }',
+      { t: trialId },
+    );
+    const after = [
+      await uploadThroughApi(server, { trialId }, 'after-1.txt'),
+      await uploadThroughApi(server, { trialId }, 'after-2.txt'),
+    ];
+    const stream = await subscribeWithFetch(server.url, {
+      query: createdQuery,
+      variables: { trialId, since: listed.data!.artifacts.edges[0]!.cursor },
+    });
     try {
       expect(await artifactIdsOf(stream, 2)).toEqual(after);
       const live = await uploadThroughApi(server, { trialId }, 'after-3.txt');
@@ -315,7 +370,10 @@ describe('resuming with a cursor (done-when 3)', () => {
       // Over SSE the refusal is an HTTP 400 whose event stream carries the errors, which the
       // graphql-sse client reports as a NetworkError carrying the response; over WebSocket, an
       // `error` message.
-      expect(await refusalOverSse(viaFetch)).toMatchObject({ status: 400, errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+      expect(await refusalOverSse(viaFetch)).toMatchObject({
+        status: 400,
+        errors: [{ extensions: { code: 'BAD_USER_INPUT' } }],
+      });
       expect(await refusalOverWebSocket(viaWebSocket)).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
       await viaSse.received.ended();
       const { response } = viaSse.received.errors[0] as { response: Response };
@@ -333,7 +391,13 @@ describe('resuming after a server restart', () => {
   it('replays the creations after an event cursor of the earlier run from the database, then goes live; refuses its deletions with CURSOR_EXPIRED', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'oag-restart-'));
     const databasePath = join(directory, 'optuna.db');
-    const args = [`sqlite:///${databasePath}`, '--artifact-store', `file://${join(directory, 'artifacts')}`, '--watch-interval', '0.05'];
+    const args = [
+      `sqlite:///${databasePath}`,
+      '--artifact-store',
+      `file://${join(directory, 'artifacts')}`,
+      '--watch-interval',
+      '0.05',
+    ];
     try {
       const earlier = await startTestServer(args);
       const { trialIds } = await createStudyWithTrials(earlier, 'restart', 1);
@@ -353,18 +417,32 @@ describe('resuming after a server restart', () => {
       const later = await startTestServer(args);
       try {
         const afterRestart = await uploadThroughApi(later, { trialId }, 'after-restart.txt');
-        const resumed = await subscribeWithFetch(later.url, { query: createdQuery, variables: { since: lastEvent!.cursor } });
-        const deletionsOverSse = await subscribeWithFetch(later.url, { query: deletedQuery, variables: { since: lastEvent!.cursor } });
+        const resumed = await subscribeWithFetch(later.url, {
+          query: createdQuery,
+          variables: { since: lastEvent!.cursor },
+        });
+        const deletionsOverSse = await subscribeWithFetch(later.url, {
+          query: deletedQuery,
+          variables: { since: lastEvent!.cursor },
+        });
         const webSocket = connectWebSocket(later.url);
-        const deletionsOverWebSocket = subscribeOverWebSocket(webSocket, { query: deletedQuery, variables: { since: lastEvent!.cursor } });
+        const deletionsOverWebSocket = subscribeOverWebSocket(webSocket, {
+          query: deletedQuery,
+          variables: { since: lastEvent!.cursor },
+        });
         try {
           expect(await artifactIdsOf(resumed, 2)).toEqual([whileDown, afterRestart]);
           const live = await uploadThroughApi(later, { trialId }, 'live.txt');
           expect(await artifactIdsOf(resumed, 3)).toEqual([whileDown, afterRestart, live]);
           // Deletions of the earlier run are gone with its memory: a replay from its cursor
           // cannot be complete, and is refused rather than served with a gap.
-          expect(await refusalOverSse(deletionsOverSse)).toMatchObject({ status: 410, errors: [{ extensions: { code: 'CURSOR_EXPIRED' } }] });
-          expect(await refusalOverWebSocket(deletionsOverWebSocket)).toMatchObject([{ extensions: { code: 'CURSOR_EXPIRED' } }]);
+          expect(await refusalOverSse(deletionsOverSse)).toMatchObject({
+            status: 410,
+            errors: [{ extensions: { code: 'CURSOR_EXPIRED' } }],
+          });
+          expect(await refusalOverWebSocket(deletionsOverWebSocket)).toMatchObject([
+            { extensions: { code: 'CURSOR_EXPIRED' } },
+          ]);
         } finally {
           resumed.close();
           deletionsOverSse.close();

@@ -19,7 +19,9 @@ let studyId: number;
 
 beforeAll(async () => {
   server = await startTestServer(['--max-subscriptions', String(limit)]);
-  const created = await server.graphql<{ createStudy: { studyId: number } }>('mutation { createStudy(name: "limits") { studyId } }');
+  const created = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation { createStudy(name: "limits") { studyId } }',
+  );
   studyId = created.data!.createStudy.studyId;
 });
 
@@ -37,7 +39,8 @@ async function upload(): Promise<string> {
   return body.data!.uploadArtifact.artifactId;
 }
 
-const codesOf = async (subscription: Subscription) => (await refusalOverWebSocket(subscription)).map((error) => error.extensions?.code);
+const codesOf = async (subscription: Subscription) =>
+  (await refusalOverWebSocket(subscription)).map((error) => error.extensions?.code);
 
 it('refuses one subscription more than the limit, frees a slot when one ends, and counts nothing else', async () => {
   const client = connectWebSocket(server.url);
@@ -65,7 +68,9 @@ it('refuses one subscription more than the limit, frees a slot when one ends, an
     await untilListening(server.services.events, limit + 1);
     const artifactId = await upload();
     for (const subscription of [replacement, open[1]!, open[2]!, elsewhere]) {
-      expect(await subscription.received.count(1)).toEqual([{ data: { artifactCreated: { artifact: { artifactId } } } }]);
+      expect(await subscription.received.count(1)).toEqual([
+        { data: { artifactCreated: { artifact: { artifactId } } } },
+      ]);
     }
   } finally {
     await client.dispose();
@@ -93,7 +98,9 @@ it('gives no slot to a subscription refused for its arguments', async () => {
   try {
     // One after the other: while a subscription is being set up it holds its slot.
     for (let index = 0; index < limit + 2; index++) {
-      const unknownTrial = subscribeOverWebSocket(client, { query: 'subscription { artifactCreated(trialId: 999) { cursor } }' });
+      const unknownTrial = subscribeOverWebSocket(client, {
+        query: 'subscription { artifactCreated(trialId: 999) { cursor } }',
+      });
       expect(await codesOf(unknownTrial)).toEqual(['NOT_FOUND']);
     }
     Array.from({ length: limit }, () => subscribeOverWebSocket(client, everyCreation));

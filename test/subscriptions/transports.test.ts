@@ -59,7 +59,13 @@ describe('SSE', () => {
       await untilListening(server.services.events, 1);
       const artifactId = await artifactFromElsewhere('post.txt');
       const [event] = await stream.received.count(1);
-      expect(event).toMatchObject({ data: { artifactCreated: { artifact: { artifactId, filename: 'post.txt', trial: { trialId, state: 'RUNNING' }, study: { studyId } } } } });
+      expect(event).toMatchObject({
+        data: {
+          artifactCreated: {
+            artifact: { artifactId, filename: 'post.txt', trial: { trialId, state: 'RUNNING' }, study: { studyId } },
+          },
+        },
+      });
       expect(stream.comments()).toBeGreaterThanOrEqual(1);
     } finally {
       stream.close();
@@ -114,13 +120,20 @@ describe('WebSocket (graphql-ws)', () => {
     const client = connectWebSocket(server.url);
     try {
       const everything = subscribeOverWebSocket(client, { query: created });
-      const deletions = subscribeOverWebSocket(client, { query: 'subscription { artifactDeleted { cursor deleted { artifactId studyId trialId } } }' });
+      const deletions = subscribeOverWebSocket(client, {
+        query: 'subscription { artifactDeleted { cursor deleted { artifactId studyId trialId } } }',
+      });
       await untilListening(server.services.events, 2);
       const artifactId = await artifactFromElsewhere('ws.txt');
-      expect(createdArtifact((await everything.received.count(1))[0]!)).toMatchObject({ artifactId, filename: 'ws.txt' });
+      expect(createdArtifact((await everything.received.count(1))[0]!)).toMatchObject({
+        artifactId,
+        filename: 'ws.txt',
+      });
       foreign.deleteArtifact(artifactId);
       await server.services.events.catchUp();
-      expect((await deletions.received.count(1))[0]).toMatchObject({ data: { artifactDeleted: { deleted: { artifactId, studyId, trialId } } } });
+      expect((await deletions.received.count(1))[0]).toMatchObject({
+        data: { artifactDeleted: { deleted: { artifactId, studyId, trialId } } },
+      });
     } finally {
       await client.dispose();
     }
@@ -128,7 +141,10 @@ describe('WebSocket (graphql-ws)', () => {
   });
 
   it("resolves each event afresh: a trial's state is current, not cached from an earlier event", async () => {
-    const { data } = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+    const { data } = await server.graphql<{ createTrial: { trialId: number } }>(
+      'mutation($s: Int!) { createTrial(studyId: $s) { trialId } }',
+      { s: studyId },
+    );
     const finishing = data!.createTrial.trialId;
     const client = connectWebSocket(server.url);
     try {
@@ -137,10 +153,16 @@ describe('WebSocket (graphql-ws)', () => {
       foreign.addTrialArtifact(finishing, 'while-running.txt');
       await server.services.events.catchUp();
       await subscription.received.count(1);
-      await server.graphql('mutation($t: Int!) { finishTrial(trialId: $t, state: COMPLETE, values: [1]) { state } }', { t: finishing });
+      await server.graphql('mutation($t: Int!) { finishTrial(trialId: $t, state: COMPLETE, values: [1]) { state } }', {
+        t: finishing,
+      });
       foreign.addTrialArtifact(finishing, 'after-finish.txt');
       await server.services.events.catchUp();
-      const states = (await subscription.received.count(2)).map((result) => (result.data as { artifactCreated: { artifact: { trial: { state: string } } } }).artifactCreated.artifact.trial.state);
+      const states = (await subscription.received.count(2)).map(
+        (result) =>
+          (result.data as { artifactCreated: { artifact: { trial: { state: string } } } }).artifactCreated.artifact
+            .trial.state,
+      );
       expect(states).toEqual(['RUNNING', 'COMPLETE']);
     } finally {
       await client.dispose();
@@ -163,8 +185,11 @@ describe('WebSocket (graphql-ws)', () => {
   it('applies the operation limits and error codes of HTTP', async () => {
     const client = connectWebSocket(server.url);
     try {
-      const nested = (levels: number): string => (levels === 0 ? 'name' : `trials { edges { node { study { ${nested(levels - 1)} } } } }`);
-      const tooDeep = subscribeOverWebSocket(client, { query: `subscription { artifactCreated { artifact { study { ${nested(4)} } } } }` });
+      const nested = (levels: number): string =>
+        levels === 0 ? 'name' : `trials { edges { node { study { ${nested(levels - 1)} } } } }`;
+      const tooDeep = subscribeOverWebSocket(client, {
+        query: `subscription { artifactCreated { artifact { study { ${nested(4)} } } } }`,
+      });
       await tooDeep.received.ended();
       expect(String(JSON.stringify(tooDeep.received.errors))).toMatch(/depth/i);
       const badSince = subscribeOverWebSocket(client, { query: created, variables: { since: 'garbage' } });

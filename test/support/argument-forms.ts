@@ -43,7 +43,9 @@ export function argumentForms(template: OperationTemplate): WrittenOperation[] {
     const all = [...fixed, ...declarations];
     return all.length === 0 ? '' : `(${all.join(', ')})`;
   };
-  const withLiterals = fill(template.selection, (name) => literalOf(template.args[name]!.value, template.args[name]!.type));
+  const withLiterals = fill(template.selection, (name) =>
+    literalOf(template.args[name]!.value, template.args[name]!.type),
+  );
   const withVariables = fill(template.selection, (name) => `$${variableOf(name)}`);
   const declared = names.map((name) => `$${variableOf(name)}: ${template.args[name]!.type}`);
   const values = Object.fromEntries(names.map((name) => [variableOf(name), template.args[name]!.value]));
@@ -67,7 +69,11 @@ export function argumentForms(template: OperationTemplate): WrittenOperation[] {
       query: `${kind} ${header(declared)} { ...Chosen } fragment Chosen on ${root} { ${withVariables} }`,
       variables: values,
     },
-    { form: 'inline fragment, variables', query: `${kind} ${header(declared)} { ... on ${root} { ${withVariables} } }`, variables: values },
+    {
+      form: 'inline fragment, variables',
+      query: `${kind} ${header(declared)} { ... on ${root} { ${withVariables} } }`,
+      variables: values,
+    },
     {
       form: 'one of several operations',
       query: `query Decoy { __typename } ${kind} Chosen ${header(declared)} { ${withVariables} }`,
@@ -79,7 +85,11 @@ export function argumentForms(template: OperationTemplate): WrittenOperation[] {
 }
 
 /** The forms' names, in the order argumentForms writes them. */
-export const argumentFormNames: readonly string[] = argumentForms({ kind: 'query', selection: '__typename', args: {} }).map((form) => form.form);
+export const argumentFormNames: readonly string[] = argumentForms({
+  kind: 'query',
+  selection: '__typename',
+  args: {},
+}).map((form) => form.form);
 
 function fill(selection: string, argument: (name: string) => string): string {
   return selection.replace(/%(\w+)/g, (_, name: string) => argument(name));

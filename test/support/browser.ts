@@ -31,7 +31,8 @@ export interface BrowserOptions {
 
 export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
   const resolverRules = (options.loopbackNames ?? []).map((name) => `MAP ${name} 127.0.0.1`);
-  const args = resolverRules.length === 0 ? chromiumArgs : [...chromiumArgs, `--host-resolver-rules=${resolverRules.join(', ')}`];
+  const args =
+    resolverRules.length === 0 ? chromiumArgs : [...chromiumArgs, `--host-resolver-rules=${resolverRules.join(', ')}`];
   return chromium.launch({ executablePath: chromiumPath, args });
 }
 

@@ -17,7 +17,10 @@ export interface ConsistencyCheckJson {
  * `check STORAGE_URL --artifact-store URL ...extraArgs --json`; resolves with the parsed report.
  * Exit code 0 means consistent, 1 problems found; anything else (or no JSON) fails the test.
  */
-export async function runConsistencyCheck(storageArgs: string[], env: Record<string, string> = {}): Promise<ConsistencyCheckJson> {
+export async function runConsistencyCheck(
+  storageArgs: string[],
+  env: Record<string, string> = {},
+): Promise<ConsistencyCheckJson> {
   const run = await runCli(['check', ...storageArgs, '--json'], env);
   expect([0, 1], `check exited with ${run.exitCode}: ${run.stderr}`).toContain(run.exitCode);
   const report = JSON.parse(run.stdout) as ConsistencyCheckJson;

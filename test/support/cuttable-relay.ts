@@ -40,7 +40,8 @@ export async function startCuttableRelay(serverUrl: string): Promise<CuttableRel
 
   const server = createServer((client) => {
     client.on('error', () => client.destroy());
-    if (holding) waiting.push(client); // unread bytes stay buffered in the socket
+    if (holding)
+      waiting.push(client); // unread bytes stay buffered in the socket
     else relay(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

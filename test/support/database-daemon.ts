@@ -61,7 +61,12 @@ export interface Daemon {
  * Starts a long-running server and resolves once `isReady` (a real connection attempt)
  * succeeds; rejects with the server's log if it exits first or never gets ready.
  */
-export async function startDaemon(command: string[], logPath: string, what: string, isReady: () => Promise<boolean>): Promise<Daemon> {
+export async function startDaemon(
+  command: string[],
+  logPath: string,
+  what: string,
+  isReady: () => Promise<boolean>,
+): Promise<Daemon> {
   const log = openSync(logPath, 'a');
   const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: ['ignore', log, log] });
   closeSync(log);
@@ -73,7 +78,10 @@ export async function startDaemon(command: string[], logPath: string, what: stri
     running = false;
   });
   try {
-    await waitUntil(async () => !running || (await isReady()), `${what} accepts connections`, { timeoutMs: 60_000, intervalMs: 50 });
+    await waitUntil(async () => !running || (await isReady()), `${what} accepts connections`, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${readFileSync(logPath, 'utf8')}`);

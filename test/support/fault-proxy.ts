@@ -131,7 +131,8 @@ export async function startFaultProxy(target: string, initialPolicy: FaultPolicy
 
   // A reset in the middle of the upload when there is a body, like a dropped connection.
   function resetConnection(request: IncomingMessage): void {
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody) {
       request.socket.resetAndDestroy();
       return;
@@ -142,7 +143,11 @@ export async function startFaultProxy(target: string, initialPolicy: FaultPolicy
 
   // The body is read to the end first, as a real server would, so the client sees the status
   // rather than a broken pipe.
-  function answerWithError(request: IncomingMessage, response: ServerResponse, fault: { status: number; retryAfterSeconds?: number }): void {
+  function answerWithError(
+    request: IncomingMessage,
+    response: ServerResponse,
+    fault: { status: number; retryAfterSeconds?: number },
+  ): void {
     request.resume();
     request.on('end', () => {
       const code = s3ErrorCodes[fault.status] ?? 'InjectedFault';

@@ -30,8 +30,12 @@ export function openForeignWriter(databasePath: string): ForeignWriter {
   const connection = new Database(databasePath, { timeout: 5000 });
   const valueJson = (artifactId: string, filename: string) =>
     encodeArtifactMetaValueJson({ artifactId, filename, mimetype: 'text/plain', encoding: null });
-  const insertTrialAttribute = connection.prepare('INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)');
-  const insertStudyAttribute = connection.prepare('INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?)');
+  const insertTrialAttribute = connection.prepare(
+    'INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)',
+  );
+  const insertStudyAttribute = connection.prepare(
+    'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?)',
+  );
   const newArtifact = (filename: string | undefined): ForeignArtifact => {
     const artifactId = randomUUID();
     return { artifactId, filename: filename ?? `${artifactId.slice(0, 8)}.txt` };
@@ -40,17 +44,29 @@ export function openForeignWriter(databasePath: string): ForeignWriter {
   return {
     addTrialArtifact(trialId, filename) {
       const artifact = newArtifact(filename);
-      insertTrialAttribute.run(trialId, `artifacts:${artifact.artifactId}`, valueJson(artifact.artifactId, artifact.filename));
+      insertTrialAttribute.run(
+        trialId,
+        `artifacts:${artifact.artifactId}`,
+        valueJson(artifact.artifactId, artifact.filename),
+      );
       return artifact;
     },
     addStudyArtifact(studyId, filename) {
       const artifact = newArtifact(filename);
-      insertStudyAttribute.run(studyId, `artifacts:${artifact.artifactId}`, valueJson(artifact.artifactId, artifact.filename));
+      insertStudyAttribute.run(
+        studyId,
+        `artifacts:${artifact.artifactId}`,
+        valueJson(artifact.artifactId, artifact.filename),
+      );
       return artifact;
     },
     addLegacyDashboardArtifact(studyId, trialId, filename) {
       const artifact = newArtifact(filename);
-      insertStudyAttribute.run(studyId, `dashboard:artifacts:${trialId}:${artifact.artifactId}`, valueJson(artifact.artifactId, artifact.filename));
+      insertStudyAttribute.run(
+        studyId,
+        `dashboard:artifacts:${trialId}:${artifact.artifactId}`,
+        valueJson(artifact.artifactId, artifact.filename),
+      );
       return artifact;
     },
     addTrialAttribute(trialId, key, value) {
@@ -59,11 +75,15 @@ export function openForeignWriter(databasePath: string): ForeignWriter {
     deleteArtifact(artifactId) {
       connection.transaction(() => {
         connection.prepare('DELETE FROM trial_system_attributes WHERE "key" = ?').run(`artifacts:${artifactId}`);
-        connection.prepare('DELETE FROM study_system_attributes WHERE "key" = ? OR "key" LIKE ?').run(`artifacts:${artifactId}`, `dashboard:artifacts:%:${artifactId}`);
+        connection
+          .prepare('DELETE FROM study_system_attributes WHERE "key" = ? OR "key" LIKE ?')
+          .run(`artifacts:${artifactId}`, `dashboard:artifacts:%:${artifactId}`);
       })();
     },
     tombstoneTrialArtifact(trialId, artifactId) {
-      connection.prepare('UPDATE trial_system_attributes SET value_json = ? WHERE trial_id = ? AND "key" = ?').run('"null"', trialId, `artifacts:${artifactId}`);
+      connection
+        .prepare('UPDATE trial_system_attributes SET value_json = ? WHERE trial_id = ? AND "key" = ?')
+        .run('"null"', trialId, `artifacts:${artifactId}`);
     },
     close: () => connection.close(),
   };

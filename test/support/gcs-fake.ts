@@ -121,9 +121,7 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
     const objectMatch = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(url.pathname);
     const listMatch = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     const bucketMatch = /^\/storage\/v1\/b\/([^/]+)$/.exec(url.pathname);
-    const bucketInPath = decodeURIComponent(
-      (uploadMatch ?? objectMatch ?? listMatch ?? bucketMatch)?.[1] ?? '',
-    );
+    const bucketInPath = decodeURIComponent((uploadMatch ?? objectMatch ?? listMatch ?? bucketMatch)?.[1] ?? '');
     if (bucketInPath !== bucketName) {
       await readBody(request);
       throw new HttpError(404, 'The specified bucket does not exist.', 'notFound');
@@ -246,7 +244,8 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
       const name = url.searchParams.get('name') ?? metadata.name;
       if (!name) throw new HttpError(400, 'resumable upload needs a name', 'invalid');
       const uploadId = `session-${nextSessionId++}`;
-      const contentType = metadata.contentType ?? String(request.headers['x-upload-content-type'] ?? 'application/octet-stream');
+      const contentType =
+        metadata.contentType ?? String(request.headers['x-upload-content-type'] ?? 'application/octet-stream');
       sessions.set(uploadId, { name, contentType, chunks: [], received: 0 });
       const location = `${endpoint}/upload/storage/v1/b/${bucketName}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${uploadId}`;
       response.writeHead(200, { Location: location, 'Content-Length': '0' }).end();
@@ -268,7 +267,8 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
     const total = match[4] === '*' ? undefined : Number(match[4]);
     if (match[1] !== '*') {
       const start = Number(match[2]);
-      if (start > session.received) throw new HttpError(400, `upload starts at ${start}, expected ${session.received}`, 'invalid');
+      if (start > session.received)
+        throw new HttpError(400, `upload starts at ${start}, expected ${session.received}`, 'invalid');
       const fresh = body.subarray(session.received - start);
       session.chunks.push(fresh);
       session.received += fresh.length;
@@ -298,7 +298,10 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
 
   function sendJson(response: ServerResponse, status: number, value: unknown): void {
     const body = JSON.stringify(value);
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
+    response.writeHead(status, {
+      'Content-Type': 'application/json; charset=UTF-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     response.end(body);
   }
 
@@ -332,7 +335,10 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** `bytes=S-E`, `bytes=S-` or `bytes=-N`; undefined when absent (a 200 with everything). */
-function parseRangeHeader(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+function parseRangeHeader(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   if (match[1] === '') {

@@ -17,13 +17,17 @@ export interface GraphQLResponse<Data> {
 }
 
 /** `extensions.code` of the response's first error. */
-export const errorCode = (response: GraphQLResponse<unknown>): string | undefined => response.errors?.[0]?.extensions?.code;
+export const errorCode = (response: GraphQLResponse<unknown>): string | undefined =>
+  response.errors?.[0]?.extensions?.code;
 
 export interface InProcessGraphQL {
   services: AppServices;
   /** Unexpected (masked) errors the server logged for its operator while this one ran. */
   unexpectedErrors: ServerLogLine[];
-  execute<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>>;
+  execute<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Data>>;
   /** Closes the server's database connection and removes its store folder. */
   close(): Promise<void>;
 }

@@ -31,7 +31,10 @@ export function leftovers(databasePath: string, storeFolder: string): Leftovers 
     return {
       metadataKeys: metadataKeys.sort(),
       storedObjects: entries.filter((name) => uuidPattern.test(name)).sort(),
-      temporaryFiles: [...entries.filter((name) => !uuidPattern.test(name) && name !== '.spool'), ...spoolEntries].sort(),
+      temporaryFiles: [
+        ...entries.filter((name) => !uuidPattern.test(name) && name !== '.spool'),
+        ...spoolEntries,
+      ].sort(),
     };
   } finally {
     database.close();

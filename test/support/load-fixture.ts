@@ -58,7 +58,12 @@ function readTable(fixture: Database.Database, table: string): { columns: string
   return { columns: statement.columns().map((column) => column.name), rows: statement.all() as unknown[][] };
 }
 
-async function insertRows(connection: DatabaseConnection, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+async function insertRows(
+  connection: DatabaseConnection,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
   let position = 0;
   const tuples = rows.map((row) => `(${row.map(() => connection.placeholder(++position)).join(', ')})`);
   const columnList = columns.map((column) => connection.quoteIdentifier(column)).join(', ');
@@ -77,7 +82,10 @@ async function moveSequencesPastIds(connection: DatabaseConnection): Promise<voi
   );
   for (const { table_name: table, column_name: column } of serialColumns) {
     // setval(sequence, NULL) changes nothing: an empty table keeps its sequence at 1.
-    await connection.query(`SELECT setval(pg_get_serial_sequence($1, $2), max(${column})) FROM ${table}`, [table, column]);
+    await connection.query(`SELECT setval(pg_get_serial_sequence($1, $2), max(${column})) FROM ${table}`, [
+      table,
+      column,
+    ]);
   }
 }
 

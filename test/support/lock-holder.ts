@@ -34,7 +34,10 @@ export interface HeldLock {
  * Takes the lock in another process and resolves once it is held. EXCLUSIVE (the default) keeps
  * even readers out in Optuna's rollback-journal mode; IMMEDIATE only other writers.
  */
-export async function holdDatabaseLock(databasePath: string, mode: 'EXCLUSIVE' | 'IMMEDIATE' = 'EXCLUSIVE'): Promise<HeldLock> {
+export async function holdDatabaseLock(
+  databasePath: string,
+  mode: 'EXCLUSIVE' | 'IMMEDIATE' = 'EXCLUSIVE',
+): Promise<HeldLock> {
   const child = spawn(process.execPath, ['-e', holderScript, databasePath, mode], {
     cwd: projectRoot,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -45,7 +48,9 @@ export async function holdDatabaseLock(databasePath: string, mode: 'EXCLUSIVE' |
     lines.on('line', (line) => {
       if (line === 'locked') resolve();
     });
-    void exited.then(([code, signal]) => reject(new Error(`the lock holder exited (${code ?? signal}) before taking the lock`)));
+    void exited.then(([code, signal]) =>
+      reject(new Error(`the lock holder exited (${code ?? signal}) before taking the lock`)),
+    );
   });
   let released: Promise<void> | undefined;
   return {

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
-import { freePort, requireExecutable, runsAsRoot, runToCompletion, startDaemon, withParentDeathSignal } from './database-daemon.js';
+import {
+  freePort,
+  requireExecutable,
+  runsAsRoot,
+  runToCompletion,
+  startDaemon,
+  withParentDeathSignal,
+} from './database-daemon.js';
 import { databaseUser, sqlalchemyUrl } from './database-user.js';
 
 /** What test files need to reach the server (handed over by vitest's provide/inject). */
@@ -51,18 +58,34 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
   const fastInnodb = ['--innodb-flush-method=nosync', '--innodb-flush-log-at-trx-commit=0'];
 
   await runToCompletion(
-    [installDb, '--no-defaults', `--datadir=${dataDirectory}`, '--auth-root-authentication-method=normal',
-      '--skip-test-db', '--skip-name-resolve', ...asCurrentUser, ...fastInnodb],
+    [
+      installDb,
+      '--no-defaults',
+      `--datadir=${dataDirectory}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      '--skip-name-resolve',
+      ...asCurrentUser,
+      ...fastInnodb,
+    ],
     join(directory, 'install.log'),
   );
   const daemon = await startDaemon(
     withParentDeathSignal([
-      serverBinary, '--no-defaults', `--datadir=${dataDirectory}`, `--port=${address.port}`,
-      `--socket=${address.socketPath}`, `--pid-file=${join(directory, 'mariadbd.pid')}`, '--bind-address=127.0.0.1',
-      '--skip-name-resolve', ...asCurrentUser, ...fastInnodb,
+      serverBinary,
+      '--no-defaults',
+      `--datadir=${dataDirectory}`,
+      `--port=${address.port}`,
+      `--socket=${address.socketPath}`,
+      `--pid-file=${join(directory, 'mariadbd.pid')}`,
+      '--bind-address=127.0.0.1',
+      '--skip-name-resolve',
+      ...asCurrentUser,
+      ...fastInnodb,
       // Debian's packaged server configuration (50-server.cnf), which Optuna users run with:
       // new databases and Optuna's tables take this charset and collation.
-      '--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci',
+      '--character-set-server=utf8mb4',
+      '--collation-server=utf8mb4_general_ci',
     ]),
     join(directory, 'server.log'),
     'MariaDB',

@@ -28,13 +28,20 @@ export function multipartBody(query: string, variables: Record<string, unknown>,
   });
   form.append('map', JSON.stringify(map));
   files.forEach((file, index) => {
-    const blob = file.content instanceof Blob ? file.content : new Blob([new Uint8Array(file.content)], { type: file.mimetype ?? 'application/octet-stream' });
+    const blob =
+      file.content instanceof Blob
+        ? file.content
+        : new Blob([new Uint8Array(file.content)], { type: file.mimetype ?? 'application/octet-stream' });
     form.append(String(index), blob, file.filename);
   });
   return form;
 }
 
-export async function postMultipart(serverUrl: string, body: FormData, options: MultipartOptions = {}): Promise<Response> {
+export async function postMultipart(
+  serverUrl: string,
+  body: FormData,
+  options: MultipartOptions = {},
+): Promise<Response> {
   return fetch(`${serverUrl}/graphql`, {
     method: 'POST',
     headers: { ...(options.withoutCsrfHeader ? {} : { 'x-graphql-yoga-csrf': '1' }), ...options.headers },

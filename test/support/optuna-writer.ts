@@ -27,8 +27,14 @@ export interface OptunaWriter {
 }
 
 /** Starts the writer on `studyName` and resolves once its first round of writes has committed. */
-export async function startOptunaWriter(databasePath: string, studyName: string, maxSeconds = 60): Promise<OptunaWriter> {
-  const child = spawn(systemPython, [script, databasePath, studyName, String(maxSeconds)], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startOptunaWriter(
+  databasePath: string,
+  studyName: string,
+  maxSeconds = 60,
+): Promise<OptunaWriter> {
+  const child = spawn(systemPython, [script, databasePath, studyName, String(maxSeconds)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   // 'close', not 'exit': the report line must have been read from stdout too.
   const closed = once(child, 'close') as Promise<[number | null]>;
   let stderr = '';
@@ -38,7 +44,9 @@ export async function startOptunaWriter(databasePath: string, studyName: string,
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     markReady = resolve;
-    void closed.then(([code]) => reject(new Error(`optuna_writer.py exited with ${code} before its first round:\n${stderr}`)));
+    void closed.then(([code]) =>
+      reject(new Error(`optuna_writer.py exited with ${code} before its first round:\n${stderr}`)),
+    );
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (line === 'ready') markReady();

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { freePort, requireExecutable, runsAsRoot, runToCompletion, startDaemon, withParentDeathSignal } from './database-daemon.js';
+import {
+  freePort,
+  requireExecutable,
+  runsAsRoot,
+  runToCompletion,
+  startDaemon,
+  withParentDeathSignal,
+} from './database-daemon.js';
 import { databaseUser, sqlalchemyUrl } from './database-user.js';
 
 /** What test files need to reach the server (handed over by vitest's provide/inject). */
@@ -63,17 +70,38 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
   const asServerUser = (command: string[]) => withParentDeathSignal(command, systemUser);
   await runToCompletion(
     asServerUser([
-      join(binaries, 'initdb'), '-D', dataDirectory, '-U', address.superuser, '-E', 'UTF8', '--locale=C.UTF-8',
-      '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync',
+      join(binaries, 'initdb'),
+      '-D',
+      dataDirectory,
+      '-U',
+      address.superuser,
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--no-sync',
     ]),
     join(directory, 'initdb.log'),
   );
   const daemon = await startDaemon(
     asServerUser([
-      join(binaries, 'postgres'), '-D', dataDirectory, '-p', String(address.port),
-      '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${directory}`,
+      join(binaries, 'postgres'),
+      '-D',
+      dataDirectory,
+      '-p',
+      String(address.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${directory}`,
       // A throw-away cluster: durability only costs time here.
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ]),
     logPath,
     'PostgreSQL',
@@ -83,7 +111,9 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
   const client = superuserConnection(address);
   await client.connect();
   try {
-    await client.query(`CREATE ROLE ${databaseUser.name} LOGIN PASSWORD ${client.escapeLiteral(databaseUser.password)}`);
+    await client.query(
+      `CREATE ROLE ${databaseUser.name} LOGIN PASSWORD ${client.escapeLiteral(databaseUser.password)}`,
+    );
   } finally {
     await client.end();
   }

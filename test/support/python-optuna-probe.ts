@@ -19,7 +19,8 @@ export default function probePythonOptuna(project: TestProject): void {
   const probe = spawnSync(systemPython, ['-c', 'import optuna, boto3'], { stdio: 'ignore' });
   const available = probe.status === 0;
   if (!available) {
-    if (process.env.CI === 'true') throw new Error(`Python Optuna compatibility tests are required under CI=true: ${whatTheyNeed}`);
+    if (process.env.CI === 'true')
+      throw new Error(`Python Optuna compatibility tests are required under CI=true: ${whatTheyNeed}`);
     console.log(`Python Optuna compatibility tests skipped: ${whatTheyNeed}`);
   }
   project.provide('pythonOptuna', available);

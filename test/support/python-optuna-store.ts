@@ -16,7 +16,11 @@ export interface BytesDigest {
 async function runOptunaStore(args: string[]): Promise<BytesDigest> {
   const { stdout } = await promisify(execFile)(systemPython, [script, ...args], {
     // Keep a developer's AWS configuration out of the boto3 client.
-    env: { PATH: process.env.PATH ?? '/usr/bin', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    },
     maxBuffer: 1024 * 1024,
   });
   return JSON.parse(stdout) as BytesDigest;
@@ -27,8 +31,11 @@ export const readWithOptunaFileSystemStore = (basePath: string, artifactId: stri
   runOptunaStore(['read-fs', basePath, artifactId]);
 
 /** Optuna's FileSystemArtifactStore(basePath).write(artifactId, open(sourcePath)). */
-export const writeWithOptunaFileSystemStore = (basePath: string, artifactId: string, sourcePath: string): Promise<BytesDigest> =>
-  runOptunaStore(['write-fs', basePath, artifactId, sourcePath]);
+export const writeWithOptunaFileSystemStore = (
+  basePath: string,
+  artifactId: string,
+  sourcePath: string,
+): Promise<BytesDigest> => runOptunaStore(['write-fs', basePath, artifactId, sourcePath]);
 
 /** What Optuna's Boto3ArtifactStore(bucket).open_reader(artifactId) returns, via boto3 against `endpoint`. */
 export const readWithOptunaBoto3Store = (endpoint: string, bucket: string, artifactId: string): Promise<BytesDigest> =>

@@ -75,10 +75,17 @@ export interface OptunaArtifactMeta {
  * What Optuna's `get_all_artifact_meta` returns for a study or trial of the database (upstream
  * code mirrored in python/optuna_artifact_meta.py), or the error it raises.
  */
-export async function listArtifactsWithOptuna(databasePath: string, owner: { studyId: number } | { trialId: number }): Promise<OptunaArtifactMeta[] | { error: string }> {
+export async function listArtifactsWithOptuna(
+  databasePath: string,
+  owner: { studyId: number } | { trialId: number },
+): Promise<OptunaArtifactMeta[] | { error: string }> {
   const [kind, id] = 'studyId' in owner ? ['study', owner.studyId] : ['trial', owner.trialId];
-  const { stdout } = await promisify(execFile)(systemPython, [scriptPath('optuna_artifact_meta.py'), databasePath, kind, String(id)], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    systemPython,
+    [scriptPath('optuna_artifact_meta.py'), databasePath, kind, String(id)],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout) as OptunaArtifactMeta[] | { error: string };
 }

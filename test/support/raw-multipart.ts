@@ -33,18 +33,32 @@ export function filePart(name: string, dispositionTail: Buffer | string, content
 
 export function rawMultipartBody(parts: RawPart[]): Buffer {
   const chunks: Buffer[] = [];
-  for (const part of parts) chunks.push(Buffer.from(`--${boundary}\r\n`), part.headers, Buffer.from('\r\n\r\n'), part.body, Buffer.from('\r\n'));
+  for (const part of parts)
+    chunks.push(
+      Buffer.from(`--${boundary}\r\n`),
+      part.headers,
+      Buffer.from('\r\n\r\n'),
+      part.body,
+      Buffer.from('\r\n'),
+    );
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return Buffer.concat(chunks);
 }
 
 /** POSTs the parts to /graphql as multipart/form-data (with the CSRF-prevention header). */
-export function postRawMultipart(serverUrl: string, parts: RawPart[]): Promise<{ status: number; body: GraphQLResponse }> {
+export function postRawMultipart(
+  serverUrl: string,
+  parts: RawPart[],
+): Promise<{ status: number; body: GraphQLResponse }> {
   return postRawBody(serverUrl, rawMultipartBody(parts));
 }
 
 /** POSTs `body`, bytes as given, to /graphql as multipart/form-data with {@link boundary} (or `contentType`). */
-export async function postRawBody(serverUrl: string, body: Buffer, contentType = `multipart/form-data; boundary=${boundary}`): Promise<{ status: number; body: GraphQLResponse }> {
+export async function postRawBody(
+  serverUrl: string,
+  body: Buffer,
+  contentType = `multipart/form-data; boundary=${boundary}`,
+): Promise<{ status: number; body: GraphQLResponse }> {
   const response = await fetch(`${serverUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': contentType, 'x-graphql-yoga-csrf': '1' },

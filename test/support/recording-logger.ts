@@ -9,7 +9,8 @@ export interface LoggedEntry {
 
 /** A Logger that hands every entry to `record`. */
 export function recordingLogger(record: (entry: LoggedEntry) => void): Logger {
-  const at = (level: LogLevel) => (message: string, fields?: LogFields) => record(fields === undefined ? { level, message } : { level, message, fields });
+  const at = (level: LogLevel) => (message: string, fields?: LogFields) =>
+    record(fields === undefined ? { level, message } : { level, message, fields });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

@@ -7,7 +7,13 @@ const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 
 // Settings a developer's shell may carry that would change which database or store the CLI
 // opens; each test names its own.
-const inheritedSettingsToDrop = ['OPTUNA_STORAGE', 'OPTUNA_ARTIFACT_STORE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE'];
+const inheritedSettingsToDrop = [
+  'OPTUNA_STORAGE',
+  'OPTUNA_ARTIFACT_STORE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_PROFILE',
+];
 
 export interface CliRun {
   exitCode: number | null;

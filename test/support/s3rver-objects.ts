@@ -1,6 +1,12 @@
 // Reads s3rver directly (not through the fault proxy), so a test sees what is really stored:
 // the object keys of the bucket and the digest of an object's bytes.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createS3Client } from '../../src/stores/s3-store.js';
@@ -31,7 +37,9 @@ export function s3rverObjects(s3: RunningS3rver): S3rverObjects {
       const keys: string[] = [];
       let ContinuationToken: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, ...(ContinuationToken ? { ContinuationToken } : {}) }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: s3.bucket, ...(ContinuationToken ? { ContinuationToken } : {}) }),
+        );
         keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken !== undefined);

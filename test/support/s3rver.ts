@@ -39,7 +39,13 @@ export interface RunningS3rver {
 export async function startS3rver(options: { bucket?: string } = {}): Promise<RunningS3rver> {
   const bucket = options.bucket ?? 'optuna-artifacts';
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

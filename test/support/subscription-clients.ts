@@ -37,14 +37,22 @@ export class Received<Item = ExecutionResult> {
 
   /** Resolves with everything received once there are `count` items; rejects on an error, or after `timeoutMs` saying what came. */
   async count(count: number, timeoutMs = 5000): Promise<Item[]> {
-    await this.until(() => this.items.length >= count || this.errors.length > 0, timeoutMs, () => `expected ${count} events, got ${this.items.length}: ${JSON.stringify(this.items)}`);
+    await this.until(
+      () => this.items.length >= count || this.errors.length > 0,
+      timeoutMs,
+      () => `expected ${count} events, got ${this.items.length}: ${JSON.stringify(this.items)}`,
+    );
     if (this.items.length < count) throw new Error(`the subscription failed: ${JSON.stringify(this.errors)}`);
     return [...this.items];
   }
 
   /** Resolves once the subscription failed or completed. */
   async ended(timeoutMs = 5000): Promise<void> {
-    await this.until(() => this.errors.length > 0 || this.completed, timeoutMs, () => 'the subscription did not end');
+    await this.until(
+      () => this.errors.length > 0 || this.completed,
+      timeoutMs,
+      () => 'the subscription did not end',
+    );
   }
 
   private until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
@@ -76,7 +84,10 @@ export interface Subscription {
 }
 
 /** A graphql-ws client on `ws://…/graphql`; one socket carries all its subscriptions. */
-export function connectWebSocket(serverUrl: string, connectionParams?: Record<string, unknown>): WebSocketClient & { closeEvents: { code: number; reason: string }[] } {
+export function connectWebSocket(
+  serverUrl: string,
+  connectionParams?: Record<string, unknown>,
+): WebSocketClient & { closeEvents: { code: number; reason: string }[] } {
   const closeEvents: { code: number; reason: string }[] = [];
   const client = createWebSocketClient({
     url: `${serverUrl.replace(/^http/, 'ws')}/graphql`,
@@ -84,7 +95,13 @@ export function connectWebSocket(serverUrl: string, connectionParams?: Record<st
     connectionParams,
     retryAttempts: 0,
     lazy: true,
-    on: { closed: (event) => closeEvents.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
+    on: {
+      closed: (event) =>
+        closeEvents.push({
+          code: (event as { code: number }).code,
+          reason: String((event as { reason: unknown }).reason),
+        }),
+    },
   });
   return Object.assign(client, { closeEvents });
 }
@@ -100,7 +117,11 @@ export function subscribeOverWebSocket(client: WebSocketClient, request: GraphQL
 }
 
 /** The graphql-sse client, distinct-connections mode: one SSE request per subscription. */
-export function subscribeOverSse(serverUrl: string, request: GraphQLRequest, headers: Record<string, string> = {}): Subscription & { connected: Promise<void> } {
+export function subscribeOverSse(
+  serverUrl: string,
+  request: GraphQLRequest,
+  headers: Record<string, string> = {},
+): Subscription & { connected: Promise<void> } {
   const received = new Received();
   let markConnected: () => void = () => {};
   const connected = new Promise<void>((resolve) => (markConnected = resolve));
@@ -149,7 +170,11 @@ export async function subscribeWithFetch(
   }
   const response = await fetch(url, {
     method,
-    headers: { accept: 'text/event-stream', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    headers: {
+      accept: 'text/event-stream',
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
     body: method === 'POST' ? JSON.stringify(request) : undefined,
     signal: abort.signal,
   });
@@ -197,7 +222,9 @@ export async function refusalOverWebSocket(subscription: Subscription): Promise<
   await subscription.received.ended();
   const [errors] = subscription.received.errors;
   if (subscription.received.items.length > 0 || !Array.isArray(errors)) {
-    throw new Error(`expected an error message, got ${JSON.stringify({ next: subscription.received.items, error: subscription.received.errors })}`);
+    throw new Error(
+      `expected an error message, got ${JSON.stringify({ next: subscription.received.items, error: subscription.received.errors })}`,
+    );
   }
   return errors as GraphQLFormattedError[];
 }
@@ -206,7 +233,9 @@ export async function refusalOverWebSocket(subscription: Subscription): Promise<
  * The same over SSE: the HTTP status, and the errors of the one `next` event (no data) that
  * comes before `complete`.
  */
-export async function refusalOverSse(stream: RawEventStream): Promise<{ status: number; errors: readonly GraphQLFormattedError[] }> {
+export async function refusalOverSse(
+  stream: RawEventStream,
+): Promise<{ status: number; errors: readonly GraphQLFormattedError[] }> {
   await stream.received.ended();
   const [result, ...more] = stream.received.items;
   if (!stream.received.completed || result?.errors === undefined || result.data != null || more.length > 0) {
@@ -217,7 +246,11 @@ export async function refusalOverSse(stream: RawEventStream): Promise<{ status: 
 
 /** Waits until the server has `count` subscriptions listening to its event log. */
 export async function untilListening(events: ArtifactEventLog, count: number): Promise<void> {
-  await vi.waitFor(() => {
-    if (events.listenerCount() !== count) throw new Error(`${events.listenerCount()} subscriptions listening, waiting for ${count}`);
-  }, { timeout: 5000, interval: 5 });
+  await vi.waitFor(
+    () => {
+      if (events.listenerCount() !== count)
+        throw new Error(`${events.listenerCount()} subscriptions listening, waiting for ${count}`);
+    },
+    { timeout: 5000, interval: 5 },
+  );
 }

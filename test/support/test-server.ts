@@ -11,7 +11,11 @@ import { copyFixture, type FixtureCopy } from './fixture.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   data?: Data | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string } & Record<string, unknown> }>;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: { code?: string } & Record<string, unknown>;
+  }>;
 }
 
 export interface TestServer {
@@ -20,7 +24,11 @@ export interface TestServer {
   config: ServerConfig;
   /** A folder owned by this server (database and artifacts live here unless given). */
   directory: string;
-  graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
+  graphql<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<Data>>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +60,11 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
     async graphql(query, variables, headers = {}) {
       const response = await fetch(`${running.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLResponse<never>;
@@ -66,17 +78,33 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
 }
 
 /** A new study named `name` with one RUNNING trial, made over the server's GraphQL. */
-export async function createStudyWithTrial(server: TestServer, name: string): Promise<{ studyId: number; trialId: number }> {
-  const study = await server.graphql<{ createStudy: { studyId: number } }>('mutation($n: String!) { createStudy(name: $n) { studyId } }', { n: name });
+export async function createStudyWithTrial(
+  server: TestServer,
+  name: string,
+): Promise<{ studyId: number; trialId: number }> {
+  const study = await server.graphql<{ createStudy: { studyId: number } }>(
+    'mutation($n: String!) { createStudy(name: $n) { studyId } }',
+    { n: name },
+  );
   const studyId = study.data!.createStudy.studyId;
-  const trial = await server.graphql<{ createTrial: { trialId: number } }>('mutation($s: Int!) { createTrial(studyId: $s) { trialId } }', { s: studyId });
+  const trial = await server.graphql<{ createTrial: { trialId: number } }>(
+    'mutation($s: Int!) { createTrial(studyId: $s) { trialId } }',
+    { s: studyId },
+  );
   return { studyId, trialId: trial.data!.createTrial.trialId };
 }
 
 /** A server on a fresh writable copy of the Optuna fixture (its database and artifact folder). */
-export async function startServerOnFixtureCopy(args: string[] = []): Promise<{ server: TestServer; fixture: FixtureCopy; stop(): Promise<void> }> {
+export async function startServerOnFixtureCopy(
+  args: string[] = [],
+): Promise<{ server: TestServer; fixture: FixtureCopy; stop(): Promise<void> }> {
   const fixture = copyFixture();
-  const server = await startTestServer([`sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${fixture.artifactsPath}`, ...args]);
+  const server = await startTestServer([
+    `sqlite:///${fixture.databasePath}`,
+    '--artifact-store',
+    `file://${fixture.artifactsPath}`,
+    ...args,
+  ]);
   return {
     server,
     fixture,

@@ -2,7 +2,11 @@
 // a spool file growing): a short poll of the condition, never a fixed sleep.
 
 /** Resolves once `condition` holds (checked every `intervalMs`); rejects naming `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
   const { timeoutMs = 20_000, intervalMs = 10 } = options;
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -190,10 +190,7 @@ export const trialHeartbeats = mysqlTable(
     trialId: int('trial_id').notNull(),
     heartbeat: datetime('heartbeat').notNull(),
   },
-  (table) => [
-    defaultUnique(table.trialId),
-    defaultForeignKey('trial_heartbeats', table.trialId, trials.trialId),
-  ],
+  (table) => [defaultUnique(table.trialId), defaultForeignKey('trial_heartbeats', table.trialId, trials.trialId)],
 );
 
 export const alembicVersion = mysqlTable('alembic_version', {
