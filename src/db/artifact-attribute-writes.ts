@@ -6,7 +6,7 @@ import { isFinishedTrialState, trialStateFromStored } from '../optuna/enums.js';
 import { selectArtifactRowsByIds, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
 import { OwnerNotFoundError, TrialClosedError } from './database-errors.js';
 import type { ArtifactAttributeWrites } from './optuna-database.js';
-import type { ImmediateTransaction } from './sql-executor.js';
+import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
 
 /** Exactly one owner: a study (study artifact) or a trial (trial artifact). */
 export type ArtifactOwner = { kind: 'study'; studyId: number } | { kind: 'trial'; trialId: number };
@@ -49,50 +49,17 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
     options: InsertArtifactAttributeOptions,
   ): Promise<ArtifactAttributeRow[]> {
     return this.transaction((db) => {
-      if (owner.kind === 'study') {
-        if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`)) {
-          throw new OwnerNotFoundError('study', owner.studyId);
-        }
-        return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
-          const key = `artifacts:${artifactId}`;
-          const row = db.get<{ row_id: number }>(
-            sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${owner.studyId}, ${key}, ${valueJson})
-              RETURNING study_system_attribute_id AS row_id`,
-          );
-          return {
-            source: 'study',
-            rowId: row!.row_id,
-            studyId: owner.studyId,
-            trialId: null,
-            trialState: null,
-            key,
-            valueJson,
-          };
-        });
-      }
-      const trial = db.get<{ study_id: number; number: number; state: string }>(
-        sql`SELECT study_id, number, state FROM trials WHERE trial_id = ${owner.trialId}`,
-      );
-      if (!trial) throw new OwnerNotFoundError('trial', owner.trialId);
-      const trialState = trialStateFromStored(trial.state);
-      if (isFinishedTrialState(trialState) && !options.allowFinishedTrial) {
-        throw new TrialClosedError(trial.number, trialState);
-      }
+      const checked = checkOwner(db, owner, options);
       return artifacts.map(({ artifactId, valueJson }): ArtifactAttributeRow => {
         const key = `artifacts:${artifactId}`;
         const row = db.get<{ row_id: number }>(
-          sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${owner.trialId}, ${key}, ${valueJson})
-            RETURNING trial_system_attribute_id AS row_id`,
+          checked.source === 'study'
+            ? sql`INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (${checked.studyId}, ${key}, ${valueJson})
+                RETURNING study_system_attribute_id AS row_id`
+            : sql`INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (${checked.trialId}, ${key}, ${valueJson})
+                RETURNING trial_system_attribute_id AS row_id`,
         );
-        return {
-          source: 'trial',
-          rowId: row!.row_id,
-          studyId: trial.study_id,
-          trialId: owner.trialId,
-          trialState,
-          key,
-          valueJson,
-        };
+        return { ...checked, rowId: row!.row_id, key, valueJson };
       });
     });
   }
@@ -112,4 +79,24 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
       return rows;
     });
   }
+}
+
+/** What a new row of the owner records besides its id, key and value. */
+type CheckedOwner = Pick<ArtifactAttributeRow, 'source' | 'studyId' | 'trialId' | 'trialState'>;
+
+/** The owner as it is inside the transaction: it exists, and a trial still takes artifacts. */
+function checkOwner(db: OptunaSql, owner: ArtifactOwner, options: InsertArtifactAttributeOptions): CheckedOwner {
+  if (owner.kind === 'study') {
+    if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${owner.studyId}`))
+      throw new OwnerNotFoundError('study', owner.studyId);
+    return { source: 'study', studyId: owner.studyId, trialId: null, trialState: null };
+  }
+  const trial = db.get<{ study_id: number; number: number; state: string }>(
+    sql`SELECT study_id, number, state FROM trials WHERE trial_id = ${owner.trialId}`,
+  );
+  if (!trial) throw new OwnerNotFoundError('trial', owner.trialId);
+  const trialState = trialStateFromStored(trial.state);
+  if (isFinishedTrialState(trialState) && !options.allowFinishedTrial)
+    throw new TrialClosedError(trial.number, trialState);
+  return { source: 'trial', studyId: trial.study_id, trialId: owner.trialId, trialState };
 }
