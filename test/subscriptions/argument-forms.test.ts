@@ -10,7 +10,7 @@ import {
   type OperationTemplate,
   type WrittenOperation,
 } from '../support/argument-forms.js';
-import { uploadMultipart } from '../support/multipart.js';
+import { uploadTextArtifact } from '../support/multipart.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   connectWebSocket,
@@ -38,16 +38,8 @@ async function data<Data>(query: string, variables: Record<string, unknown> = {}
   return response.data!;
 }
 
-async function upload(owner: { studyId: number } | { trialId: number }, filename: string): Promise<string> {
-  const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
-    server.url,
-    'mutation($studyId: Int, $trialId: Int, $file: Upload!) { uploadArtifact(studyId: $studyId, trialId: $trialId, file: $file) { artifactId } }',
-    { studyId: null, trialId: null, ...owner, file: null },
-    [{ variablePath: 'variables.file', content: new TextEncoder().encode(filename), filename }],
-  );
-  if (!body.data) throw new Error(`upload failed: ${JSON.stringify(body.errors)}`);
-  return body.data.uploadArtifact.artifactId;
-}
+const upload = (owner: { studyId: number } | { trialId: number }, filename: string) =>
+  uploadTextArtifact(server.url, owner, filename);
 
 const remove = (artifactId: string) =>
   data('mutation($id: String!) { deleteArtifact(artifactId: $id) { artifactId } }', { id: artifactId });

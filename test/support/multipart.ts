@@ -59,3 +59,19 @@ export async function uploadMultipart<Data = Record<string, unknown>>(
   const response = await postMultipart(serverUrl, multipartBody(query, variables, files), options);
   return { status: response.status, body: (await response.json()) as GraphQLResponse<Data> };
 }
+
+/** Uploads a small text artifact (its content is its filename) to a study or a trial; its id. */
+export async function uploadTextArtifact(
+  serverUrl: string,
+  owner: { studyId: number } | { trialId: number },
+  filename: string,
+): Promise<string> {
+  const { body } = await uploadMultipart<{ uploadArtifact: { artifactId: string } }>(
+    serverUrl,
+    'mutation($studyId: Int, $trialId: Int, $file: Upload!) { uploadArtifact(studyId: $studyId, trialId: $trialId, file: $file) { artifactId } }',
+    { studyId: null, trialId: null, ...owner, file: null },
+    [{ variablePath: 'variables.file', content: new TextEncoder().encode(filename), filename }],
+  );
+  if (!body.data) throw new Error(`upload failed: ${JSON.stringify(body.errors)}`);
+  return body.data.uploadArtifact.artifactId;
+}
