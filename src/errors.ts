@@ -1,5 +1,11 @@
 // The errors a client is told about, each built here: a stable machine code (GraphQL
 // `extensions.code`) and the HTTP status it means (GraphQL responses and the plain HTTP routes).
+import {
+  DatabaseUnavailableError,
+  OwnerNotFoundError,
+  StudyNameTakenError,
+  TrialClosedError,
+} from './db/database-errors.js';
 
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -64,3 +70,16 @@ export const studyNameTaken = (name: string): AppError =>
   badUserInput(`A study named ${JSON.stringify(name)} already exists`);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/**
+ * What the client is told about an error of the database layer (which speaks in storage terms,
+ * src/db/database-errors.ts); undefined for any other error.
+ */
+export function appErrorOfDatabaseError(error: unknown): AppError | undefined {
+  if (error instanceof DatabaseUnavailableError) return databaseUnavailable(error.message, error);
+  if (error instanceof OwnerNotFoundError)
+    return error.kind === 'study' ? studyNotFound(error.id) : trialNotFound(error.id);
+  if (error instanceof TrialClosedError) return trialClosedToArtifacts(error.trialNumber, error.state);
+  if (error instanceof StudyNameTakenError) return studyNameTaken(error.studyName);
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // cursors of artifact-cursor.ts.
 import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
-import { isAppError } from '../errors.js';
+import { DatabaseUnavailableError } from '../db/database-errors.js';
 import {
   cursorOfArtifact,
   decodeArtifactCursor,
@@ -148,7 +148,7 @@ export async function findArtifactWithoutWaiting(
     const answer = await Promise.race([lookup, patience]);
     return answer === 'impatient' ? remembered : answer;
   } catch (error) {
-    if (isAppError(error) && error.code === 'DATABASE_UNAVAILABLE') return remembered;
+    if (error instanceof DatabaseUnavailableError) return remembered;
     throw error;
   } finally {
     clearTimeout(timer);

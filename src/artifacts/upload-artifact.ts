@@ -10,9 +10,9 @@ import type { ArtifactEventLog } from '../events/artifact-event-log.js';
 import type { ArtifactStore } from '../stores/artifact-store.js';
 import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
-import { isDatabaseRefusal } from '../db/database-errors.js';
 import { describeError } from '../error-text.js';
 import {
+  appErrorOfDatabaseError,
   badUserInput,
   storeUnavailable,
   isAppError,
@@ -208,9 +208,10 @@ async function insertRows(
       allowFinishedTrial: config.allowFinishedTrialUploads,
     });
   } catch (error) {
-    throw isAppError(error) || isDatabaseRefusal(error)
-      ? error
-      : new Error('could not record the artifact metadata', { cause: error });
+    // The database's own errors (an owner gone meanwhile, a lock held too long) reach the
+    // client as what they mean; anything else is a fault, with this context.
+    if (isAppError(error) || appErrorOfDatabaseError(error) !== undefined) throw error;
+    throw new Error('could not record the artifact metadata', { cause: error });
   }
 }
 

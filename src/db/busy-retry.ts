@@ -3,7 +3,7 @@
 // SQLITE_BUSY / SQLITE_LOCKED, the work waits on a timer (other requests run meanwhile) and is
 // tried again, until its deadline, when it fails with DATABASE_UNAVAILABLE.
 import Database from 'better-sqlite3';
-import { databaseUnavailable } from '../errors.js';
+import { DatabaseUnavailableError } from './database-errors.js';
 
 /**
  * The busy timeout of the connection once it serves: SQLite sleeps inside the call, blocking
@@ -81,7 +81,7 @@ export class BusyRetry {
     this.cancelScheduled?.();
     this.cancelScheduled = undefined;
     for (const waiter of this.waiters.splice(0))
-      waiter.giveUp(databaseUnavailable('The database connection was closed'));
+      waiter.giveUp(new DatabaseUnavailableError('The database connection was closed'));
   }
 
   private retryAfter(delayMs: number): void {
@@ -114,7 +114,7 @@ export class BusyRetry {
     for (const waiter of this.waiters) {
       if (waiter.giveUpAt <= now) {
         waiter.giveUp(
-          databaseUnavailable(
+          new DatabaseUnavailableError(
             `The database is locked by another process; gave up after waiting ${this.timeoutMs / 1000} s. Retry later.`,
           ),
         );

@@ -1,5 +1,5 @@
 // The database layer's own errors, in storage terms. The layers above decide what a client is
-// told (src/graphql/errors.ts maps refusals to client errors; app-services.ts maps an unusable
+// told (appErrorOfDatabaseError in src/errors.ts says what each means to a client; app-services.ts maps an unusable
 // database to a start-up error).
 
 /** The file at `path` cannot serve as this server's Optuna database; the message is one line. */
@@ -50,8 +50,7 @@ export class StudyNameTakenError extends Error {
   }
 }
 
-/** A write refused because of what the request asked for, not because of a fault. */
-export type DatabaseRefusal = OwnerNotFoundError | TrialClosedError | StudyNameTakenError;
-
-export const isDatabaseRefusal = (error: unknown): error is DatabaseRefusal =>
-  error instanceof OwnerNotFoundError || error instanceof TrialClosedError || error instanceof StudyNameTakenError;
+/** The database did not answer in time: locked by another process past the busy timeout, or closed. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}

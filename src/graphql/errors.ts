@@ -1,25 +1,12 @@
 // How errors reach GraphQL clients: an AppError keeps its message and carries its stable code
-// (`extensions.code`) and HTTP status; a write the database refused becomes the AppError it
+// (`extensions.code`) and HTTP status; an error of the database layer becomes the AppError it
 // means; GraphQL's own errors (syntax, validation, bad variable values, bad global ids) pass
 // through, as BAD_USER_INPUT when raised by a resolver; anything else is unexpected, logged
 // here and masked.
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
-import {
-  isDatabaseRefusal,
-  OwnerNotFoundError,
-  TrialClosedError,
-  type DatabaseRefusal,
-} from '../db/database-errors.js';
 import { describeError } from '../error-text.js';
-import {
-  isAppError,
-  studyNameTaken,
-  studyNotFound,
-  trialClosedToArtifacts,
-  trialNotFound,
-  type AppError,
-} from '../errors.js';
+import { appErrorOfDatabaseError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -37,14 +24,6 @@ function innermostError(error: unknown): unknown {
   return current;
 }
 
-/** What the client is told about a write the database refused. */
-function appErrorOfRefusal(refusal: DatabaseRefusal): AppError {
-  if (refusal instanceof OwnerNotFoundError)
-    return refusal.kind === 'study' ? studyNotFound(refusal.id) : trialNotFound(refusal.id);
-  if (refusal instanceof TrialClosedError) return trialClosedToArtifacts(refusal.trialNumber, refusal.state);
-  return studyNameTaken(refusal.studyName);
-}
-
 /**
  * The mask for Yoga and the WebSocket server. Unexpected errors are logged on `logger` with
  * `unexpectedMessage` (saying where they happened) and their stack.
@@ -52,7 +31,7 @@ function appErrorOfRefusal(refusal: DatabaseRefusal): AppError {
 export function createMaskError(logger: Logger, unexpectedMessage: string): MaskError {
   return (error, message, isDev) => {
     const innermost = innermostError(error);
-    const cause = isDatabaseRefusal(innermost) ? appErrorOfRefusal(innermost) : innermost;
+    const cause = appErrorOfDatabaseError(innermost) ?? innermost;
     if (isAppError(cause)) {
       const located = isGraphQLErrorLike(error) ? error : undefined;
       return createGraphQLError(cause.message, {

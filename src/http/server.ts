@@ -16,7 +16,7 @@ import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
 import { serveLandingPage } from './landing-page.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
-import { isAppError } from '../errors.js';
+import { appErrorOfDatabaseError, isAppError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describeError } from '../error-text.js';
 
@@ -107,7 +107,9 @@ export function createHttpServer(services: AppServices) {
       watchRequestBody(request, response, services.config.uploadIdleTimeoutSeconds * 1000);
       handleRequest(request, response).catch((error: unknown) => {
         // A refusal with a code (the database locked past the busy timeout: 503) is an answer.
-        if (isAppError(error) && !response.headersSent) return sendText(response, error.httpStatus, error.message);
+        const clientError = isAppError(error) ? error : appErrorOfDatabaseError(error);
+        if (clientError && !response.headersSent)
+          return sendText(response, clientError.httpStatus, clientError.message);
         logger.error('request failed', {
           method: request.method,
           url: request.url,
