@@ -1,6 +1,7 @@
 // A real browser for tests: Debian's Chromium driven by playwright-core (never a downloaded
 // browser build). Each test file launches one browser in beforeAll, opens a fresh page per
 // test, and closes the browser in afterAll.
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package installs the browser (.ci/run installs it). */
@@ -30,6 +31,9 @@ export interface BrowserOptions {
 }
 
 export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`the browser tests need Debian's Chromium at ${chromiumPath} (apt-get install chromium)`);
+  }
   const resolverRules = (options.loopbackNames ?? []).map((name) => `MAP ${name} 127.0.0.1`);
   const args =
     resolverRules.length === 0 ? chromiumArgs : [...chromiumArgs, `--host-resolver-rules=${resolverRules.join(', ')}`];
