@@ -7,8 +7,8 @@ export const optunaAlembicVersion = 'v3.2.0.a';
 /** `version_info.schema_version` that goes with that revision. */
 export const optunaSchemaVersion = 12;
 
-/** SQLAlchemy's layout: one clause per line, tab-indented, ", " line endings. */
-const createTable = (name: string, clauses: string[]): string =>
+/** SQLAlchemy's layout on every dialect: one clause per line, tab-indented, ", " line endings. */
+export const createTable = (name: string, clauses: string[]): string =>
   `CREATE TABLE ${name} (\n\t${clauses.join(', \n\t')}\n)`;
 
 const attributeTable = (name: string, idColumn: string, ownerColumn: string, ownerTable: string): string =>

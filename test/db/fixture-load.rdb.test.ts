@@ -16,7 +16,7 @@ import * as mysqlSchema from '../../src/db/mysql/schema.js';
 import { optunaTableNames } from '../../src/db/optuna-ddl.js';
 import * as postgresqlSchema from '../../src/db/postgresql/schema.js';
 import * as sqliteSchema from '../../src/db/schema.js';
-import { connectDatabase, type DatabaseConnection } from '../support/database-connection.js';
+import { withConnection, type DatabaseConnection } from '../support/database-connection.js';
 import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.js';
 import { loadFixture } from '../support/load-fixture.js';
 import { createMariadbDatabase } from '../support/mariadb-server.js';
@@ -122,16 +122,13 @@ describe.each(dialects)('the Optuna fixture loaded into $name', (dialect) => {
   });
 
   test('every table holds as many rows as in SQLite', async () => {
-    const connection = await connectDatabase(url);
-    try {
+    await withConnection(url, async (connection) => {
       for (const table of optunaTableNames) {
         const [loaded] = await connection.query<{ count: number | string }>(`SELECT count(*) AS count FROM ${table}`);
         const expected = fixture.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
         expect(Number(loaded!.count), table).toBe(expected);
       }
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   test('every row reads back through the drizzle mirror as SQLite has it, ids included', async () => {
@@ -160,17 +157,14 @@ describe.each(dialects)('the Optuna fixture loaded into $name', (dialect) => {
   });
 
   test('new rows get the ids after the loaded ones', async () => {
-    const connection = await connectDatabase(url);
-    try {
+    await withConnection(url, async (connection) => {
       const expected: Record<string, number> = {};
       for (const table of optunaTableNames.filter((name) => name !== 'version_info' && name !== 'alembic_version')) {
         const largestId = fixture.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null;
         expected[table] = (largestId ?? 0) + 1;
       }
       expect(await dialect.nextIds(connection)).toEqual(expected);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   describe('read by Python Optuna', () => {

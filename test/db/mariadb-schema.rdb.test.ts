@@ -11,7 +11,7 @@ import {
 import { beforeAll, expect, test } from 'vitest';
 import * as schema from '../../src/db/mysql/schema.js';
 import { optunaTableNames } from '../../src/db/optuna-ddl.js';
-import { connectDatabase } from '../support/database-connection.js';
+import { withConnection } from '../support/database-connection.js';
 import { createOptunaStorage } from '../support/load-fixture.js';
 import { createMariadbDatabase } from '../support/mariadb-server.js';
 import { inspectWithOptuna } from '../support/python-optuna.js';
@@ -25,14 +25,7 @@ import {
 let url: string;
 let catalog: MariadbCatalog;
 
-async function catalogOf(databaseUrl: string): Promise<MariadbCatalog> {
-  const connection = await connectDatabase(databaseUrl);
-  try {
-    return await describeMariadbCatalog(connection);
-  } finally {
-    await connection.close();
-  }
-}
+const catalogOf = (databaseUrl: string): Promise<MariadbCatalog> => withConnection(databaseUrl, describeMariadbCatalog);
 
 beforeAll(async () => {
   url = await createMariadbDatabase('optuna_ddl');
@@ -103,15 +96,12 @@ test('inline enums, AUTO_INCREMENT ids, double, whole-second datetimes, server-n
 });
 
 test('the version rows are the ones Optuna 5 accepts', async () => {
-  const connection = await connectDatabase(url);
-  try {
+  await withConnection(url, async (connection) => {
     expect(await connection.query('SELECT * FROM version_info')).toEqual([
       { version_info_id: 1, schema_version: 12, library_version: '5.0.0.dev' },
     ]);
     expect(await connection.query('SELECT * FROM alembic_version')).toEqual([{ version_num: 'v3.2.0.a' }]);
-  } finally {
-    await connection.close();
-  }
+  });
   const view = await inspectWithOptuna(url);
   expect(view).toMatchObject({ accepted: true, studies: [] });
 });

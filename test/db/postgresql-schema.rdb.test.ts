@@ -5,7 +5,7 @@ import { getTableConfig, isPgEnum, PgDialect, PgTable, type PgColumn } from 'dri
 import { beforeAll, expect, test } from 'vitest';
 import * as schema from '../../src/db/postgresql/schema.js';
 import { optunaTableNames } from '../../src/db/optuna-ddl.js';
-import { connectDatabase } from '../support/database-connection.js';
+import { withConnection } from '../support/database-connection.js';
 import { createOptunaStorage } from '../support/load-fixture.js';
 import { createPostgresDatabase } from '../support/postgres-server.js';
 import { inspectWithOptuna } from '../support/python-optuna.js';
@@ -19,14 +19,8 @@ import {
 let url: string;
 let catalog: PostgresCatalog;
 
-async function catalogOf(databaseUrl: string): Promise<PostgresCatalog> {
-  const connection = await connectDatabase(databaseUrl);
-  try {
-    return await describePostgresCatalog(connection);
-  } finally {
-    await connection.close();
-  }
-}
+const catalogOf = (databaseUrl: string): Promise<PostgresCatalog> =>
+  withConnection(databaseUrl, describePostgresCatalog);
 
 beforeAll(async () => {
   url = await createPostgresDatabase('optuna_ddl');
@@ -95,15 +89,12 @@ test('native enum types, a sequence per id, double precision, naive timestamps, 
 });
 
 test('the version rows are the ones Optuna 5 accepts', async () => {
-  const connection = await connectDatabase(url);
-  try {
+  await withConnection(url, async (connection) => {
     expect(await connection.query('SELECT * FROM version_info')).toEqual([
       { version_info_id: 1, schema_version: 12, library_version: '5.0.0.dev' },
     ]);
     expect(await connection.query('SELECT * FROM alembic_version')).toEqual([{ version_num: 'v3.2.0.a' }]);
-  } finally {
-    await connection.close();
-  }
+  });
   const view = await inspectWithOptuna(url);
   expect(view).toMatchObject({ accepted: true, studies: [] });
 });

@@ -48,3 +48,16 @@ export async function connectDatabase(url: string): Promise<DatabaseConnection> 
     close: () => connection.end(),
   };
 }
+
+/** Runs `work` on a connection of its own to `url`, closed afterwards whatever happens. */
+export async function withConnection<Result>(
+  url: string,
+  work: (connection: DatabaseConnection) => Promise<Result>,
+): Promise<Result> {
+  const connection = await connectDatabase(url);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
+  }
+}

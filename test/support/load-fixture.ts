@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { optunaAlembicVersion, optunaSchemaVersion, optunaTableNames } from '../../src/db/optuna-ddl.js';
 import { optunaCreateStatements as mysqlCreateStatements } from '../../src/db/mysql/optuna-ddl.js';
 import { optunaCreateStatements as postgresqlCreateStatements } from '../../src/db/postgresql/optuna-ddl.js';
-import { connectDatabase, type DatabaseConnection } from './database-connection.js';
+import { withConnection, type DatabaseConnection } from './database-connection.js';
 import { copyFixture } from './fixture.js';
 
 const createStatements = { postgresql: postgresqlCreateStatements, mysql: mysqlCreateStatements };
@@ -28,15 +28,6 @@ export async function createOptunaTables(connection: DatabaseConnection): Promis
   };
   // PostgreSQL's DDL is transactional; MySQL commits each CREATE on its own.
   await (connection.dialect === 'postgresql' ? inTransaction(connection, create) : create());
-}
-
-async function withConnection(url: string, work: (connection: DatabaseConnection) => Promise<void>): Promise<void> {
-  const connection = await connectDatabase(url);
-  try {
-    await work(connection);
-  } finally {
-    await connection.close();
-  }
 }
 
 /** What Optuna 5 leaves in an empty database it opens: its tables and the two version rows. */

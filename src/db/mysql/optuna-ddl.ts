@@ -5,10 +5,7 @@
 // no transactional DDL.
 import { studyDirections, trialStates } from '../../optuna/enums.js';
 import { intermediateValueTypes, trialValueTypes } from '../../optuna/float-values.js';
-
-/** SQLAlchemy's layout: one clause per line, tab-indented, ", " line endings. */
-const createTable = (name: string, clauses: string[]): string =>
-  `CREATE TABLE ${name} (\n\t${clauses.join(', \n\t')}\n)`;
+import { createTable } from '../optuna-ddl.js';
 
 /** SQLAlchemy's Enum(SomeEnum) on MySQL: the labels inline, in order, no spaces. */
 const enumType = (labels: readonly string[]): string => `ENUM(${labels.map((label) => `'${label}'`).join(',')})`;

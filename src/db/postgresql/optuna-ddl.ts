@@ -4,10 +4,7 @@
 // inside a transaction, so a caller can create all of it atomically.
 import { studyDirections, trialStates } from '../../optuna/enums.js';
 import { intermediateValueTypes, trialValueTypes } from '../../optuna/float-values.js';
-
-/** SQLAlchemy's layout: one clause per line, tab-indented, ", " line endings. */
-const createTable = (name: string, clauses: string[]): string =>
-  `CREATE TABLE ${name} (\n\t${clauses.join(', \n\t')}\n)`;
+import { createTable } from '../optuna-ddl.js';
 
 /** SQLAlchemy's Enum(SomeEnum): a native type named after the Python class, labels in order. */
 const createEnumType = (name: string, labels: readonly string[]): string =>
