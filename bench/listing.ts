@@ -11,7 +11,7 @@ import { artifactAttributeKey, encodeArtifactMetaValueJson } from '../src/artifa
 import { parseCommandLine } from '../src/config/parse-command-line.js';
 import { openOptunaDatabase } from '../src/db/sqlite-database.js';
 import { createGraphQLServer } from '../src/http/graphql-handler.js';
-import { optunaDatetimeFromDate } from '../src/optuna/datetimes.js';
+import { DatetimeZone } from '../src/optuna/datetimes.js';
 import { startServerProcess, type ListeningChild } from './support/child-process.js';
 import { postGraphQL } from './support/graphql-client.js';
 import { cpuSeconds } from './support/process-cpu.js';
@@ -121,8 +121,8 @@ export async function buildStudyDatabase(path: string, { trials, artifactsPerTri
     const started = Date.now() - trials * 1000;
     connection.transaction(() => {
       for (let number = 0; number < trials; number += 1) {
-        const start = optunaDatetimeFromDate(new Date(started + number * 1000));
-        const complete = optunaDatetimeFromDate(new Date(started + number * 1000 + 900));
+        const start = DatetimeZone.utc.storedFromDate(new Date(started + number * 1000));
+        const complete = DatetimeZone.utc.storedFromDate(new Date(started + number * 1000 + 900));
         const { trial_id: trialId } = insertTrial.get(number, studyId, start, complete) as { trial_id: number };
         insertValue.run(trialId, (number % 97) / 10);
         insertParam.run(trialId, (number % 101) / 10, distribution);

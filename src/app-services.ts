@@ -2,11 +2,12 @@
 // layers, closed on shutdown.
 import { resolve } from 'node:path';
 import type { ServerConfig } from './config/config.js';
-import { sqlitePathFromStorageUrl } from './config/storage-url.js';
+import { parseStorageUrl, type DatabaseLocation } from './config/storage-url.js';
 import type { OptunaDatabase } from './db/optuna-database.js';
 import { UnusableDatabaseError } from './db/database-errors.js';
-import { openOptunaDatabase } from './db/sqlite-database.js';
+import { openDatabase } from './db/open-database.js';
 import { describeError } from './error-text.js';
+import { redactUrlPasswords } from './redact-secrets.js';
 import type { ArtifactStore } from './stores/artifact-store.js';
 import { storeFromUrl } from './stores/store-from-url.js';
 import { ArtifactEventLog } from './events/artifact-event-log.js';
@@ -28,7 +29,7 @@ export class StartupError extends Error {
 
 /** Opens the database and the store the config names for a server, and proves both answer. */
 export async function openAppServices(config: ServerConfig, cwd: string = process.cwd()): Promise<AppServices> {
-  const database = openConfiguredDatabase(config, { cwd });
+  const database = await openConfiguredDatabase(config, { cwd });
   let store: ArtifactStore;
   try {
     store = await openConfiguredStore(config, { cwd, serving: true });
@@ -46,26 +47,34 @@ export interface OpenConfiguredDatabaseOptions {
   readonly?: boolean;
 }
 
-/** The database of `config.storageUrl`. @throws StartupError with one line naming the URL. */
-export function openConfiguredDatabase(
-  config: ServerConfig,
-  options: OpenConfiguredDatabaseOptions = {},
-): OptunaDatabase {
-  let path: string;
+/** Where `config.storageUrl` points, SQLite paths resolved against `cwd`. @throws StartupError naming the URL. */
+export function configuredDatabaseLocation(config: ServerConfig, cwd: string = process.cwd()): DatabaseLocation {
+  let location: DatabaseLocation;
   try {
-    path = resolve(options.cwd ?? process.cwd(), sqlitePathFromStorageUrl(config.storageUrl));
+    location = parseStorageUrl(config.storageUrl);
   } catch (error) {
-    // The URL's own problem: the message names the URL already.
+    // The URL's own problem: the message names the URL already (password hidden).
     throw new StartupError(describeError(error), { cause: error });
   }
+  return location.dialect === 'sqlite' ? { ...location, path: resolve(cwd, location.path) } : location;
+}
+
+/** The database of `config.storageUrl`. @throws StartupError with one line naming the URL (password hidden). */
+export async function openConfiguredDatabase(
+  config: ServerConfig,
+  options: OpenConfiguredDatabaseOptions = {},
+): Promise<OptunaDatabase> {
+  const location = configuredDatabaseLocation(config, options.cwd);
   try {
-    return openOptunaDatabase(path, {
+    return await openDatabase(location, {
       readonly: options.readonly ?? false,
       busyTimeoutMs: config.databaseBusyTimeoutSeconds * 1000,
+      poolSize: config.databasePoolSize,
+      datetimeZone: config.datetimeZone,
     });
   } catch (error) {
     if (!(error instanceof UnusableDatabaseError)) throw error;
-    throw new StartupError(`storage URL "${config.storageUrl}": ${error.message}`, { cause: error });
+    throw new StartupError(`storage URL "${redactUrlPasswords(config.storageUrl)}": ${error.message}`, { cause: error });
   }
 }
 

@@ -2,8 +2,7 @@
 // does, runs the consistency check, prints the report (text or --json) on stdout, applies the
 // fixes asked for, and turns what remains into the exit code.
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { openConfiguredDatabase, openConfiguredStore, StartupError } from './app-services.js';
+import { configuredDatabaseLocation, openConfiguredDatabase, openConfiguredStore, StartupError } from './app-services.js';
 import {
   checkConsistency,
   fixConsistency,
@@ -15,7 +14,6 @@ import {
 import { createProgressReporter, type ProgressStream } from './check-progress.js';
 import { describeError } from './error-text.js';
 import type { Command } from './config/parse-command-line.js';
-import { sqlitePathFromStorageUrl } from './config/storage-url.js';
 import { fileStoreFolder } from './stores/store-from-url.js';
 
 export type CheckCommand = Extract<Command, { kind: 'check' }>;
@@ -35,10 +33,10 @@ export interface CheckOutput {
  */
 export async function runCheckCommand(command: CheckCommand, output: CheckOutput): Promise<number> {
   const { config } = command;
-  assertDatabaseExists(config.storageUrl);
+  assertDatabaseExists(config);
   assertStoreFolderExists(config.artifactStoreUrl);
   // Only --fix-metadata writes to the database; a report must not be able to.
-  const database = openConfiguredDatabase(config, { readonly: !command.fixMissingBytes });
+  const database = await openConfiguredDatabase(config, { readonly: !command.fixMissingBytes });
   const progress = createProgressReporter(output.stderr);
   try {
     const services = { database, store: await openConfiguredStore(config, { serving: false }) };
@@ -77,17 +75,14 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
  * `serve` and wrong here: a mistyped path would "find" every stored object orphaned, and
  * `--fix` would delete them all.
  */
-function assertDatabaseExists(storageUrl: string): void {
-  let path: string;
-  try {
-    path = resolve(sqlitePathFromStorageUrl(storageUrl));
-  } catch (error) {
-    throw new StartupError(describeError(error), { cause: error });
-  }
-  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+function assertDatabaseExists(config: CheckCommand['config']): void {
+  const location = configuredDatabaseLocation(config);
+  // A server database that is empty is refused by the read-only open (no Optuna schema).
+  if (location.dialect !== 'sqlite') return;
+  const size = statSync(location.path, { throwIfNoEntry: false })?.size ?? 0;
   if (size === 0) {
     throw new StartupError(
-      `storage URL "${storageUrl}": no Optuna database at ${path} (check reads an existing one and never creates it)`,
+      `storage URL "${config.storageUrl}": no Optuna database at ${location.path} (check reads an existing one and never creates it)`,
     );
   }
 }

@@ -1,7 +1,7 @@
 // The one logger: one JSON line per event with one field set, debug lines off by default, and
 // no secret ever written, whichever field it hides in.
 import { expect, test } from 'vitest';
-import { sqlitePathFromStorageUrl } from '../src/config/storage-url.js';
+import { parseStorageUrl } from '../src/config/storage-url.js';
 import { createLogger, type LogLevel } from '../src/logger.js';
 import { redactSecrets } from '../src/redact-secrets.js';
 
@@ -69,5 +69,5 @@ test('redactSecrets leaves what is not a secret as it is', () => {
 });
 
 test('a storage URL refused at start-up is named without its password', () => {
-  expect(() => sqlitePathFromStorageUrl('postgresql://u:p%40ss@h/db')).toThrow('storage URL "postgresql://u:***@h/db"');
+  expect(() => parseStorageUrl('postgresql://u:p%40ss@h:99999/db')).toThrow('storage URL "postgresql://u:***@h:99999/db"');
 });

@@ -1,6 +1,7 @@
 // The one typed configuration object the rest of the server receives. Built by
 // parse-command-line.ts from flags and environment; the only other reader of process.env is
-// src/optuna/datetimes.ts, which follows TZ as Optuna's datetime.now() does.
+// src/optuna/datetimes.ts, whose `local` zone follows TZ as Optuna 4's datetime.now() did.
+import type { DatetimeZone } from '../optuna/datetimes.js';
 
 /** Optuna's Backoff parameters, in seconds (Optuna's names and defaults). */
 export interface BackoffConfig {
@@ -68,6 +69,16 @@ export interface ServerConfig {
    *   writer, and a client is better told so than left hanging
    */
   databaseBusyTimeoutSeconds: number;
+  /**
+   * Connections per process to a PostgreSQL / MySQL server (SQLite uses one).
+   * @default 10: SQLAlchemy's pool size, which Optuna's workers use too
+   */
+  databasePoolSize: number;
+  /**
+   * The zone of Optuna's naive DATETIME columns, read and written.
+   * @default utc: Optuna >= 5.0 writes naive UTC; `local` reads what Optuna <= 4.x wrote
+   */
+  datetimeZone: DatetimeZone;
   /**
    * The server's address as clients see it (https://artifacts.example.org), without a trailing
    * slash; when set, `downloadUrl` is absolute and its host is an allowed Host.

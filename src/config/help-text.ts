@@ -6,10 +6,14 @@ Usage:
   optuna-artifacts-graphql [STORAGE_URL] [options]
   optuna-artifacts-graphql check [STORAGE_URL] [--artifact-store URL] [--fix] [--fix-metadata [--force]] [--json]
 
-STORAGE_URL                 Optuna RDB URL in SQLAlchemy syntax: sqlite:///relative.db or
-                            sqlite:////absolute/path.db. Default sqlite:///optuna.db.
-                            Env OPTUNA_STORAGE. A missing file is created as a fresh Optuna
-                            database; an existing one is used as it is (never migrated).
+STORAGE_URL                 Optuna RDB URL, exactly as Python passes it to create_study(storage=...):
+                            sqlite:///relative.db, sqlite:////absolute/path.db,
+                            postgresql[+psycopg2]://USER:PASSWORD@HOST:PORT/DATABASE,
+                            mysql[+pymysql]://USER:PASSWORD@HOST:PORT/DATABASE?charset=utf8mb4
+                            (%-escape special characters in the password). Default
+                            sqlite:///optuna.db. Env OPTUNA_STORAGE. A missing SQLite file or an
+                            empty database gets Optuna's schema; an existing one is used as it
+                            is (never migrated). Passwords are never logged.
 
 Options:
   --artifact-store URL      Where the bytes live, as Optuna's artifact stores keep them:
@@ -37,6 +41,11 @@ Options:
   --db-busy-timeout SECONDS How long a request waits while another process holds the database's
                             lock before failing with DATABASE_UNAVAILABLE (default 5); other
                             requests are served meanwhile.
+  --db-pool-size N          Connections per server process to PostgreSQL / MySQL (default 10).
+  --datetime-zone ZONE      How Optuna's naive DATETIME columns are read and written: utc
+                            (default; Optuna >= 5.0 writes naive UTC), local (Optuna <= 4.x wrote
+                            the writing machine's local time: run with that machine's TZ), or an
+                            IANA zone name such as Asia/Tokyo.
   --public-url URL          The server's address as clients see it (https://artifacts.example.org);
                             downloadUrl is absolute when set, and its host is an allowed Host.
   --allowed-host NAME       Accept requests whose Host header is NAME (repeatable; NAME or

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { defaultBackoffConfig, loopbackHostNames, type ServerConfig } from './config.js';
 import { parseByteSize } from './byte-size.js';
+import { DatetimeZone } from '../optuna/datetimes.js';
 
 /** A command-line mistake: the CLI prints the message as one line and exits with code 2. */
 export class UsageError extends Error {
@@ -40,6 +41,8 @@ const optionDefinitions = {
   'allow-finished-trial-uploads': { type: 'boolean' },
   'watch-interval': { type: 'string' },
   'db-busy-timeout': { type: 'string' },
+  'db-pool-size': { type: 'string' },
+  'datetime-zone': { type: 'string' },
   'public-url': { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
   'max-query-bytes': { type: 'string' },
@@ -121,6 +124,8 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
     allowFinishedTrialUploads: values['allow-finished-trial-uploads'] ?? false,
     watchIntervalSeconds: numberOption('--watch-interval', values['watch-interval'], 1, { min: 0.01 }),
     databaseBusyTimeoutSeconds: numberOption('--db-busy-timeout', values['db-busy-timeout'], 5, { min: 0 }),
+    databasePoolSize: integerOption('--db-pool-size', values['db-pool-size'], 10, { min: 1, max: 1000 }),
+    datetimeZone: datetimeZoneOption(values['datetime-zone']),
     publicUrl,
     allowedHosts: allowedHostsOption(values['allowed-host'], host, publicUrl),
     maxQueryBytes: byteSizeOption('--max-query-bytes', values['max-query-bytes'], 256 * 1024),
@@ -142,6 +147,15 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
     };
   }
   return { kind: 'serve', config };
+}
+
+function datetimeZoneOption(text: string | undefined): DatetimeZone {
+  if (text === undefined) return DatetimeZone.utc;
+  try {
+    return DatetimeZone.parse(text);
+  } catch (error) {
+    throw new UsageError(`--datetime-zone: ${(error as Error).message}`);
+  }
 }
 
 function integerOption(

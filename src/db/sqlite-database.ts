@@ -17,6 +17,7 @@ import { BusyRetry, statementBusyTimeoutMs } from './busy-retry.js';
 import { describeError } from '../error-text.js';
 import { logger as processLogger, type Logger } from '../logger.js';
 import { OnceLogger } from './database-logger.js';
+import { DatetimeZone } from '../optuna/datetimes.js';
 import { UnusableDatabaseError } from './database-errors.js';
 import type { ArtifactChanges, DataVersion, OptunaDatabase } from './optuna-database.js';
 import { ensureOptunaSchema } from './optuna-schema-setup.js';
@@ -50,6 +51,8 @@ export interface OpenOptunaDatabaseOptions {
   libraryVersion?: string;
   /** Where skipped (malformed) rows are reported. @default the server's logger */
   logger?: Logger;
+  /** The zone of Optuna's naive DATETIME columns. @default DatetimeZone.utc (Optuna >= 5) */
+  datetimeZone?: DatetimeZone;
 }
 
 /** Every attribute row id, in both tables: "no upper bound". */
@@ -83,7 +86,7 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     readonly path: string,
     /** The better-sqlite3 connection (synchronous; one per process is enough). */
     readonly connection: Database.Database,
-    options: { busyTimeoutMs: number; logger: Logger },
+    options: { busyTimeoutMs: number; logger: Logger; datetimeZone: DatetimeZone },
   ) {
     const orm = drizzle({ client: connection, logger: this.statements });
     this.orm = orm;
@@ -105,11 +108,11 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     });
     this.log = new OnceLogger(options.logger);
     this.studies = new SqliteStudyQueries(read, this.log);
-    this.trials = new SqliteTrialQueries(read);
+    this.trials = new SqliteTrialQueries(read, options.datetimeZone);
     this.trialDetails = new SqliteTrialDetailQueries(read, this.log);
     this.artifactAttributes = new SqliteArtifactAttributeQueries(read);
     this.studyWrites = new SqliteStudyWrites(this.writeTransaction);
-    this.trialWrites = new SqliteTrialWrites(this.writeTransaction);
+    this.trialWrites = new SqliteTrialWrites(this.writeTransaction, options.datetimeZone);
     this.artifactAttributeWrites = new SqliteArtifactAttributeWrites(this.writeTransaction);
   }
 
@@ -169,7 +172,11 @@ function openCheckedDatabase(path: string, options: OpenOptunaDatabaseOptions): 
     });
     // From now on, waits for a lock happen on timers (busy-retry.ts), not inside SQLite.
     connection.pragma(`busy_timeout = ${statementBusyTimeoutMs}`);
-    return new SqliteOptunaDatabase(path, connection, { busyTimeoutMs, logger: options.logger ?? processLogger });
+    return new SqliteOptunaDatabase(path, connection, {
+      busyTimeoutMs,
+      logger: options.logger ?? processLogger,
+      datetimeZone: options.datetimeZone ?? DatetimeZone.utc,
+    });
   } catch (error) {
     connection.close();
     throw error;

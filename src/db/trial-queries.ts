@@ -1,7 +1,7 @@
 // Reads of Optuna trials on SQLite: by id, by (study, number), and pages of many studies at once
 // (one windowed statement per batch, whatever the number of studies or the page size).
 import { sql, type SQL } from 'drizzle-orm';
-import { isoFromOptunaDatetime } from '../optuna/datetimes.js';
+import type { DatetimeZone } from '../optuna/datetimes.js';
 import { trialStateFromStored, type TrialState } from '../optuna/enums.js';
 import type { TrialQueries } from './optuna-database.js';
 import { groupBy } from '../group-by.js';
@@ -47,39 +47,41 @@ type TrialValues = [
   datetime_complete: string | null,
 ];
 
-function trialRecordFromValues([
-  trialId,
-  number,
-  studyId,
-  state,
-  datetimeStart,
-  datetimeComplete,
-]: TrialValues): TrialRecord {
+function trialRecordFromValues(
+  [trialId, number, studyId, state, datetimeStart, datetimeComplete]: TrialValues,
+  zone: DatetimeZone,
+): TrialRecord {
   return {
     trialId,
     // Optuna fills `number` in the transaction that inserts the trial; NULL is never visible.
     number: number ?? -1,
     studyId,
     state: trialStateFromStored(state),
-    datetimeStart: isoFromOptunaDatetime(datetimeStart),
-    datetimeComplete: isoFromOptunaDatetime(datetimeComplete),
+    datetimeStart: zone.isoFromStored(datetimeStart),
+    datetimeComplete: zone.isoFromStored(datetimeComplete),
   };
 }
 
 /** The trial with this id, read inside a transaction or a read; undefined when there is none. */
-export function selectTrial(db: OptunaSql, trialId: number): TrialRecord | undefined {
+export function selectTrial(db: OptunaSql, trialId: number, zone: DatetimeZone): TrialRecord | undefined {
   const [values] = db.values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE trial_id = ${trialId}`);
-  return values && trialRecordFromValues(values);
+  return values && trialRecordFromValues(values, zone);
 }
 
 export class SqliteTrialQueries implements TrialQueries {
-  constructor(private readonly read: ReadRunner) {}
+  constructor(
+    private readonly read: ReadRunner,
+    /** The zone of the naive DATETIME columns. */
+    private readonly zone: DatetimeZone,
+  ) {}
+
+  private readonly fromValues = (values: TrialValues): TrialRecord => trialRecordFromValues(values, this.zone);
 
   byIds(trialIds: readonly number[]): Promise<TrialRecord[]> {
     return this.read((db) =>
       db
         .values<TrialValues>(sql`SELECT ${trialColumns} FROM trials WHERE ${inJsonArray(sql`trial_id`, trialIds)}`)
-        .map(trialRecordFromValues),
+        .map(this.fromValues),
     );
   }
 
@@ -91,7 +93,7 @@ export class SqliteTrialQueries implements TrialQueries {
             (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(keys)}))
             ORDER BY trial_id`,
         )
-        .map(trialRecordFromValues),
+        .map(this.fromValues),
     );
   }
 
@@ -112,7 +114,7 @@ export class SqliteTrialQueries implements TrialQueries {
             FROM trials WHERE ${where}
           ) WHERE position <= ${query.limit}`;
     return this.read((db) => {
-      const trials = db.values<TrialValues>(statement).map(trialRecordFromValues);
+      const trials = db.values<TrialValues>(statement).map(this.fromValues);
       // Ascending whatever the direction of the query (already so for the common forward page).
       if (!isAscending(trials)) trials.sort(compareTrialPositions);
       return groupBy(trials, (trial) => trial.studyId);

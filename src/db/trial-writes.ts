@@ -2,7 +2,7 @@
 // the study's earlier trials) and `set_trial_state_values`, each in one short write transaction.
 import { sql } from 'drizzle-orm';
 import { planTrialFinish, type TrialFinishRequest } from '../optuna/ask-tell-rules.js';
-import { optunaDatetimeFromDate } from '../optuna/datetimes.js';
+import type { DatetimeZone } from '../optuna/datetimes.js';
 import { trialStateFromStored } from '../optuna/enums.js';
 import { floatFromStored, trialValueToStored } from '../optuna/float-values.js';
 import { OwnerNotFoundError } from './database-errors.js';
@@ -13,6 +13,8 @@ import { selectTrial, type TrialRecord } from './trial-queries.js';
 export class SqliteTrialWrites implements TrialWrites {
   constructor(
     private readonly transaction: ImmediateTransaction,
+    /** The zone of the naive DATETIME columns. */
+    private readonly zone: DatetimeZone,
     /** The clock, replaceable in tests. */
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -21,7 +23,7 @@ export class SqliteTrialWrites implements TrialWrites {
     return this.transaction((db) => {
       if (!db.get(sql`SELECT 1 FROM studies WHERE study_id = ${studyId}`))
         throw new OwnerNotFoundError('study', studyId);
-      const started = optunaDatetimeFromDate(this.now());
+      const started = this.zone.storedFromDate(this.now());
       const inserted = db.get<{ trial_id: number }>(
         sql`INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete)
           VALUES (NULL, ${studyId}, 'RUNNING', ${started}, NULL) RETURNING trial_id`,
@@ -54,7 +56,7 @@ export class SqliteTrialWrites implements TrialWrites {
         directionCount: trial.direction_count,
         lastIntermediateValue: last ? floatFromStored(last.value, last.value_type) : null,
       });
-      const completed = optunaDatetimeFromDate(this.now());
+      const completed = this.zone.storedFromDate(this.now());
       // A WAITING trial told directly never ran; it gets a start time so readers that expect
       // one on every finished trial (Optuna's FrozenTrial validation) accept it.
       db.run(
@@ -75,7 +77,7 @@ export class SqliteTrialWrites implements TrialWrites {
   }
 
   private read(db: OptunaSql, trialId: number): TrialRecord {
-    const trial = selectTrial(db, trialId);
+    const trial = selectTrial(db, trialId, this.zone);
     if (!trial) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
     return trial;
   }

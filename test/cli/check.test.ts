@@ -287,10 +287,10 @@ describe('check on a filesystem store', () => {
     );
   });
 
-  it('exits 2 with one line for a storage URL that is not an Optuna SQLite URL', async () => {
+  it('exits 2 with one line, password hidden, for a database server it cannot use', async () => {
     const run = await runCli([
       'check',
-      'mysql://optuna:secret@db.example/optuna',
+      'mysql://optuna:secret@127.0.0.1:1/optuna',
       '--artifact-store',
       `file://${fixture.artifactsPath}`,
     ]);
@@ -298,7 +298,7 @@ describe('check on a filesystem store', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^optuna-artifacts-graphql: .*only SQLite storage is supported/);
+    expect(run.stderr).toMatch(/^optuna-artifacts-graphql: storage URL "mysql:\/\/optuna:\*\*\*@127\.0\.0\.1:1\/optuna": /);
     expect(run.stderr).not.toContain('secret');
   });
 

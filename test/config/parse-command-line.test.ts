@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError } from '../../src/config/parse-command-line.js';
-import { sqlitePathFromStorageUrl } from '../../src/config/storage-url.js';
+import { parseStorageUrl } from '../../src/config/storage-url.js';
 import { parseByteSize } from '../../src/config/byte-size.js';
 
 function serveConfig(argv: string[], env: Record<string, string> = {}) {
@@ -76,14 +76,50 @@ describe('parseCommandLine', () => {
   });
 });
 
-describe('sqlitePathFromStorageUrl', () => {
+describe('parseStorageUrl', () => {
   it.each([
     ['sqlite:///optuna.db', 'optuna.db'],
     ['sqlite:///sub/dir/o.db', 'sub/dir/o.db'],
     ['sqlite:////abs/path.db', '/abs/path.db'],
     ['sqlite+pysqlite:///o.db', 'o.db'],
-  ])('%s → %s', (url, path) => {
-    expect(sqlitePathFromStorageUrl(url)).toBe(path);
+  ])('%s → SQLite file %s', (url, path) => {
+    expect(parseStorageUrl(url)).toEqual({ dialect: 'sqlite', path });
+  });
+
+  it('reads the PostgreSQL URL Python users write, %-decoding the credentials', () => {
+    expect(parseStorageUrl('postgresql+psycopg2://optuna:p%40ss%2Fw%3Ard%25@db.example.org:5433/studies')).toEqual({
+      dialect: 'postgresql',
+      driver: 'psycopg2',
+      host: 'db.example.org',
+      port: 5433,
+      user: 'optuna',
+      password: 'p@ss/w:rd%',
+      database: 'studies',
+      query: {},
+    });
+  });
+
+  it('reads the MySQL URL with its query, an IPv6 host and an unescaped @ in the password', () => {
+    expect(parseStorageUrl('mysql+pymysql://root:a@b@[::1]/optuna?charset=utf8mb4')).toEqual({
+      dialect: 'mysql',
+      driver: 'pymysql',
+      host: '::1',
+      port: null,
+      user: 'root',
+      password: 'a@b',
+      database: 'optuna',
+      query: { charset: 'utf8mb4' },
+    });
+  });
+
+  it('takes a URL without credentials or host (a local socket)', () => {
+    expect(parseStorageUrl('postgresql:///optuna?host=/var/run/postgresql')).toMatchObject({
+      host: null,
+      user: null,
+      password: null,
+      database: 'optuna',
+      query: { host: '/var/run/postgresql' },
+    });
   });
 
   it.each([
@@ -91,16 +127,20 @@ describe('sqlitePathFromStorageUrl', () => {
     'sqlite://o.db',
     'sqlite:///',
     'sqlite:///:memory:',
-    'postgresql://u:p@h/db',
-    'mysql://h/db',
     'redis://x',
     'sqlite:///o.db?timeout=3',
+    'postgresql://u:p@h',
+    'postgresql://u:p@h:0/db',
+    'mysql://u:p@h:port/db',
+    'mysql://u:p%zz@h/db',
   ])('refuses %s with one clear line', (url) => {
-    expect(() => sqlitePathFromStorageUrl(url)).toThrow(/^storage URL/);
+    expect(() => parseStorageUrl(url)).toThrow(/^storage URL [^\n]*$/);
   });
 
   it('never echoes a password', () => {
-    expect(() => sqlitePathFromStorageUrl('postgresql://user:hunter2@host/db')).toThrow(/user:\*\*\*@/);
+    expect(() => parseStorageUrl('postgresql://user:hunter2@host:70000/db')).toThrow(/user:\*\*\*@/);
+    expect(() => parseStorageUrl('mysql://user:hunter2%zz@host/db')).not.toThrow(/hunter2/);
+    expect(() => parseStorageUrl('mysql://user:hunter2%zz@host/db')).toThrow(/user:\*\*\*@/);
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
 import { defaultBackoffConfig, type ServerConfig } from '../../src/config/config.js';
 import { parseCommandLine } from '../../src/config/parse-command-line.js';
+import { DatetimeZone } from '../../src/optuna/datetimes.js';
 import { createGraphQLServer } from '../../src/http/graphql-handler.js';
 
 export interface GraphQLResponse<Data> {
@@ -129,6 +130,8 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     allowFinishedTrialUploads: false,
     watchIntervalSeconds: 1,
     databaseBusyTimeoutSeconds: 5,
+    databasePoolSize: 10,
+    datetimeZone: DatetimeZone.utc,
     allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     maxQueryBytes: 256 * 1024,
     uploadIdleTimeoutSeconds: 60,
