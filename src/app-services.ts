@@ -74,7 +74,9 @@ export async function openConfiguredDatabase(
     });
   } catch (error) {
     if (!(error instanceof UnusableDatabaseError)) throw error;
-    throw new StartupError(`storage URL "${redactUrlPasswords(config.storageUrl)}": ${error.message}`, { cause: error });
+    throw new StartupError(`storage URL "${redactUrlPasswords(config.storageUrl)}": ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -2,7 +2,12 @@
 // does, runs the consistency check, prints the report (text or --json) on stdout, applies the
 // fixes asked for, and turns what remains into the exit code.
 import { statSync } from 'node:fs';
-import { configuredDatabaseLocation, openConfiguredDatabase, openConfiguredStore, StartupError } from './app-services.js';
+import {
+  configuredDatabaseLocation,
+  openConfiguredDatabase,
+  openConfiguredStore,
+  StartupError,
+} from './app-services.js';
 import {
   checkConsistency,
   fixConsistency,

@@ -69,5 +69,7 @@ test('redactSecrets leaves what is not a secret as it is', () => {
 });
 
 test('a storage URL refused at start-up is named without its password', () => {
-  expect(() => parseStorageUrl('postgresql://u:p%40ss@h:99999/db')).toThrow('storage URL "postgresql://u:***@h:99999/db"');
+  expect(() => parseStorageUrl('postgresql://u:p%40ss@h:99999/db')).toThrow(
+    'storage URL "postgresql://u:***@h:99999/db"',
+  );
 });

@@ -82,7 +82,8 @@ function sqlitePath(url: string, scheme: string): string {
 function serverLocation(url: string, dialect: 'postgresql' | 'mysql', driver: string | null): ServerDatabaseLocation {
   const shown = redactUrlPasswords(url);
   const match = /^[^:]+:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(url);
-  if (!match) throw new Error(`storage URL "${shown}" is not of the form ${dialect}://user:password@host:port/database`);
+  if (!match)
+    throw new Error(`storage URL "${shown}" is not of the form ${dialect}://user:password@host:port/database`);
   const [, authority = '', databaseText = '', queryText = ''] = match;
   const at = authority.lastIndexOf('@');
   const credentials = at === -1 ? null : authority.slice(0, at);

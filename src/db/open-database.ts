@@ -37,7 +37,10 @@ export interface OpenDatabaseOptions {
  * the schema Optuna creates on that dialect; an existing one is checked and used as it is.
  * @throws UnusableDatabaseError with one line when it cannot be opened or is not a usable Optuna database
  */
-export async function openDatabase(location: DatabaseLocation, options: OpenDatabaseOptions = {}): Promise<OptunaDatabase> {
+export async function openDatabase(
+  location: DatabaseLocation,
+  options: OpenDatabaseOptions = {},
+): Promise<OptunaDatabase> {
   const datetimeZone = options.datetimeZone ?? DatetimeZone.utc;
   switch (location.dialect) {
     case 'sqlite':

@@ -22,7 +22,8 @@ export class DatetimeZone {
   static parse(name: string): DatetimeZone {
     const lower = name.trim().toLowerCase();
     if (lower === 'utc') return DatetimeZone.utc;
-    if (lower === 'local') return new DatetimeZone('local', (epochMs) => -new Date(epochMs).getTimezoneOffset() * 60_000);
+    if (lower === 'local')
+      return new DatetimeZone('local', (epochMs) => -new Date(epochMs).getTimezoneOffset() * 60_000);
     let format: Intl.DateTimeFormat;
     try {
       format = new Intl.DateTimeFormat('en-US', { ...wallClockFields, timeZone: name.trim() });

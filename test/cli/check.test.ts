@@ -298,7 +298,9 @@ describe('check on a filesystem store', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^optuna-artifacts-graphql: storage URL "mysql:\/\/optuna:\*\*\*@127\.0\.0\.1:1\/optuna": /);
+    expect(run.stderr).toMatch(
+      /^optuna-artifacts-graphql: storage URL "mysql:\/\/optuna:\*\*\*@127\.0\.0\.1:1\/optuna": /,
+    );
     expect(run.stderr).not.toContain('secret');
   });
 

@@ -72,7 +72,11 @@ describe('DatetimeZone.storedFromDate', () => {
   test.each(['utc', 'local', 'Europe/Berlin', 'Australia/Lord_Howe'])('round-trips in %s', (name) => {
     process.env.TZ = 'America/Sao_Paulo';
     const zone = DatetimeZone.parse(name);
-    for (const instant of ['2026-03-29T12:34:56.789000Z', '2026-10-24T23:30:00.001000Z', '2026-04-05T15:10:00.000000Z']) {
+    for (const instant of [
+      '2026-03-29T12:34:56.789000Z',
+      '2026-10-24T23:30:00.001000Z',
+      '2026-04-05T15:10:00.000000Z',
+    ]) {
       expect(zone.isoFromStored(zone.storedFromDate(new Date(instant)))).toBe(instant);
     }
   });
