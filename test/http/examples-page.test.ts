@@ -77,7 +77,10 @@ describe('GET /examples', () => {
 
 describe('other methods on /examples', () => {
   it('HEAD answers the same headers without a body', async () => {
-    const [get, head] = await Promise.all([fetch(`${server.url}/examples`), fetch(`${server.url}/examples`, { method: 'HEAD' })]);
+    const [get, head] = await Promise.all([
+      fetch(`${server.url}/examples`),
+      fetch(`${server.url}/examples`, { method: 'HEAD' }),
+    ]);
     expect(head.status).toBe(200);
     for (const name of ['content-type', 'content-length', 'content-security-policy'])
       expect(head.headers.get(name)).toBe(get.headers.get(name));
