@@ -29,21 +29,23 @@ export function StudyView({ studyId }: { studyId: number }) {
       </>
     );
   }
-  if (!study) return <p>Loading study…</p>;
+  // The artifacts and the trial table load alongside the study's facts, not after them.
   return (
     <>
       <nav aria-label="Breadcrumb" class="breadcrumb">
-        <a href="#/">Studies</a> › <span aria-current="page">{study.name}</span>
+        <a href="#/">Studies</a> › <span aria-current="page">{study?.name ?? `Study ${studyId}`}</span>
       </nav>
-      <h1 tabIndex={-1}>{study.name}</h1>
-      <dl class="facts">
-        <dt>Directions</dt>
-        <dd>{study.directions.join(', ')}</dd>
-        <dt>Trials</dt>
-        <dd>{study.trialCount}</dd>
-        <dt>Study id</dt>
-        <dd>{study.studyId}</dd>
-      </dl>
+      <h1 tabIndex={-1}>{study?.name ?? 'Loading study…'}</h1>
+      {study && (
+        <dl class="facts">
+          <dt>Directions</dt>
+          <dd>{study.directions.join(', ')}</dd>
+          <dt>Trials</dt>
+          <dd>{study.trialCount}</dd>
+          <dt>Study id</dt>
+          <dd>{study.studyId}</dd>
+        </dl>
+      )}
       <ArtifactsSection owner={{ studyId }} title="Study artifacts" uploadsClosedReason={null} />
       <TrialTable studyId={studyId} />
     </>
