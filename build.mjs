@@ -27,3 +27,7 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The artifact browser served at `/` (web/, Preact): bundled by Vite into dist/web.
+const { build: buildWebPage } = await import('vite');
+await buildWebPage({ configFile: 'web/vite.config.ts' });

@@ -5,6 +5,8 @@ import { databaseServerTestsCanRun } from './test/support/database-servers-probe
 const databaseServerTests = 'test/**/*.rdb.test.ts';
 /** Finds out once whether the Python Optuna compatibility tests can run (see the file). */
 const pythonOptunaProbe = 'test/support/python-optuna-probe.ts';
+/** Builds the web page served at `/` when its build is missing or stale. */
+const webBuild = 'test/support/web-build.ts';
 
 /** Tests against private PostgreSQL and MariaDB servers that the run starts once. */
 const databaseServerProject: TestProjectInlineConfiguration = {
@@ -38,7 +40,7 @@ export default defineConfig({
           name: 'main',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, databaseServerTests],
-          globalSetup: [pythonOptunaProbe],
+          globalSetup: [pythonOptunaProbe, webBuild],
         },
       },
       ...(databaseServerTestsCanRun() ? [databaseServerProject] : []),

@@ -1,5 +1,5 @@
-// The node:http server: routes requests to GraphQL (Yoga), the artifact downloads and the
-// health checks, and owns the listening socket's lifecycle.
+// The node:http server: routes requests to GraphQL (Yoga), the artifact downloads, the web
+// page and the health checks, and owns the listening socket's lifecycle.
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AppServices } from '../app-services.js';
@@ -13,7 +13,8 @@ import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from '
 import { watchRequestBody } from './request-body-watch.js';
 import { serveArtifactDownload } from './download-route.js';
 import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
-import { serveLandingPage } from './landing-page.js';
+import { serveExamplesPage } from './examples-page.js';
+import { createWebPage, webAssetsPath } from './web-page.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
 import { maxJsonRequestBytes } from './json-body-limit.js';
 import { appErrorOfDatabaseError, isAppError } from '../errors.js';
@@ -30,6 +31,10 @@ export interface RunningServer {
 export function createHttpServer(services: AppServices) {
   const graphqlServer = createGraphQLServer(services);
   const sockets = new Set<Socket>();
+  const webPage = createWebPage({
+    tokenRequired: services.config.authToken !== undefined,
+    publicUrl: services.config.publicUrl,
+  });
 
   const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (refuseForeignHost(request, response, services.config.allowedHosts)) return;
@@ -52,7 +57,9 @@ export function createHttpServer(services: AppServices) {
       return;
     }
     if (path.startsWith('/artifacts/')) return serveArtifactDownload(request, response, services);
-    if (path === '/') return serveLandingPage(request, response);
+    if (path === '/') return webPage.servePage(request, response);
+    if (path.startsWith(webAssetsPath)) return webPage.serveAsset(request, response, path);
+    if (path === '/examples') return serveExamplesPage(request, response);
     if (path.startsWith(graphiqlAssetsPath)) return serveGraphiQLAsset(request, response, path);
     if (path === '/healthz') return answerLiveness(response);
     if (path === '/readyz') return answerReadiness(response, services);

@@ -1,6 +1,6 @@
 // GraphiQL works offline: in a real browser whose every request to another origin is cut off
 // (and recorded), /graphql loads GraphiQL from this server alone, runs a query and shows its
-// result; the landing page's example links open it the same way.
+// result; the example-queries page's links open it the same way.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphiqlAssetsPath } from '../../src/http/graphiql-assets.js';
@@ -81,10 +81,10 @@ describe('GraphiQL in a browser without internet', () => {
     }
   });
 
-  it("opens the landing page's example query and runs it", async () => {
+  it("opens the example-queries page's first query and runs it", async () => {
     const offline = await openOfflinePage();
     try {
-      await offline.page.goto(`${server.url}/`);
+      await offline.page.goto(`${server.url}/examples`);
       await offline.page.getByRole('link', { name: 'Open in GraphiQL' }).first().click();
       await offline.page.waitForURL(/\/graphql\?query=/);
       // The first study of the fixture (the result pane shows the top of a long answer).

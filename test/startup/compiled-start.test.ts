@@ -38,7 +38,7 @@ it('--version prints the version in package.json', async () => {
   expect(stdout).toBe(`${version}\n`);
 });
 
-it('serves GraphQL, the health routes and the landing page', async () => {
+it('serves GraphQL, the health routes and the web page', async () => {
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   expect((await fetch(`${server.url}/`)).status).toBe(200);

@@ -4,9 +4,10 @@ Debian's Optuna (3.1) predates ``optuna.artifacts``; upstream's upload_artifact 
 metadata with exactly this call (optuna/artifacts/_upload.py):
 ``storage.set_trial_system_attr(trial_id, "artifacts:" + artifact_id, json.dumps(asdict(meta)))``
 (or set_study_system_attr), through Optuna's own RDBStorage and SQLAlchemy connection.
-Prints the new artifact id.
+Prints the new artifact id (ARTIFACT_ID when given: upload_artifact writes the bytes under
+that id to the artifact store first).
 
-Usage: optuna_write_artifact_meta.py DB_PATH study|trial ID FILENAME
+Usage: optuna_write_artifact_meta.py DB_PATH study|trial ID FILENAME [ARTIFACT_ID]
 """
 
 import json
@@ -19,7 +20,7 @@ from optuna.storages import RDBStorage
 def main(argv):
     db_path, kind, owner_id, filename = argv[1], argv[2], int(argv[3]), argv[4]
     storage = RDBStorage(f"sqlite:///{db_path}", skip_compatibility_check=True)
-    artifact_id = str(uuid.uuid4())
+    artifact_id = argv[5] if len(argv) > 5 else str(uuid.uuid4())
     meta = {"artifact_id": artifact_id, "filename": filename, "mimetype": "text/plain", "encoding": None}
     key = "artifacts:" + artifact_id
     if kind == "trial":

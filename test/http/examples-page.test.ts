@@ -1,4 +1,4 @@
-// GET / answers a small HTML page linking GraphiQL, the example queries and the health routes;
+// GET /examples answers a small HTML page linking GraphiQL, the example queries and the health routes;
 // it loads nothing (a strict Content-Security-Policy says so) and answers HEAD too.
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,11 @@ const policyDirectives = (header: string): Map<string, string[]> =>
       .map(([name, ...sources]) => [name!, sources]),
   );
 
-describe('GET /', () => {
+describe('GET /examples', () => {
   let response: Response;
   let html: string;
   beforeAll(async () => {
-    response = await fetch(`${server.url}/`);
+    response = await fetch(`${server.url}/examples`);
     html = await response.text();
   });
 
@@ -43,7 +43,7 @@ describe('GET /', () => {
 
   it('links GraphiQL and the health routes, and each link answers', async () => {
     const links = attributeValues(html, 'a', 'href');
-    expect(links).toEqual(expect.arrayContaining(['/graphql', '/healthz', '/readyz']));
+    expect(links).toEqual(expect.arrayContaining(['/', '/graphql', '/healthz', '/readyz']));
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const graphiql = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
@@ -75,9 +75,12 @@ describe('GET /', () => {
   });
 });
 
-describe('other methods on /', () => {
+describe('other methods on /examples', () => {
   it('HEAD answers the same headers without a body', async () => {
-    const [get, head] = await Promise.all([fetch(`${server.url}/`), fetch(`${server.url}/`, { method: 'HEAD' })]);
+    const [get, head] = await Promise.all([
+      fetch(`${server.url}/examples`),
+      fetch(`${server.url}/examples`, { method: 'HEAD' }),
+    ]);
     expect(head.status).toBe(200);
     for (const name of ['content-type', 'content-length', 'content-security-policy'])
       expect(head.headers.get(name)).toBe(get.headers.get(name));
@@ -86,7 +89,7 @@ describe('other methods on /', () => {
   });
 
   it('POST is refused with 405 and the allowed methods', async () => {
-    const response = await fetch(`${server.url}/`, { method: 'POST', body: 'x' });
+    const response = await fetch(`${server.url}/examples`, { method: 'POST', body: 'x' });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });

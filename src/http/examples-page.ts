@@ -1,6 +1,6 @@
-// GET / (and HEAD): a small static page that points a person to GraphiQL, example queries and
-// the health routes. Written once at start; it loads nothing, so its policy allows nothing but
-// its own inline style.
+// GET /examples (and HEAD): a small static page of example queries, each opened in GraphiQL by a
+// link, and the health routes (the artifact browser at `/` links it). Written once at start; it
+// loads nothing, so its policy allows nothing but its own inline style.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from './html.js';
@@ -87,6 +87,7 @@ const page = Buffer.from(`<!doctype html>
 </head>
 <body>
 <h1>optuna-artifacts-graphql</h1>
+<p><a href="/">The artifact browser</a></p>
 <p>A GraphQL server for the artifacts of Optuna studies and trials, on Optuna's own database and artifact store.</p>
 <h2>GraphQL</h2>
 <p><a href="/graphql">GraphiQL</a> — write and run queries in the browser. The endpoint is <code>/graphql</code>
@@ -121,7 +122,7 @@ const headers = {
   'Cache-Control': 'no-cache',
 };
 
-export function serveLandingPage(request: IncomingMessage, response: ServerResponse): void {
+export function serveExamplesPage(request: IncomingMessage, response: ServerResponse): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;
