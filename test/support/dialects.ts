@@ -2,6 +2,8 @@
 // test: a SQLite file, or a new database on the run's private PostgreSQL / MariaDB server
 // (database-servers.ts). Used with describe.each in `*.rdb.test.ts` files.
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { withConnection } from './database-connection.js';
 import { copyFixture, temporaryDirectory } from './fixture.js';
 import { loadFixture } from './load-fixture.js';
 import { createMariadbDatabase } from './mariadb-server.js';
@@ -49,4 +51,20 @@ export async function fixtureDatabase(dialect: TestDialect): Promise<FixtureData
   const database = await freshDatabase(dialect, 'fixture');
   await loadFixture(database.url);
   return { url: database.url, artifactsPath: copy.artifactsPath, remove: copy.remove };
+}
+
+/** Runs one statement of the dialect's own SQL on the database at `url`, outside the server (set-up, tampering). */
+export async function runRawSql(url: string, statement: string): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const connection = new Database(url.slice('sqlite:///'.length));
+    try {
+      connection.exec(statement);
+    } finally {
+      connection.close();
+    }
+    return;
+  }
+  await withConnection(url, async (connection) => {
+    await connection.query(statement);
+  });
 }
