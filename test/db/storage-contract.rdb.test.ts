@@ -71,6 +71,8 @@ describe.each(testDialects)('the storage contract on %s', (dialect) => {
       new Map([[study.studyId, 3]]),
     );
     expect(await database.studies.trialCounts([study.studyId], ['COMPLETE'])).toEqual(new Map([[study.studyId, 2]]));
+    expect(await database.studies.trialCounts([study.studyId], [])).toEqual(new Map());
+    expect(await database.artifactAttributes.byArtifactIds([])).toEqual([]);
     expect(await database.studies.bestTrialIds([study.studyId, other.studyId])).toEqual(
       new Map([[study.studyId, trials[1]!.trialId]]),
     );
