@@ -1,11 +1,12 @@
 // Opens the database a storage URL names, on its dialect's adapter. The one place that knows
 // which adapters exist; everything else holds an OptunaDatabase.
 import type { DatabaseLocation } from '../config/storage-url.js';
-import type { Logger } from '../logger.js';
+import { logger as processLogger, type Logger } from '../logger.js';
 import { DatetimeZone } from '../optuna/datetimes.js';
 import { UnusableDatabaseError } from './database-errors.js';
 import type { OptunaDatabase } from './optuna-database.js';
 import { openOptunaDatabase } from './sqlite-database.js';
+import { openPostgresqlDatabase } from './postgresql/open-postgresql-database.js';
 
 export interface OpenDatabaseOptions {
   /**
@@ -46,6 +47,14 @@ export async function openDatabase(
     case 'sqlite':
       return Promise.resolve(openOptunaDatabase(location.path, { ...options, datetimeZone }));
     case 'postgresql':
+      return openPostgresqlDatabase(location, {
+        readonly: options.readonly ?? false,
+        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+        poolSize: options.poolSize ?? 10,
+        datetimeZone,
+        libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
+        logger: options.logger ?? processLogger,
+      });
     case 'mysql':
       throw new UnusableDatabaseError(location.database, `${location.dialect} storage is not supported yet`);
   }
