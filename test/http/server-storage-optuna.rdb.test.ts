@@ -4,7 +4,6 @@
 // mean the instants Optuna means whatever zone the server runs in.
 // Needs /usr/bin/python3 with Debian's python3-optuna, psycopg2 and pymysql.
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, inject, test } from 'vitest';
 import { freshDatabase, serverDialects } from '../support/dialects.js';
 import { temporaryDirectory } from '../support/fixture.js';
