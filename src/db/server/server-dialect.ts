@@ -1,0 +1,123 @@
+// What differs between the server databases (PostgreSQL, MySQL / MariaDB) under the ONE set of
+// query and write modules in src/db/server: a few SQL fragments, the pool of connections, how a
+// transaction starts, and which driver errors mean "try again" or "the database is down".
+// Each dialect implements this once (src/db/postgresql, src/db/mysql); nothing else knows it.
+import type { SQL } from 'drizzle-orm';
+
+/**
+ * How a unit of work runs on its connection (see transaction-runner.ts):
+ * - `read`: statements in autocommit, each sees the data as of its own start (a single statement
+ *   is atomic; several independent reads need no common snapshot). Repeatable as a whole.
+ * - `snapshot`: a read-only transaction in which every statement sees ONE snapshot (REPEATABLE READ).
+ * - `write`: a read-write transaction at the server's default isolation (as Optuna runs its own);
+ *   rows that decide the write are locked with `SELECT … FOR UPDATE`.
+ */
+export type TransactionMode = 'read' | 'snapshot' | 'write';
+
+/**
+ * What a failed statement means for the work that ran it:
+ * - `retry-transaction`: a serialization failure or deadlock; the transaction was rolled back
+ *   and running it again as a whole is expected to succeed.
+ * - `connection`: the database could not be reached or the connection broke (server down,
+ *   restarting, dropped an idle connection, refused a new one); the connection is unusable.
+ * - `other`: anything else (a bug, a constraint the work did not expect): reported as it is.
+ */
+export type ServerErrorKind = 'retry-transaction' | 'connection' | 'other';
+
+/** SQL compiled for the driver: the text with the dialect's placeholders, and their values. */
+export interface CompiledStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/** One statement's outcome, as the driver reports it. */
+export interface DriverResult {
+  /** Result rows as arrays of column values, in select order (empty for statements without rows). */
+  rows: unknown[][];
+  /** The result's column names, in select order. */
+  columns: string[];
+  /** Rows inserted, updated or deleted. */
+  affectedRows: number;
+  /** The AUTO_INCREMENT id an INSERT generated (MySQL); null where ids come back as rows (PostgreSQL RETURNING). */
+  insertId: number | null;
+}
+
+/**
+ * One connection taken from the dialect's pool. Values arrive as the shared modules need them:
+ * integers (also COUNT and BIGINT results) as numbers, doubles as numbers, naive DATETIME /
+ * `timestamp without time zone` as the stored text (never a Date: src/optuna/datetimes.ts reads it).
+ */
+export interface DriverConnection {
+  /** Runs one statement. Rejects with the driver's error (classified by `classifyError`). */
+  query(statement: CompiledStatement): Promise<DriverResult>;
+  /** Gives the connection back to the pool; `broken` closes it instead (after a connection error). */
+  release(broken: boolean): void;
+}
+
+/** One server dialect: its SQL fragments, its pool, and how its transactions and errors work. */
+export interface ServerDialect {
+  /** The dialect, for messages only. */
+  readonly name: 'postgresql' | 'mysql';
+
+  // ---- Compiling and running ----
+
+  /** `query` in the dialect's syntax: placeholders, identifier quoting (drizzle's dialect does it). */
+  compile(query: SQL): CompiledStatement;
+  /**
+   * A connection from the pool, checked so that a connection the server dropped while idle is
+   * never handed out (or its failure is a `connection` error before any statement ran, which the
+   * runner retries on a fresh one). Rejects when no connection can be made.
+   */
+  connect(): Promise<DriverConnection>;
+  /** The statements that start a transaction in `mode` (none for `read`: autocommit). */
+  beginStatements(mode: TransactionMode): readonly string[];
+  /** What a driver error means (see ServerErrorKind). */
+  classifyError(error: unknown): ServerErrorKind;
+  /** Closes every connection of the pool. */
+  end(): Promise<void>;
+
+  // ---- SQL fragments that differ ----
+
+  /**
+   * `expression IN (values…)` for a list of any length with ONE statement text per list type
+   * (PostgreSQL: `= ANY($1)` with an array; MySQL: JSON_TABLE or an expanded list). The values are
+   * all numbers or all strings; strings also match enum columns.
+   */
+  inList(expression: SQL, values: readonly (number | string)[]): SQL;
+  /** `(first, second) IN (pairs…)` for a list of integer pairs of any length. */
+  inPairs(first: SQL, second: SQL, pairs: readonly (readonly [number, number])[]): SQL;
+  /**
+   * `text` contains `part` literally (no wildcards), comparing ASCII letters case-insensitively as
+   * SQLite's LIKE does (or by the column's own collation where that is what Optuna users get).
+   */
+  containsText(text: SQL, part: string): SQL;
+  /** `text` starts with the literal `prefix` (a constant of ours: no wildcard characters), exactly as stored. */
+  startsWith(text: SQL, prefix: string): SQL;
+  /** The part of `text` before the first `delimiter` (all of it when there is none). */
+  textBefore(text: SQL, delimiter: string): SQL;
+  /** The part of `text` after the first `delimiter` (all of it when there is none). */
+  textAfter(text: SQL, delimiter: string): SQL;
+  /** The integer `text` starts with (SQLite's lenient CAST): its leading digits, 0 when there are none. Never fails. */
+  leadingInteger(text: SQL): SQL;
+  /**
+   * An aggregate: the `value`s of the group joined by `,` in `orderBy` order, as text (NULL for
+   * no rows). For short enum labels (study directions).
+   */
+  joinedInOrder(value: SQL, orderBy: SQL): SQL;
+  /**
+   * `insert` (an `INSERT INTO t (…) VALUES (…)` of one row) turned into an upsert as Optuna's
+   * dialect does it: on a clash with the unique key `conflictColumns`, the existing row takes the
+   * new values of `updateColumns` (PostgreSQL `ON CONFLICT … DO UPDATE`, MySQL `ON DUPLICATE KEY UPDATE`).
+   */
+  upsert(insert: SQL, conflictColumns: readonly string[], updateColumns: readonly string[]): SQL;
+  /**
+   * `insert` (an INSERT of one row) made to report the new id of `idColumn`: PostgreSQL appends
+   * `RETURNING idColumn` (the id arrives as the only row); MySQL returns it unchanged (insertId).
+   */
+  returningId(insert: SQL, idColumn: string): SQL;
+  /**
+   * The largest number of bytes a TEXT value (attribute `value_json`) may hold, or null for no
+   * limit (PostgreSQL). Writes refuse larger values before anything is written.
+   */
+  readonly maxTextBytes: number | null;
+}
