@@ -5,6 +5,7 @@ import {
   OwnerNotFoundError,
   StudyNameTakenError,
   TrialClosedError,
+  ValueTooLargeError,
 } from './db/database-errors.js';
 
 export type ErrorCode =
@@ -81,5 +82,6 @@ export function appErrorOfDatabaseError(error: unknown): AppError | undefined {
     return error.kind === 'study' ? studyNotFound(error.id) : trialNotFound(error.id);
   if (error instanceof TrialClosedError) return trialClosedToArtifacts(error.trialNumber, error.state);
   if (error instanceof StudyNameTakenError) return studyNameTaken(error.studyName);
+  if (error instanceof ValueTooLargeError) return badUserInput(`${error.message}: shorten it`);
   return undefined;
 }

@@ -35,7 +35,7 @@ export interface ArtifactRowFilter {
 }
 
 /** A selected row as an array (better-sqlite3 builds those much faster than objects). */
-type RowValues = [
+export type RowValues = [
   source: AttributeSource,
   rowId: number,
   studyId: number,
@@ -65,7 +65,7 @@ const artifactRowsCte = sql`WITH artifact_rows (source, row_id, study_id, trial_
 /** Newest first: by row id, and at equal ids the trial row (see src/artifacts/artifact-cursor.ts). */
 const newestFirst = sql`ORDER BY r.row_id DESC, r.source DESC`;
 
-function rowFromValues([source, rowId, studyId, trialId, trialState, key, valueJson]: RowValues): ArtifactAttributeRow {
+export function rowFromValues([source, rowId, studyId, trialId, trialState, key, valueJson]: RowValues): ArtifactAttributeRow {
   return {
     source,
     rowId,
@@ -78,7 +78,7 @@ function rowFromValues([source, rowId, studyId, trialId, trialState, key, valueJ
 }
 
 export function filterCondition(filter: ArtifactRowFilter): SQL {
-  const conditions: SQL[] = [sql`1`];
+  const conditions: SQL[] = [sql`TRUE`];
   if (filter.studyId != null) conditions.push(sql`r.study_id = ${filter.studyId}`);
   if (filter.trialId != null) conditions.push(sql`r.trial_id = ${filter.trialId}`);
   return sql.join(conditions, sql` AND `);

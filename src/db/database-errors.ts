@@ -54,3 +54,17 @@ export class StudyNameTakenError extends Error {
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
+
+/** A value is larger than its column can hold (MySQL's TEXT: 65,535 bytes); nothing was written. */
+export class ValueTooLargeError extends Error {
+  override name = 'ValueTooLargeError';
+
+  constructor(
+    /** What the value is, for the message (e.g. "the artifact metadata"). */
+    readonly what: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`${what} takes ${bytes} bytes; the database holds at most ${maxBytes}`);
+  }
+}

@@ -35,10 +35,10 @@ export interface TrialPageQuery {
 }
 
 /** The columns a TrialRecord is read from, in the order of TrialValues. */
-const trialColumns = sql`trial_id, number, study_id, state, datetime_start, datetime_complete`;
+export const trialColumns = sql`trial_id, number, study_id, state, datetime_start, datetime_complete`;
 
 /** The columns of `trialColumns` as an array (better-sqlite3 makes these much faster than objects). */
-type TrialValues = [
+export type TrialValues = [
   trial_id: number,
   number: number | null,
   study_id: number,
@@ -47,7 +47,7 @@ type TrialValues = [
   datetime_complete: string | null,
 ];
 
-function trialRecordFromValues(
+export function trialRecordFromValues(
   [trialId, number, studyId, state, datetimeStart, datetimeComplete]: TrialValues,
   zone: DatetimeZone,
 ): TrialRecord {
@@ -122,9 +122,9 @@ export class SqliteTrialQueries implements TrialQueries {
   }
 }
 
-const compareTrialPositions = (a: TrialRecord, b: TrialRecord): number => a.number - b.number || a.trialId - b.trialId;
+export const compareTrialPositions = (a: TrialRecord, b: TrialRecord): number => a.number - b.number || a.trialId - b.trialId;
 
-function isAscending(trials: readonly TrialRecord[]): boolean {
+export function isAscending(trials: readonly TrialRecord[]): boolean {
   for (let index = 1; index < trials.length; index += 1) {
     if (compareTrialPositions(trials[index - 1]!, trials[index]!) > 0) return false;
   }

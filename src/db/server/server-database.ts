@@ -1,0 +1,93 @@
+// The storage contract (../optuna-database.ts) on a server database, for every dialect that
+// implements ServerDialect: the shared query and write modules over one pool, each read and
+// each write transaction run by transaction-runner.ts.
+import { sql } from 'drizzle-orm';
+import type { Logger } from '../../logger.js';
+import type { DatetimeZone } from '../../optuna/datetimes.js';
+import type { AttributeRowIds } from '../artifact-attribute-queries.js';
+import { OnceLogger } from '../database-logger.js';
+import type { ArtifactChanges, DataVersion, OptunaDatabase } from '../optuna-database.js';
+import { StatementCounter } from '../statement-counter.js';
+import {
+  ServerArtifactAttributeQueries,
+  selectServerArtifactRowPage,
+  selectServerAttributeRowIdBounds,
+} from './artifact-attribute-queries.js';
+import { ServerArtifactAttributeWrites } from './artifact-attribute-writes.js';
+import type { ServerReads, ServerWriteTransaction } from './server-reads.js';
+import type { ServerDialect } from './server-dialect.js';
+import { ServerStudyQueries } from './study-queries.js';
+import { ServerStudyWrites } from './study-writes.js';
+import { ServerTrialDetailQueries } from './trial-detail-queries.js';
+import { ServerTrialQueries } from './trial-queries.js';
+import { ServerTrialWrites } from './trial-writes.js';
+import { TransactionRunner } from './transaction-runner.js';
+
+export interface ServerDatabaseOptions {
+  /** How long work may fail to reach the database before DATABASE_UNAVAILABLE. */
+  busyTimeoutMs: number;
+  logger: Logger;
+  datetimeZone: DatetimeZone;
+}
+
+/** Every attribute row id, in both tables: "no upper bound". */
+const allRows: AttributeRowIds = { studyRowId: Number.MAX_SAFE_INTEGER, trialRowId: Number.MAX_SAFE_INTEGER };
+
+export class ServerOptunaDatabase implements OptunaDatabase {
+  readonly statements = new StatementCounter();
+  readonly log: OnceLogger;
+  readonly studies: ServerStudyQueries;
+  readonly trials: ServerTrialQueries;
+  readonly trialDetails: ServerTrialDetailQueries;
+  readonly artifactAttributes: ServerArtifactAttributeQueries;
+  readonly studyWrites: ServerStudyWrites;
+  readonly trialWrites: ServerTrialWrites;
+  readonly artifactAttributeWrites: ServerArtifactAttributeWrites;
+  /** Runs reads on a pooled connection (autocommit). */
+  readonly read: ServerReads;
+  /** Runs work in one short write transaction, tried again as a whole after a conflict. */
+  readonly writeTransaction: ServerWriteTransaction;
+  private readonly runner: TransactionRunner;
+  /**
+   * There is no cheap "has anyone committed" on a server database (SQLite's data_version): each
+   * look reads the snapshot, and the version only numbers the answers.
+   */
+  private answers = 0;
+
+  constructor(
+    readonly dialect: ServerDialect,
+    options: ServerDatabaseOptions,
+  ) {
+    this.runner = new TransactionRunner(dialect, this.statements, options.busyTimeoutMs);
+    this.read = (work) => this.runner.run('read', work);
+    this.writeTransaction = (work) => this.runner.run('write', work);
+    this.log = new OnceLogger(options.logger);
+    this.studies = new ServerStudyQueries(this.read, this.log);
+    this.trials = new ServerTrialQueries(this.read, options.datetimeZone);
+    this.trialDetails = new ServerTrialDetailQueries(this.read, this.log);
+    this.artifactAttributes = new ServerArtifactAttributeQueries(this.read);
+    this.studyWrites = new ServerStudyWrites(this.writeTransaction);
+    this.trialWrites = new ServerTrialWrites(this.writeTransaction, options.datetimeZone);
+    this.artifactAttributeWrites = new ServerArtifactAttributeWrites(this.writeTransaction, dialect.maxTextBytes);
+  }
+
+  /** The full snapshot every time: rows and bounds in ONE read-only REPEATABLE READ transaction. */
+  artifactChangesSince(_since: DataVersion | null): Promise<ArtifactChanges> {
+    return this.runner.run('snapshot', async (db) => {
+      const rows = await selectServerArtifactRowPage(db, {}, allRows, -1);
+      const bounds = await selectServerAttributeRowIdBounds(db);
+      this.answers += 1;
+      return { version: this.answers, snapshot: { rows, bounds } };
+    });
+  }
+
+  async checkReadable(): Promise<void> {
+    await this.read((db) => db.values(sql`SELECT version_num FROM alembic_version`));
+  }
+
+  /** Stops new work and closes the pool's connections. */
+  async close(): Promise<void> {
+    this.runner.close();
+    await this.dialect.end();
+  }
+}
