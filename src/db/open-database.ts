@@ -1,9 +1,10 @@
 // Opens the database a storage URL names, on its dialect's adapter. The one place that knows
 // which adapters exist; everything else holds an OptunaDatabase.
 import type { DatabaseLocation } from '../config/storage-url.js';
-import type { Logger } from '../logger.js';
+import { logger as processLogger, type Logger } from '../logger.js';
 import { DatetimeZone } from '../optuna/datetimes.js';
 import { UnusableDatabaseError } from './database-errors.js';
+import { openMysqlDatabase } from './mysql/open-mysql.js';
 import type { OptunaDatabase } from './optuna-database.js';
 import { openOptunaDatabase } from './sqlite-database.js';
 
@@ -42,8 +43,16 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
   switch (location.dialect) {
     case 'sqlite':
       return Promise.resolve(openOptunaDatabase(location.path, { ...options, datetimeZone }));
-    case 'postgresql':
     case 'mysql':
+      return openMysqlDatabase(location, {
+        readonly: options.readonly ?? false,
+        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+        poolSize: options.poolSize ?? 10,
+        libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
+        datetimeZone,
+        logger: options.logger ?? processLogger,
+      });
+    case 'postgresql':
       throw new UnusableDatabaseError(location.database, `${location.dialect} storage is not supported yet`);
   }
 }

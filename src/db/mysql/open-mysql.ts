@@ -2,8 +2,11 @@
 // Optuna's schema, then the dialect the shared server storage layer runs on.
 import type { ServerDatabaseLocation } from '../../config/storage-url.js';
 import { describeError } from '../../error-text.js';
+import type { Logger } from '../../logger.js';
+import type { DatetimeZone } from '../../optuna/datetimes.js';
 import { redactUrlPasswords } from '../../redact-secrets.js';
 import { UnusableDatabaseError } from '../database-errors.js';
+import { ServerOptunaDatabase } from '../server/server-database.js';
 import { MysqlServerDialect } from './mysql-dialect.js';
 import { createMysqlPool } from './mysql-pool.js';
 import { ensureMysqlSchema } from './mysql-schema-setup.js';
@@ -13,6 +16,11 @@ export interface OpenMysqlOptions {
   busyTimeoutMs: number;
   poolSize: number;
   libraryVersion: string;
+}
+
+export interface OpenMysqlDatabaseOptions extends OpenMysqlOptions {
+  datetimeZone: DatetimeZone;
+  logger: Logger;
 }
 
 /**
@@ -73,4 +81,20 @@ export async function openMysqlDialect(
     );
   }
   return new MysqlServerDialect(pool, { readonly: options.readonly, lockWaitTimeoutMs: options.busyTimeoutMs });
+}
+
+/**
+ * The Optuna storage at `location` on the shared server storage layer.
+ * @throws UnusableDatabaseError as openMysqlDialect
+ */
+export async function openMysqlDatabase(
+  location: ServerDatabaseLocation,
+  options: OpenMysqlDatabaseOptions,
+): Promise<ServerOptunaDatabase> {
+  const dialect = await openMysqlDialect(location, options);
+  return new ServerOptunaDatabase(dialect, {
+    busyTimeoutMs: options.busyTimeoutMs,
+    logger: options.logger,
+    datetimeZone: options.datetimeZone,
+  });
 }
