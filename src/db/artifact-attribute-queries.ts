@@ -65,7 +65,15 @@ const artifactRowsCte = sql`WITH artifact_rows (source, row_id, study_id, trial_
 /** Newest first: by row id, and at equal ids the trial row (see src/artifacts/artifact-cursor.ts). */
 const newestFirst = sql`ORDER BY r.row_id DESC, r.source DESC`;
 
-export function rowFromValues([source, rowId, studyId, trialId, trialState, key, valueJson]: RowValues): ArtifactAttributeRow {
+export function rowFromValues([
+  source,
+  rowId,
+  studyId,
+  trialId,
+  trialState,
+  key,
+  valueJson,
+]: RowValues): ArtifactAttributeRow {
   return {
     source,
     rowId,

@@ -3,10 +3,10 @@
 import type { DatabaseLocation } from '../config/storage-url.js';
 import { logger as processLogger, type Logger } from '../logger.js';
 import { DatetimeZone } from '../optuna/datetimes.js';
-import { UnusableDatabaseError } from './database-errors.js';
 import { openMysqlDatabase } from './mysql/open-mysql.js';
 import type { OptunaDatabase } from './optuna-database.js';
 import { openOptunaDatabase } from './sqlite-database.js';
+import { openPostgresqlDatabase } from './postgresql/open-postgresql-database.js';
 
 export interface OpenDatabaseOptions {
   /**
@@ -38,21 +38,29 @@ export interface OpenDatabaseOptions {
  * the schema Optuna creates on that dialect; an existing one is checked and used as it is.
  * @throws UnusableDatabaseError with one line when it cannot be opened or is not a usable Optuna database
  */
-export async function openDatabase(location: DatabaseLocation, options: OpenDatabaseOptions = {}): Promise<OptunaDatabase> {
+export async function openDatabase(
+  location: DatabaseLocation,
+  options: OpenDatabaseOptions = {},
+): Promise<OptunaDatabase> {
   const datetimeZone = options.datetimeZone ?? DatetimeZone.utc;
   switch (location.dialect) {
     case 'sqlite':
       return Promise.resolve(openOptunaDatabase(location.path, { ...options, datetimeZone }));
-    case 'mysql':
-      return openMysqlDatabase(location, {
-        readonly: options.readonly ?? false,
-        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-        poolSize: options.poolSize ?? 10,
-        libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
-        datetimeZone,
-        logger: options.logger ?? processLogger,
-      });
     case 'postgresql':
-      throw new UnusableDatabaseError(location.database, `${location.dialect} storage is not supported yet`);
+      return openPostgresqlDatabase(location, serverDatabaseOptions(options, datetimeZone));
+    case 'mysql':
+      return openMysqlDatabase(location, serverDatabaseOptions(options, datetimeZone));
   }
+}
+
+/** The options of a server database (PostgreSQL, MySQL) with their defaults filled in. */
+function serverDatabaseOptions(options: OpenDatabaseOptions, datetimeZone: DatetimeZone) {
+  return {
+    readonly: options.readonly ?? false,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    poolSize: options.poolSize ?? 10,
+    datetimeZone,
+    libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
+    logger: options.logger ?? processLogger,
+  };
 }

@@ -122,7 +122,8 @@ export class SqliteTrialQueries implements TrialQueries {
   }
 }
 
-export const compareTrialPositions = (a: TrialRecord, b: TrialRecord): number => a.number - b.number || a.trialId - b.trialId;
+export const compareTrialPositions = (a: TrialRecord, b: TrialRecord): number =>
+  a.number - b.number || a.trialId - b.trialId;
 
 export function isAscending(trials: readonly TrialRecord[]): boolean {
   for (let index = 1; index < trials.length; index += 1) {

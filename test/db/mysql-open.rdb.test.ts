@@ -52,9 +52,9 @@ describe('opening', () => {
       expect(await connection.query('SELECT version_num FROM alembic_version')).toEqual([
         { version_num: optunaAlembicVersion },
       ]);
-      expect(await connection.query('SELECT version_info_id, schema_version, library_version FROM version_info')).toEqual([
-        { version_info_id: 1, schema_version: 12, library_version: 'test' },
-      ]);
+      expect(
+        await connection.query('SELECT version_info_id, schema_version, library_version FROM version_info'),
+      ).toEqual([{ version_info_id: 1, schema_version: 12, library_version: 'test' }]);
     });
     expect(await tableCount(url)).toBe(optunaTableNames.length);
     expect((await inspectWithOptuna(url)).studies).toEqual([]);
@@ -100,7 +100,9 @@ describe('opening', () => {
   test('an unknown query parameter is refused in one line', async () => {
     const url = await createMariadbDatabase('open_query');
     const error = await refusal(`${url}&ssl_ca=/etc/ca.pem`);
-    expect(error.message).toMatch(/unsupported query parameter "ssl_ca" \(a MySQL storage URL accepts charset and unix_socket\)$/);
+    expect(error.message).toMatch(
+      /unsupported query parameter "ssl_ca" \(a MySQL storage URL accepts charset and unix_socket\)$/,
+    );
     expect(error.message).not.toContain('\n');
   });
 
@@ -155,6 +157,13 @@ describe('SQL fragments on MariaDB', () => {
     expect(await valueOf(dialect.inList(sql`${3}`, [1, 2, 3]))).toBe(1);
     expect(await valueOf(dialect.inList(sql`${'b'}`, ['a', 'b']))).toBe(1);
     expect(await valueOf(dialect.inPairs(sql`${1}`, sql`${2}`, []))).toBe(0);
-    expect(await valueOf(dialect.inPairs(sql`${1}`, sql`${2}`, [[2, 1], [1, 2]]))).toBe(1);
+    expect(
+      await valueOf(
+        dialect.inPairs(sql`${1}`, sql`${2}`, [
+          [2, 1],
+          [1, 2],
+        ]),
+      ),
+    ).toBe(1);
   });
 });

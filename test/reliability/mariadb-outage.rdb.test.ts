@@ -21,7 +21,13 @@ beforeAll(async () => {
   mariadb = await startMariadbServer();
   const url = await createMariadbDatabase('outage', mariadb.address);
   artifacts = temporaryDirectory();
-  server = await startServerProcess([url, '--artifact-store', `file://${artifacts.directory}`, '--db-busy-timeout', '2']);
+  server = await startServerProcess([
+    url,
+    '--artifact-store',
+    `file://${artifacts.directory}`,
+    '--db-busy-timeout',
+    '2',
+  ]);
 }, 120_000);
 
 afterAll(async () => {

@@ -33,15 +33,23 @@ export interface InProcessGraphQL {
   close(): Promise<void>;
 }
 
+/** A storage URL (`sqlite:///…`, `postgresql://…`, `mysql://…`) rather than a SQLite file path. */
+export const isStorageUrl = (text: string): boolean => /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text);
+
 /**
- * @param databasePath an Optuna SQLite file (the server creates Optuna's schema when it is new).
+ * @param databasePathOrUrl an Optuna SQLite file, or a storage URL of any dialect (the server
+ *   creates Optuna's schema when the database is new).
  * @param args more command-line arguments, as after `npm start --`; without `--artifact-store`,
  *   a FileSystem store in a fresh temp folder.
  */
-export async function createInProcessGraphQL(databasePath: string, args: string[] = []): Promise<InProcessGraphQL> {
+export async function createInProcessGraphQL(
+  databasePathOrUrl: string,
+  args: string[] = [],
+): Promise<InProcessGraphQL> {
   const storeDirectory = await mkdtemp(join(tmpdir(), 'oag-in-process-store-'));
   const storeArgs = args.includes('--artifact-store') ? [] : ['--artifact-store', `file://${storeDirectory}`];
-  const command = parseCommandLine([`sqlite:///${databasePath}`, ...storeArgs, ...args], {});
+  const storageUrl = isStorageUrl(databasePathOrUrl) ? databasePathOrUrl : `sqlite:///${databasePathOrUrl}`;
+  const command = parseCommandLine([storageUrl, ...storeArgs, ...args], {});
   if (command.kind !== 'serve') throw new Error(`not a server command line: ${args.join(' ')}`);
   const services = await openAppServices(command.config);
   const yoga = createGraphQLServer(services);

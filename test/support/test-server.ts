@@ -38,7 +38,7 @@ export interface TestServer {
  */
 export async function startTestServer(args: string[] = []): Promise<TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'oag-server-'));
-  const hasStorageUrl = args.some((arg) => /^(sqlite|postgres(ql)?|mysql|mariadb)(\+\w+)?:/.test(arg));
+  const hasStorageUrl = args.some((arg) => /^(sqlite|postgres|postgresql|mysql|mariadb)(\+\w+)?:/.test(arg));
   const hasStore = args.includes('--artifact-store');
   const fullArgs = [
     ...(hasStorageUrl ? [] : [`sqlite:///${join(directory, 'optuna.db')}`]),

@@ -150,7 +150,9 @@ export class MysqlServerDialect implements ServerDialect {
 
   // As Optuna's MySQL dialect writes it (VALUES() is what MariaDB knows; MySQL 8 still accepts it).
   upsert(insert: SQL, _conflictColumns: readonly string[], updateColumns: readonly string[]): SQL {
-    const assignments = updateColumns.map((column) => sql`${sql.identifier(column)} = VALUES(${sql.identifier(column)})`);
+    const assignments = updateColumns.map(
+      (column) => sql`${sql.identifier(column)} = VALUES(${sql.identifier(column)})`,
+    );
     return sql`${insert} ON DUPLICATE KEY UPDATE ${sql.join(assignments, sql`, `)}`;
   }
 
@@ -161,10 +163,11 @@ export class MysqlServerDialect implements ServerDialect {
 }
 
 async function runStatement(connection: PoolConnection, statement: CompiledStatement): Promise<DriverResult> {
-  const [result, fields] = (await connection.query({ sql: statement.sql, values: statement.params, rowsAsArray: true })) as [
-    unknown[][] | ResultSetHeader,
-    FieldPacket[] | undefined,
-  ];
+  const [result, fields] = (await connection.query({
+    sql: statement.sql,
+    values: statement.params,
+    rowsAsArray: true,
+  })) as [unknown[][] | ResultSetHeader, FieldPacket[] | undefined];
   if (Array.isArray(result)) {
     return { rows: result, columns: (fields ?? []).map((field) => field.name), affectedRows: 0, insertId: null };
   }

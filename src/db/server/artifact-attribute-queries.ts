@@ -53,6 +53,12 @@ async function selectRows(db: ServerSql, where: SQL, orderAndLimit: SQL): Promis
   return rows.map(rowFromValues);
 }
 
+/**
+ * A row id bound as a parameter: the id columns are 32-bit INTEGERs, and a larger bound ("no
+ * bound", Number.MAX_SAFE_INTEGER) would not fit the parameter typed after them.
+ */
+const rowIdBound = (id: number): number => Math.min(id, 2_147_483_647);
+
 /** `LIMIT n`, or nothing for -1 (all rows: neither dialect takes SQLite's LIMIT -1). */
 const limitClause = (limit: number): SQL => (limit < 0 ? sql`` : sql`LIMIT ${limit}`);
 
@@ -65,8 +71,8 @@ export function selectServerArtifactRowPage(
 ): Promise<ArtifactAttributeRow[]> {
   return selectRows(
     db,
-    sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${atOrBelow.studyRowId})
-      OR (r.source = 'trial' AND r.row_id <= ${atOrBelow.trialRowId}))`,
+    sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id <= ${rowIdBound(atOrBelow.studyRowId)})
+      OR (r.source = 'trial' AND r.row_id <= ${rowIdBound(atOrBelow.trialRowId)}))`,
     sql`${newestFirst} ${limitClause(limit)}`,
   );
 }
@@ -109,8 +115,8 @@ export class ServerArtifactAttributeQueries implements ArtifactAttributeQueries 
     return this.read((db) =>
       selectRows(
         db,
-        sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${above.studyRowId})
-          OR (r.source = 'trial' AND r.row_id > ${above.trialRowId}))`,
+        sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${rowIdBound(above.studyRowId)})
+          OR (r.source = 'trial' AND r.row_id > ${rowIdBound(above.trialRowId)}))`,
         sql`ORDER BY r.row_id ASC, r.source ASC ${limitClause(limit)}`,
       ),
     );

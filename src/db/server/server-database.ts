@@ -53,6 +53,7 @@ export class ServerOptunaDatabase implements OptunaDatabase {
    * look reads the snapshot, and the version only numbers the answers.
    */
   private answers = 0;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly dialect: ServerDialect,
@@ -85,9 +86,10 @@ export class ServerOptunaDatabase implements OptunaDatabase {
     await this.read((db) => db.values(sql`SELECT version_num FROM alembic_version`));
   }
 
-  /** Stops new work and closes the pool's connections. */
-  async close(): Promise<void> {
+  /** Stops new work and closes the pool's connections (once, however often it is called). */
+  close(): Promise<void> {
     this.runner.close();
-    await this.dialect.end();
+    this.closing ??= this.dialect.end();
+    return this.closing;
   }
 }
