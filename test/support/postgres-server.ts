@@ -13,6 +13,7 @@ import {
   runsAsRoot,
   runToCompletion,
   startDaemon,
+  type Daemon,
   withParentDeathSignal,
 } from './database-daemon.js';
 import { databaseUser, sqlalchemyUrl } from './database-user.js';
@@ -28,7 +29,12 @@ export interface PostgresServerAddress {
 export interface RunningPostgresServer {
   address: PostgresServerAddress;
   pid: number;
+  /** Stops the server for good and removes its data folder. */
   stop(): Promise<void>;
+  /** Stops the server ("fast" shutdown: open connections are cut), keeping its data (an outage). */
+  pause(): Promise<void>;
+  /** Starts the paused server again on the same data folder and port. */
+  resume(): Promise<void>;
 }
 
 /** Debian's layout: /usr/lib/postgresql/<major>/bin; the newest major installed. */
@@ -84,29 +90,31 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
     ]),
     join(directory, 'initdb.log'),
   );
-  const daemon = await startDaemon(
-    asServerUser([
-      join(binaries, 'postgres'),
-      '-D',
-      dataDirectory,
-      '-p',
-      String(address.port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${directory}`,
-      // A throw-away cluster: durability only costs time here.
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ]),
-    logPath,
-    'PostgreSQL',
-    () => canConnect(address),
-  );
+  const launch = () =>
+    startDaemon(
+      asServerUser([
+        join(binaries, 'postgres'),
+        '-D',
+        dataDirectory,
+        '-p',
+        String(address.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${directory}`,
+        // A throw-away cluster: durability only costs time here.
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ]),
+      logPath,
+      'PostgreSQL',
+      () => canConnect(address),
+    );
+  let daemon: Daemon | null = await launch();
 
   const client = superuserConnection(address);
   await client.connect();
@@ -117,12 +125,21 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
   } finally {
     await client.end();
   }
+  const pid = daemon.pid;
+  const pause = async () => {
+    await daemon?.stop('SIGINT'); // PostgreSQL's "fast" shutdown
+    daemon = null;
+  };
   return {
     address,
-    pid: daemon.pid,
+    pid,
     async stop() {
-      await daemon.stop('SIGINT'); // PostgreSQL's "fast" shutdown
+      await pause();
       rmSync(directory, { recursive: true, force: true });
+    },
+    pause,
+    async resume() {
+      daemon ??= await launch();
     },
   };
 }
@@ -130,10 +147,12 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
 /**
  * A new empty database owned by the test user; returns the URL Python users write for it
  * (`postgresql+psycopg2://optuna_test:p%40ss%2Fw%3Ard%25@127.0.0.1:PORT/NAME_xxxx`).
- * `name` is a prefix: test files run in parallel on one server.
+ * `name` is a prefix: test files run in parallel on one server. `address`: another server than the run's.
  */
-export async function createPostgresDatabase(name: string): Promise<string> {
-  const address = inject('postgresServer');
+export async function createPostgresDatabase(
+  name: string,
+  address: PostgresServerAddress = inject('postgresServer'),
+): Promise<string> {
   const database = `${name}_${randomBytes(4).toString('hex')}`;
   const client = superuserConnection(address);
   await client.connect();

@@ -90,3 +90,46 @@ export async function listArtifactsWithOptuna(
   );
   return JSON.parse(stdout) as OptunaArtifactMeta[] | { error: string };
 }
+
+/** A Python Optuna worker process (python/optuna_trial_worker.py) on one study of a storage. */
+export interface OptunaWorker {
+  /** Lets the worker begin its trials (it waits for this after loading the study). */
+  start(): void;
+  /** The numbers of the trials it asked for, once it is done. */
+  numbers: Promise<number[]>;
+}
+
+/** Starts a worker that will ask and tell `trials` trials; resolves once it has loaded the study. */
+export async function startOptunaWorker(
+  url: string,
+  studyName: string,
+  trials: number,
+  env: Record<string, string> = {},
+): Promise<OptunaWorker> {
+  const child = spawn(systemPython, [scriptPath('optuna_trial_worker.py'), url, studyName, String(trials)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.startsWith('ready\n')) resolve();
+    });
+    void exited.then(([code]) =>
+      reject(new Error(`Optuna worker exited with ${code} before it was ready:\n${stderr}`)),
+    );
+  });
+  return {
+    start: () => child.stdin!.end('go\n'),
+    numbers: exited.then(([code]) => {
+      if (code !== 0) throw new Error(`Optuna worker exited with ${code}:\n${stderr}`);
+      return JSON.parse(stdout.slice('ready\n'.length)) as number[];
+    }),
+  };
+}

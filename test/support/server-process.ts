@@ -11,6 +11,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything the server wrote to stderr so far. */
   log(): string;
+  /** Everything the server wrote to stdout so far. */
+  stdout(): string;
   /** SIGKILL, no clean-up: what a crash looks like. */
   kill9(): Promise<void>;
   stop(): Promise<void>;
@@ -28,6 +30,11 @@ export async function startServerProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
@@ -42,6 +49,7 @@ export async function startServerProcess(
     url,
     child,
     log: () => stderr,
+    stdout: () => stdout,
     async kill9() {
       child.kill('SIGKILL');
       await exited;

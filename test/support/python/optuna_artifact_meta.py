@@ -5,7 +5,7 @@ optuna/optuna optuna/artifacts/_list_artifact_meta.py line for line, on Optuna's
 RDBStorage (skip_compatibility_check: 3.1's alembic head is older than the v3.2.0.a schema).
 Prints one JSON line: the list of metas, or {"error": "..."} when Optuna raises.
 
-Usage: optuna_artifact_meta.py DB_PATH_OR_URL study|trial ID  (a SQLite file, or a SQLAlchemy URL)
+Usage: optuna_artifact_meta.py DB_PATH_OR_URL study|trial ID
 """
 
 import json
@@ -40,8 +40,8 @@ def get_all_artifact_meta(storage, kind, owner_id):
 
 
 def main(argv):
-    database, kind, owner_id = argv[1], argv[2], int(argv[3])
-    url = database if "://" in database else f"sqlite:///{database}"
+    path_or_url, kind, owner_id = argv[1], argv[2], int(argv[3])
+    url = path_or_url if "://" in path_or_url else f"sqlite:///{path_or_url}"
     storage = RDBStorage(url, skip_compatibility_check=True)
     try:
         print(json.dumps(get_all_artifact_meta(storage, kind, owner_id)))
