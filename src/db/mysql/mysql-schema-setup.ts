@@ -7,8 +7,10 @@ import { optunaAlembicVersion, optunaSchemaVersion, optunaTableNames } from '../
 import { optunaCreateStatements } from './optuna-ddl.js';
 
 export interface MysqlSchemaSetupOptions {
-  /** The database name, as error messages start. */
+  /** The database's own name (for the creation lock). */
   database: string;
+  /** How error messages start: the database as users know it. */
+  name: string;
   /** The storage URL with its password hidden, for the `optuna storage upgrade` hint. */
   shownUrl: string;
   /** Written to `version_info.library_version` of a database this server creates. */
@@ -35,7 +37,7 @@ async function tableNames(connection: PoolConnection): Promise<Set<string>> {
 export async function ensureMysqlSchema(connection: PoolConnection, options: MysqlSchemaSetupOptions): Promise<void> {
   if ((await tableNames(connection)).size === 0) {
     if (options.readonly) {
-      throw new UnusableDatabaseError(options.database, 'is empty, not an Optuna database (opened read-only)');
+      throw new UnusableDatabaseError(options.name, 'is empty, not an Optuna database (opened read-only)');
     }
     await createUnderLock(connection, options);
   }
@@ -51,7 +53,7 @@ async function createUnderLock(connection: PoolConnection, options: MysqlSchemaS
   );
   if (granted?.granted !== 1) {
     throw new UnusableDatabaseError(
-      options.database,
+      options.name,
       'is empty and another process is still creating its Optuna tables; try again',
     );
   }
@@ -72,7 +74,7 @@ async function createUnderLock(connection: PoolConnection, options: MysqlSchemaS
 async function checkMysqlSchema(connection: PoolConnection, options: MysqlSchemaSetupOptions): Promise<void> {
   const tables = await tableNames(connection);
   if (!tables.has('alembic_version')) {
-    throw new UnusableDatabaseError(options.database, 'is not an Optuna database (it has no alembic_version table)');
+    throw new UnusableDatabaseError(options.name, 'is not an Optuna database (it has no alembic_version table)');
   }
   const [versions] = await connection.query<({ version_num: string } & RowDataPacket)[]>(
     'SELECT version_num FROM alembic_version',
@@ -80,7 +82,7 @@ async function checkMysqlSchema(connection: PoolConnection, options: MysqlSchema
   if (versions.length !== 1 || versions[0]!.version_num !== optunaAlembicVersion) {
     const found = versions.map((row) => row.version_num).join(', ') || 'none';
     throw new UnusableDatabaseError(
-      options.database,
+      options.name,
       `has Optuna schema version ${found}, this server needs ${optunaAlembicVersion}: ` +
         `upgrade it with \`optuna storage upgrade --storage ${options.shownUrl}\` (Optuna >= 3.2)`,
     );
@@ -88,7 +90,7 @@ async function checkMysqlSchema(connection: PoolConnection, options: MysqlSchema
   const missing = optunaTableNames.filter((name) => !tables.has(name));
   if (missing.length > 0) {
     throw new UnusableDatabaseError(
-      options.database,
+      options.name,
       `is an incomplete Optuna database (missing tables: ${missing.join(', ')})`,
     );
   }
@@ -97,7 +99,7 @@ async function checkMysqlSchema(connection: PoolConnection, options: MysqlSchema
   );
   if (versionInfo.length !== 1 || versionInfo[0]!.schema_version !== optunaSchemaVersion) {
     throw new UnusableDatabaseError(
-      options.database,
+      options.name,
       `has an unexpected version_info (need exactly one row with schema_version ${optunaSchemaVersion})`,
     );
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js';
 import type { DatetimeZone } from '../../optuna/datetimes.js';
 import { redactUrlPasswords } from '../../redact-secrets.js';
 import { UnusableDatabaseError } from '../database-errors.js';
+import { redactedLocationUrl } from '../server/location-text.js';
 import { ServerOptunaDatabase } from '../server/server-database.js';
 import { MysqlServerDialect } from './mysql-dialect.js';
 import { createMysqlPool } from './mysql-pool.js';
@@ -24,20 +25,6 @@ export interface OpenMysqlDatabaseOptions extends OpenMysqlOptions {
 }
 
 /**
- * The URL `location` was read from, as a user would write it again, password hidden (for
- * messages that tell what to run on the database).
- */
-export function shownStorageUrl(location: ServerDatabaseLocation): string {
-  const scheme = location.driver === null ? location.dialect : `${location.dialect}+${location.driver}`;
-  const user = location.user === null ? '' : encodeURIComponent(location.user);
-  const credentials = location.user === null ? '' : `${user}${location.password === null ? '' : ':***'}@`;
-  const host = location.host === null ? '' : location.host.includes(':') ? `[${location.host}]` : location.host;
-  const port = location.port === null ? '' : `:${location.port}`;
-  const query = new URLSearchParams(location.query).toString();
-  return `${scheme}://${credentials}${host}${port}/${encodeURIComponent(location.database)}${query ? `?${query}` : ''}`;
-}
-
-/**
  * Connects to the database at `location` and makes sure it is an Optuna storage (see
  * mysql-schema-setup.ts).
  * @throws UnusableDatabaseError with one line (never the password) when it cannot be used
@@ -46,24 +33,25 @@ export async function openMysqlDialect(
   location: ServerDatabaseLocation,
   options: OpenMysqlOptions,
 ): Promise<MysqlServerDialect> {
+  // How messages name it (the URL itself is already in the line app-services.ts prints).
+  const databaseName = `database "${location.database}"`;
   let pool;
   try {
     pool = createMysqlPool(location, { poolSize: options.poolSize, connectTimeoutMs: options.busyTimeoutMs });
   } catch (error) {
-    throw new UnusableDatabaseError(location.database, describeError(error), { cause: error });
+    throw new UnusableDatabaseError(databaseName, describeError(error), { cause: error });
   }
   try {
     const connection = await pool.getConnection().catch((error: unknown) => {
-      throw new UnusableDatabaseError(
-        location.database,
-        `cannot be reached: ${redactUrlPasswords(describeError(error))}`,
-        { cause: error },
-      );
+      throw new UnusableDatabaseError(databaseName, `cannot be reached: ${redactUrlPasswords(describeError(error))}`, {
+        cause: error,
+      });
     });
     try {
       await ensureMysqlSchema(connection, {
         database: location.database,
-        shownUrl: shownStorageUrl(location),
+        name: databaseName,
+        shownUrl: redactedLocationUrl(location),
         libraryVersion: options.libraryVersion,
         readonly: options.readonly,
         lockTimeoutMs: options.busyTimeoutMs,
@@ -75,7 +63,7 @@ export async function openMysqlDialect(
     await pool.end();
     if (error instanceof UnusableDatabaseError) throw error;
     throw new UnusableDatabaseError(
-      location.database,
+      databaseName,
       `cannot be opened as an Optuna database: ${redactUrlPasswords(describeError(error))}`,
       { cause: error },
     );
