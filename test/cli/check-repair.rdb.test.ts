@@ -1,14 +1,15 @@
-// `check` (the real CLI) on the fixture loaded into PostgreSQL and MariaDB: it finds exactly the
-// problems made on purpose, repairs them with --fix / --fix-metadata, refuses an empty database
-// without creating anything, and never prints the database password.
+// `check --fix --fix-metadata` (the real CLI) on the fixture loaded into PostgreSQL and MariaDB:
+// the problems made on purpose are found and repaired (objects removed from the store, rows
+// deleted in the database), and the database password is never printed. (check.rdb.test.ts has
+// the read-only checks.)
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { withConnection } from '../support/database-connection.js';
 import { databaseUser } from '../support/database-user.js';
-import { fixtureDatabase, freshDatabase, serverDialects, type FixtureDatabase } from '../support/dialects.js';
-import { loadManifest, temporaryDirectory } from '../support/fixture.js';
+import { fixtureDatabase, serverDialects, type FixtureDatabase } from '../support/dialects.js';
+import { loadManifest } from '../support/fixture.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 
 const manifest = loadManifest();
@@ -32,7 +33,7 @@ const studySystemKeys = (url: string): Promise<string[]> =>
     return rows.map((row) => row.key).sort();
   });
 
-describe.each(serverDialects)('check on %s', (dialect) => {
+describe.each(serverDialects)('check repairs on %s', (dialect) => {
   const cleanups: (() => void)[] = [];
   afterEach(() => {
     for (const cleanup of cleanups.splice(0)) cleanup();
@@ -74,24 +75,5 @@ describe.each(serverDialects)('check on %s', (dialect) => {
     expect(existsSync(join(database.artifactsPath, orphanId))).toBe(false);
     expect(await studySystemKeys(database.url)).toEqual(keysBefore.filter((key) => key !== studyArtifact.attr_key));
     expect((await runCli(args)).exitCode).toBe(0);
-  });
-
-  test('an empty database is refused in one line, and nothing is created in it', async () => {
-    const database = await freshDatabase(dialect, 'check_empty');
-    const store = temporaryDirectory();
-    cleanups.push(store.remove);
-    const run = await runCli(['check', database.url, '--artifact-store', `file://${store.directory}`]);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/is (empty, )?not an Optuna database/);
-    expectNoPassword(run);
-    const tables = await withConnection(database.url, (connection) =>
-      connection.query(
-        dialect === 'postgresql'
-          ? `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
-          : 'SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()',
-      ),
-    );
-    expect(tables).toEqual([]);
   });
 });
