@@ -1,7 +1,8 @@
 // One study with many trials and artifacts; one GraphQL query listing every trial with its
 // artifacts, over HTTP against the server process (cold, then warm), and the number of SQL
 // statements the same query runs in-process for a few trials and for all of them (no N+1:
-// the count must not grow with the number of trials).
+// the count must not grow with the number of trials). On SQLite, then on the same rows in
+// each server dialect (PostgreSQL, MariaDB), whose warm time must stay within 2× of SQLite's.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { parseCommandLine } from '../src/config/parse-command-line.js';
 import { openOptunaDatabase } from '../src/db/sqlite-database.js';
 import { createGraphQLServer } from '../src/http/graphql-handler.js';
 import { DatetimeZone } from '../src/optuna/datetimes.js';
-import { startServerProcess, type ListeningChild } from './support/child-process.js';
+import { startServerProcess, storageUrlOf, type ListeningChild } from './support/child-process.js';
+import { withServerCopies } from './support/database-servers.js';
 import { postGraphQL } from './support/graphql-client.js';
 import { cpuSeconds } from './support/process-cpu.js';
 import { progress } from './support/progress.js';
@@ -29,6 +31,8 @@ export interface ListingOptions {
 }
 
 export const warmListingBudgetMs = 35;
+/** A server dialect's warm listing may take at most this many times SQLite's. */
+export const serverDialectWarmRatio = 2;
 
 export const listingQuery = /* GraphQL */ `
   query Listing($studyId: Int!, $trials: Int!, $artifacts: Int!) {
@@ -147,16 +151,16 @@ export async function buildStudyDatabase(path: string, { trials, artifactsPerTri
   }
 }
 
-/** Statements run by the listing query for `trials` trials, in-process on the same file. */
+/** Statements run by the listing query for `trials` trials, in-process on the same database. */
 async function countStatements(
-  databasePath: string,
+  databasePathOrUrl: string,
   artifactDirectory: string,
   studyId: number,
   trialCounts: number[],
   artifacts: number,
 ): Promise<number[]> {
   const command = parseCommandLine(
-    [`sqlite:///${databasePath}`, '--artifact-store', `file://${artifactDirectory}`],
+    [storageUrlOf(databasePathOrUrl), '--artifact-store', `file://${artifactDirectory}`],
     {},
   );
   if (command.kind !== 'serve') throw new Error('unexpected command');
@@ -220,6 +224,51 @@ async function timeListing(
   return { coldMs, warmMs, serverCpuMsPerQuery, responseBytes };
 }
 
+interface ListingMeasurement {
+  full: ListingTimes;
+  lean: ListingTimes;
+  fewStatements: number;
+  allStatements: number;
+}
+
+/** The listing timed over HTTP on a server process, then its statements counted in-process. */
+async function measureListing(
+  databasePathOrUrl: string,
+  artifactDirectory: string,
+  studyId: number,
+  options: ListingOptions,
+  label: string,
+): Promise<ListingMeasurement> {
+  const variables = { studyId, trials: options.trials, artifacts: options.artifactsPerTrial };
+  const server = await startServerProcess({ databasePath: databasePathOrUrl, artifactDirectory });
+  let full: ListingTimes;
+  let lean: ListingTimes;
+  try {
+    full = await timeListing(server, listingQuery, variables, options);
+    progress(`listing (${label}): cold ${formatMs(full.coldMs)} (${formatBytes(full.responseBytes)} of JSON)`);
+    progress(
+      `listing (${label}): warm median ${formatMs(median(full.warmMs))} (min ${formatMs(Math.min(...full.warmMs))}, server CPU ${formatMs(full.serverCpuMsPerQuery)} per query)`,
+    );
+    lean = await timeListing(server, leanListingQuery, variables, options);
+    progress(
+      `listing (${label}): lean selection warm median ${formatMs(median(lean.warmMs))} (server CPU ${formatMs(lean.serverCpuMsPerQuery)} per query)`,
+    );
+  } finally {
+    await server.stop();
+  }
+  const [fewStatements = 0, allStatements = 0] = await countStatements(
+    databasePathOrUrl,
+    artifactDirectory,
+    studyId,
+    [options.fewTrials, options.trials],
+    options.artifactsPerTrial,
+  );
+  progress(
+    `listing (${label}): SQL statements ${fewStatements} for ${options.fewTrials} trials, ${allStatements} for ${options.trials}`,
+  );
+  return { full, lean, fewStatements, allStatements };
+}
+
 export async function runListingBenchmark(options: ListingOptions): Promise<ResultRow[]> {
   const { trials, artifactsPerTrial, warmRepeats, fewTrials } = options;
   const workspace = await mkdtemp(join(tmpdir(), 'bench-listing-'));
@@ -228,37 +277,11 @@ export async function runListingBenchmark(options: ListingOptions): Promise<Resu
   try {
     progress(`listing: building a study with ${trials} trials and ${trials * artifactsPerTrial} artifacts`);
     const studyId = await buildStudyDatabase(databasePath, options);
-    const variables = { studyId, trials, artifacts: artifactsPerTrial };
-
-    const server = await startServerProcess({ databasePath, artifactDirectory });
-    let full: ListingTimes;
-    let lean: ListingTimes;
-    try {
-      full = await timeListing(server, listingQuery, variables, options);
-      progress(`listing: cold ${formatMs(full.coldMs)} (${formatBytes(full.responseBytes)} of JSON)`);
-      progress(
-        `listing: warm median ${formatMs(median(full.warmMs))} (min ${formatMs(Math.min(...full.warmMs))}, server CPU ${formatMs(full.serverCpuMsPerQuery)} per query)`,
-      );
-      lean = await timeListing(server, leanListingQuery, variables, options);
-      progress(
-        `listing: lean selection warm median ${formatMs(median(lean.warmMs))} (server CPU ${formatMs(lean.serverCpuMsPerQuery)} per query)`,
-      );
-    } finally {
-      await server.stop();
-    }
-
-    const [fewStatements, allStatements] = await countStatements(
-      databasePath,
-      artifactDirectory,
-      studyId,
-      [fewTrials, trials],
-      artifactsPerTrial,
-    );
-    progress(`listing: SQL statements ${fewStatements} for ${fewTrials} trials, ${allStatements} for ${trials}`);
-
+    const sqlite = await measureListing(databasePath, artifactDirectory, studyId, options, 'sqlite');
+    const { full, lean, fewStatements, allStatements } = sqlite;
     const warmMedian = median(full.warmMs);
     const benchmark = `listing ${trials} trials / ${trials * artifactsPerTrial} artifacts`;
-    return [
+    const rows: ResultRow[] = [
       {
         benchmark,
         measure: `cold (first query after start), ${formatBytes(full.responseBytes)} JSON`,
@@ -285,6 +308,29 @@ export async function runListingBenchmark(options: ListingOptions): Promise<Resu
         met: fewStatements === allStatements,
       },
     ];
+    const serverRows = await withServerCopies(databasePath, async ({ dialect, url }) => {
+      const measured = await measureListing(url, artifactDirectory, studyId, options, dialect);
+      const dialectWarm = median(measured.full.warmMs);
+      const onDialect = `${benchmark} on ${dialect}`;
+      return [
+        { benchmark: onDialect, measure: 'cold (first query after start)', value: formatMs(measured.full.coldMs) },
+        {
+          benchmark: onDialect,
+          measure: `warm, median of ${warmRepeats} (SQLite ${formatMs(warmMedian)})`,
+          value: formatMs(dialectWarm),
+          target: `≤ ${serverDialectWarmRatio}× SQLite's`,
+          met: dialectWarm <= serverDialectWarmRatio * warmMedian,
+        },
+        {
+          benchmark: onDialect,
+          measure: `SQL statements, ${fewTrials} → ${trials} trials`,
+          value: `${measured.fewStatements} → ${measured.allStatements}`,
+          target: 'constant',
+          met: measured.fewStatements === measured.allStatements,
+        },
+      ] satisfies ResultRow[];
+    });
+    return [...rows, ...serverRows.flat()];
   } finally {
     await rm(workspace, { recursive: true, force: true });
   }

@@ -8,11 +8,12 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock,startup
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,limits,lock,startup
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCheckBenchmark, type CheckBenchmarkOptions } from './check.js';
 import { runConcurrentUploadBenchmark, type ConcurrentUploadOptions } from './concurrent-uploads.js';
 import { runDatabaseLockBenchmark } from './database-lock.js';
 import { runFanoutBenchmark } from './fanout.js';
@@ -37,6 +38,7 @@ const benchmarkNames = [
   'transfer',
   'roundtrip',
   'listing',
+  'check',
   'concurrent',
   'fanout',
   's3',
@@ -50,6 +52,7 @@ interface RunSettings {
   quick: boolean;
   transfer: TransferOptions;
   listing: ListingOptions;
+  check: CheckBenchmarkOptions;
   concurrent: ConcurrentUploadOptions;
   selected: ReadonlySet<BenchmarkName>;
   /** Only some benchmarks were asked for (said in the BENCHMARKS.md heading). */
@@ -86,6 +89,8 @@ function settingsFromArguments(args: string[]): RunSettings {
       rounds: integer(values.rounds, quick ? 2 : 5),
     },
     listing: { trials: integer(values.trials, 1000), artifactsPerTrial: 2, warmRepeats: 20, fewTrials: 10 },
+    // 100,000 artifacts (the quick run: 10,000).
+    check: { trials: 1000, artifactsPerTrial: quick ? 10 : 100 },
     concurrent: {
       count: integer(values.concurrent, 50),
       fileSize: values['concurrent-size'] ? parseByteSize(values['concurrent-size']) : quick ? MiB : 10 * MiB,
@@ -127,6 +132,10 @@ async function main(): Promise<void> {
       () => runOptunaRoundTripBenchmark({ fileSize: settings.transfer.fileSize }),
     ],
     listing: [`listing ${settings.listing.trials} trials`, () => runListingBenchmark(settings.listing)],
+    check: [
+      `check on ${settings.check.trials * settings.check.artifactsPerTrial} artifacts`,
+      () => runCheckBenchmark(settings.check),
+    ],
     concurrent: [
       `${settings.concurrent.count} concurrent uploads`,
       () => runConcurrentUploadBenchmark(settings.concurrent),

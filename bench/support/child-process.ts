@@ -57,13 +57,17 @@ export async function startListeningChild(script: string, args: string[], urlPat
 }
 
 export interface ServerUnderTest {
-  /** The Optuna SQLite file. */
+  /** The Optuna SQLite file, or the storage URL of a database of any dialect. */
   databasePath: string;
   /** The FileSystem artifact store's folder. */
   artifactDirectory: string;
   /** More CLI flags. */
   extraArgs?: string[];
 }
+
+/** A storage URL as it is; a SQLite file path as its `sqlite:///` URL. */
+export const storageUrlOf = (databasePathOrUrl: string): string =>
+  databasePathOrUrl.includes('://') ? databasePathOrUrl : `sqlite:///${databasePathOrUrl}`;
 
 /** The real CLI (src/main.ts), as `npm start` runs it, on a random port. */
 export function startServerProcess({
@@ -73,7 +77,7 @@ export function startServerProcess({
 }: ServerUnderTest): Promise<ListeningChild> {
   return startListeningChild(
     'src/main.ts',
-    [`sqlite:///${databasePath}`, '--artifact-store', `file://${artifactDirectory}`, '--port', '0', ...extraArgs],
+    [storageUrlOf(databasePath), '--artifact-store', `file://${artifactDirectory}`, '--port', '0', ...extraArgs],
     /"url":"(http:\/\/[^"]+)\/graphql"/,
   );
 }

@@ -49,16 +49,22 @@ function readTable(fixture: Database.Database, table: string): { columns: string
   return { columns: statement.columns().map((column) => column.name), rows: statement.all() as unknown[][] };
 }
 
+/** Rows per INSERT: both servers cap the parameters of one statement (PostgreSQL at 65,535). */
+const rowsPerInsert = 1000;
+
 async function insertRows(
   connection: DatabaseConnection,
   table: string,
   columns: string[],
   rows: unknown[][],
 ): Promise<void> {
-  let position = 0;
-  const tuples = rows.map((row) => `(${row.map(() => connection.placeholder(++position)).join(', ')})`);
   const columnList = columns.map((column) => connection.quoteIdentifier(column)).join(', ');
-  await connection.query(`INSERT INTO ${table} (${columnList}) VALUES ${tuples.join(', ')}`, rows.flat());
+  for (let start = 0; start < rows.length; start += rowsPerInsert) {
+    const batch = rows.slice(start, start + rowsPerInsert);
+    let position = 0;
+    const tuples = batch.map((row) => `(${row.map(() => connection.placeholder(++position)).join(', ')})`);
+    await connection.query(`INSERT INTO ${table} (${columnList}) VALUES ${tuples.join(', ')}`, batch.flat());
+  }
 }
 
 /**
@@ -83,7 +89,19 @@ async function moveSequencesPastIds(connection: DatabaseConnection): Promise<voi
 /** A fresh Optuna storage holding the fixture: its tables made by the dialect's DDL, then its rows. */
 export async function loadFixture(url: string): Promise<void> {
   const copy = copyFixture();
-  const fixture = new Database(copy.databasePath, { readonly: true });
+  try {
+    await copySqliteDatabase(copy.databasePath, url);
+  } finally {
+    copy.remove();
+  }
+}
+
+/**
+ * Fills the empty database at `url` with every row of the Optuna SQLite file at `sqlitePath`
+ * (ids kept): the dialect's own DDL first, then the rows in one transaction.
+ */
+export async function copySqliteDatabase(sqlitePath: string, url: string): Promise<void> {
+  const fixture = new Database(sqlitePath, { readonly: true });
   try {
     await withConnection(url, async (connection) => {
       await createOptunaTables(connection);
@@ -98,6 +116,5 @@ export async function loadFixture(url: string): Promise<void> {
     });
   } finally {
     fixture.close();
-    copy.remove();
   }
 }
