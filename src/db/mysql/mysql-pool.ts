@@ -43,10 +43,9 @@ export function mysqlPoolOptions(location: ServerDatabaseLocation, settings: Mys
     database: location.database,
     charset: location.query.charset ?? defaultCharset,
     connectionLimit: settings.poolSize,
-    maxIdle: settings.poolSize,
-    // Idle connections are closed before a server's wait_timeout (8 h by default, often set
-    // much lower by hosting providers) can drop them under us.
-    idleTimeout: 60_000,
+    // Idle connections stay open; one the server drops meanwhile (wait_timeout, a proxy) fails
+    // its first statement as a connection error, and the transaction runner retries the work on
+    // a fresh connection. Keep-alive lets the OS notice a dead peer.
     enableKeepAlive: true,
     connectTimeout: settings.connectTimeoutMs,
     waitForConnections: true,
