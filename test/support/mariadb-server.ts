@@ -2,7 +2,7 @@
 // 127.0.0.1, a free port), started once per run by database-servers.ts; each test file
 // makes its own databases with createMariadbDatabase.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -57,6 +57,9 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
   requireExecutable(serverBinary, 'mariadb-server');
   const directory = mkdtempSync(join(tmpdir(), 'optuna-mariadb-'));
   const dataDirectory = join(directory, 'data');
+  // Its own folder for on-disk temporary tables (large sorts): the shared /tmp is cleaned by others.
+  const temporaryDirectory = join(directory, 'tmp');
+  mkdirSync(temporaryDirectory);
   const address: MariadbServerAddress = { port: await freePort(), socketPath: join(directory, 'mariadbd.sock') };
   // --user: mariadbd refuses to run as root unless told to.
   const asCurrentUser = runsAsRoot ? ['--user=root'] : [];
@@ -85,6 +88,7 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
         `--port=${address.port}`,
         `--socket=${address.socketPath}`,
         `--pid-file=${join(directory, 'mariadbd.pid')}`,
+        `--tmpdir=${temporaryDirectory}`,
         '--bind-address=127.0.0.1',
         '--skip-name-resolve',
         ...asCurrentUser,
