@@ -3,7 +3,7 @@
 // an existing one is used as it is or refused with one line that never shows the password,
 // and the dialect's SQL fragments mean on MariaDB what the shared query modules expect.
 import { sql, type SQL } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseStorageUrl, type ServerDatabaseLocation } from '../../src/config/storage-url.js';
 import { UnusableDatabaseError } from '../../src/db/database-errors.js';
 import { openMysqlDialect, type OpenMysqlOptions } from '../../src/db/mysql/open-mysql.js';
@@ -95,6 +95,15 @@ describe('opening', () => {
     const url = await createMariadbDatabase('open_foreign');
     await withConnection(url, (connection) => connection.query('CREATE TABLE notes (id INTEGER)'));
     expect((await refusal(url)).message).toContain('is not an Optuna database (it has no alembic_version table)');
+  });
+
+  test('a unix_socket URL without a host connects over the socket', async () => {
+    const url = await createMariadbDatabase('open_socket');
+    const { database } = locationOf(url);
+    // The test user may only come over TCP; root may over the socket, without a password.
+    const socketUrl = `mysql+pymysql://root@/${database}?unix_socket=${encodeURIComponent(inject('mariadbServer').socketPath)}`;
+    await openAndClose(socketUrl);
+    expect(await tableCount(url)).toBe(optunaTableNames.length);
   });
 
   test('an unknown query parameter is refused in one line', async () => {

@@ -1,6 +1,7 @@
 // The MySQL / MariaDB side of the server storage layer (src/db/server): the mysql2 pool, how
 // its transactions start, what its errors mean, and the SQL fragments in MySQL's syntax. Written
-// for MariaDB >= 10.6 and MySQL 8: no RETURNING (MySQL lacks it), ids come from insertId.
+// for MariaDB >= 10.2 (window functions; tested on 10.11) and MySQL 8: no RETURNING (MySQL
+// lacks it), ids come from insertId.
 import { sql, type SQL } from 'drizzle-orm';
 import { MySqlDialect as DrizzleMysqlDialect } from 'drizzle-orm/mysql-core';
 import type { FieldPacket, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
