@@ -71,6 +71,8 @@ describe.each(testDialects)('the storage contract on %s', (dialect) => {
       new Map([[study.studyId, 3]]),
     );
     expect(await database.studies.trialCounts([study.studyId], ['COMPLETE'])).toEqual(new Map([[study.studyId, 2]]));
+    expect(await database.studies.trialCounts([study.studyId], [])).toEqual(new Map());
+    expect(await database.artifactAttributes.byArtifactIds([])).toEqual([]);
     expect(await database.studies.bestTrialIds([study.studyId, other.studyId])).toEqual(
       new Map([[study.studyId, trials[1]!.trialId]]),
     );
@@ -204,6 +206,15 @@ describe.each(testDialects)('the storage contract on %s', (dialect) => {
     expect(refusal).toBeInstanceOf(UnusableDatabaseError);
     expect(String(refusal)).toContain('optuna storage upgrade');
     expect(String(refusal)).not.toContain(databaseUser.password);
+  });
+
+  test('servers opening one empty database together create its schema once, and none fails', async () => {
+    const testDatabase = await freshDatabase(dialect, 'together');
+    cleanups.push(testDatabase.remove);
+    const databases = await Promise.all([1, 2, 3].map(() => open(testDatabase.url)));
+    for (const database of databases) cleanups.push(() => database.close());
+    await databases[0]!.studyWrites.create('once', ['MINIMIZE']);
+    for (const database of databases) expect(await database.studies.count()).toBe(1);
   });
 
   test('a read-only open of an empty database is refused and creates nothing', async () => {

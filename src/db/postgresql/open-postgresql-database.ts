@@ -55,7 +55,8 @@ export async function openPostgresqlDatabase(
   } catch (error) {
     await database.close().catch(() => undefined);
     if (error instanceof UnusableDatabaseError) throw error;
-    const reason = error instanceof DatabaseUnavailableError ? error.message : describeError(error);
+    // The operator is told what the driver said (a refused connection, a failed login).
+    const reason = describeError(error instanceof DatabaseUnavailableError && error.cause ? error.cause : error);
     throw new UnusableDatabaseError(name, `cannot be opened: ${redactUrlPasswords(reason)}`, { cause: error });
   }
 }

@@ -151,9 +151,10 @@ export class PostgresqlDialect implements ServerDialect {
   }
 
   inList(expression: SQL, values: readonly (number | string)[]): SQL {
+    // An empty array has no element type to tell text from numbers: nothing matches anyway.
+    if (values.length === 0) return sql`FALSE`;
     // Enum columns do not compare with text parameters: compare as text then.
-    if (values.length > 0 && typeof values[0] === 'string')
-      return sql`${expression}::text = ANY(${sql.param(values)}::text[])`;
+    if (typeof values[0] === 'string') return sql`${expression}::text = ANY(${sql.param(values)}::text[])`;
     return sql`${expression} = ANY(${sql.param(values)}::int8[])`;
   }
 

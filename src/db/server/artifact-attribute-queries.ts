@@ -45,9 +45,11 @@ const newestFirst = sql`ORDER BY r.row_id DESC, r.source DESC`;
 
 async function selectRows(db: ServerSql, where: SQL, orderAndLimit: SQL): Promise<ArtifactAttributeRow[]> {
   const rows = await db.values<RowValues>(
-    sql`${artifactRowsCte(db.dialect)} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state,
-        r.${keyColumn}, r.value_json
-      FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id AND ot.study_id = r.study_id
+    // The owning trial by its primary key alone, its study compared after: joined on both,
+    // planners without fresh statistics walk the trials of the whole study per row.
+    sql`${artifactRowsCte(db.dialect)} SELECT r.source, r.row_id, r.study_id, r.trial_id,
+        CASE WHEN ot.study_id = r.study_id THEN ot.state END AS trial_state, r.${keyColumn}, r.value_json
+      FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id
       WHERE ${where} ${orderAndLimit}`,
   );
   return rows.map(rowFromValues);

@@ -4,8 +4,6 @@
 // bounded number of times), and a broken or refused connection is retried on a fresh one until
 // the busy timeout, then fails with DATABASE_UNAVAILABLE. The database coming back needs no
 // restart: every unit asks the pool again.
-import { describeError } from '../../error-text.js';
-import { redactUrlPasswords } from '../../redact-secrets.js';
 import { DatabaseUnavailableError } from '../database-errors.js';
 import type { StatementCounter } from '../statement-counter.js';
 import type { DriverConnection, ServerDialect, TransactionMode } from './server-dialect.js';
@@ -55,10 +53,10 @@ export class TransactionRunner {
       // A connection failure: a later try may find the database back, until the deadline.
       const remainingMs = giveUpAt - Date.now();
       if (!outcome.retryable || remainingMs <= 0 || this.closed) {
-        throw new DatabaseUnavailableError(
-          `The database is unavailable (${redactUrlPasswords(describeError(outcome.error))}). Retry later.`,
-          { cause: outcome.error },
-        );
+        // The client learns the kind of failure, not the addresses in the driver's message.
+        throw new DatabaseUnavailableError(`The database does not answer${failureCode(outcome.error)}. Retry later.`, {
+          cause: outcome.error,
+        });
       }
       await delay(Math.min(reconnectDelayMs, remainingMs));
       reconnectDelayMs = Math.min(reconnectDelayMs * 2, maxReconnectDelayMs);
@@ -115,5 +113,11 @@ type Attempt<Result> =
   | { kind: 'done'; result: Result }
   | { kind: 'conflict'; error: unknown }
   | { kind: 'connection'; error: unknown; retryable: boolean };
+
+/** ` (ECONNREFUSED)`, ` (57P01)`: the driver's code of the failure, when it has one. */
+function failureCode(error: unknown): string {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' || typeof code === 'number' ? ` (${code})` : '';
+}
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
