@@ -34,6 +34,7 @@ import {
 } from './support/results.js';
 import { runS3WriteBenchmark } from './support/s3-write-process.js';
 import { formatBytes, GiB, MiB, parseByteSize } from './support/units.js';
+import { redactUrlPasswords } from '../src/redact-secrets.js';
 
 const benchmarkNames = [
   'transfer',
@@ -109,8 +110,12 @@ async function runSection(name: string, run: () => Promise<ResultRow[]>): Promis
   try {
     return await run();
   } catch (error) {
-    progress(`${name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+    // A failed command's message repeats its command line, storage URL and password included.
+    const shown = redactUrlPasswords(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    progress(`${name} FAILED: ${shown}`);
+    const message = redactUrlPasswords(error instanceof Error ? error.message : String(error))
+      .split('\n')[0]!
+      .slice(0, 200);
     return [{ benchmark: name, measure: 'failed', value: message, target: 'runs', met: false }];
   }
 }

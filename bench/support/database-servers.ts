@@ -1,7 +1,8 @@
-// The server databases the bench sets beside SQLite: private PostgreSQL (and MariaDB) servers
+// The server databases the bench sets beside SQLite: private PostgreSQL and MariaDB servers
 // started for one benchmark with the tests' own helpers (test/support), each database a copy
 // of the SQLite file the benchmark built, so every dialect serves the same rows.
 import { copySqliteDatabase } from '../../test/support/load-fixture.js';
+import { createMariadbDatabase, startMariadbServer } from '../../test/support/mariadb-server.js';
 import { createPostgresDatabase, startPostgresServer } from '../../test/support/postgres-server.js';
 import { progress } from './progress.js';
 
@@ -16,6 +17,10 @@ const databaseServers: Record<string, () => Promise<RunningDatabaseServer>> = {
   postgresql: async () => {
     const server = await startPostgresServer();
     return { createDatabase: (name) => createPostgresDatabase(name, server.address), stop: () => server.stop() };
+  },
+  mariadb: async () => {
+    const server = await startMariadbServer();
+    return { createDatabase: (name) => createMariadbDatabase(name, server.address), stop: () => server.stop() };
   },
 };
 

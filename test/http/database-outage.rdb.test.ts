@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { databaseUser } from '../support/database-user.js';
 import { temporaryDirectory } from '../support/fixture.js';
+import { createMariadbDatabase, startMariadbServer } from '../support/mariadb-server.js';
 import { createPostgresDatabase, startPostgresServer } from '../support/postgres-server.js';
 import { startServerProcess } from '../support/server-process.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -22,6 +23,10 @@ const privateDatabases: Record<string, () => Promise<PausableDatabase>> = {
   postgresql: async () => {
     const server = await startPostgresServer();
     return { url: await createPostgresDatabase('outage', server.address), ...server };
+  },
+  mariadb: async () => {
+    const server = await startMariadbServer();
+    return { url: await createMariadbDatabase('outage', server.address), ...server };
   },
 };
 
