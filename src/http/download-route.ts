@@ -36,6 +36,13 @@ interface DownloadPath {
  */
 const cacheControl = 'private, max-age=31536000, immutable';
 
+/**
+ * How long a redirect's presigned URL works: long enough to follow it and resume a download a
+ * few times, short enough that a leaked link soon stops working. Not cached by clients (the
+ * redirect is `no-store`), so each GET gets a fresh one.
+ */
+const redirectUrlLifetimeSeconds = 300;
+
 const missingBytesMessage = 'The artifact is listed, but its bytes are not in the artifact store';
 
 /**
@@ -67,7 +74,7 @@ export function parseDownloadPath(path: string): DownloadPath | string {
 export async function serveArtifactDownload(
   request: IncomingMessage,
   response: ServerResponse,
-  services: Pick<AppServices, 'database' | 'store'>,
+  services: Pick<AppServices, 'database' | 'store' | 'config'>,
 ): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
@@ -86,6 +93,21 @@ export async function serveArtifactDownload(
     (parsed.trialId === undefined || parsed.trialId === artifact.trialId);
   if (artifact === null || !belongsToPath) {
     sendText(response, 404, 'No such artifact');
+    return;
+  }
+
+  const forceAttachment = url.searchParams.get('download') === '1';
+  const presign = services.store.presignedDownloadUrl;
+  if (services.config.downloadRedirect && presign !== undefined) {
+    // The bucket answers GET, HEAD and Range itself; the headers travel in the signed URL.
+    const contentType = downloadContentType(artifact.mimetype, artifact.encoding);
+    const location = await presign(parsed.artifactId, {
+      contentType,
+      contentDisposition: contentDisposition(artifact.filename, { mimetype: contentType, forceAttachment }),
+      expiresInSeconds: redirectUrlLifetimeSeconds,
+    });
+    response.writeHead(307, { Location: location, 'Cache-Control': 'private, no-store', 'Content-Length': '0' });
+    response.end();
     return;
   }
 
@@ -114,7 +136,7 @@ export async function serveArtifactDownload(
     'Content-Security-Policy': contentSecurityPolicy,
     'Content-Disposition': contentDisposition(meta.filename, {
       mimetype: contentType,
-      forceAttachment: url.searchParams.get('download') === '1',
+      forceAttachment,
     }),
   };
 

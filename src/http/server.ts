@@ -12,6 +12,7 @@ import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from 
 import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from './multipart.js';
 import { watchRequestBody } from './request-body-watch.js';
 import { serveArtifactDownload } from './download-route.js';
+import { receiveStagedUpload, stagedUploadPathPrefix } from './staged-upload-route.js';
 import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
 import { serveLandingPage } from './landing-page.js';
 import { attachGraphQLWebSocketServer } from './websocket-server.js';
@@ -52,6 +53,7 @@ export function createHttpServer(services: AppServices) {
       return;
     }
     if (path.startsWith('/artifacts/')) return serveArtifactDownload(request, response, services);
+    if (path.startsWith(stagedUploadPathPrefix)) return receiveStagedUpload(request, response, services);
     if (path === '/') return serveLandingPage(request, response);
     if (path.startsWith(graphiqlAssetsPath)) return serveGraphiQLAsset(request, response, path);
     if (path === '/healthz') return answerLiveness(response);

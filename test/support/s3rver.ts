@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { multipartUploadsAsS3Does } from './s3rver-multipart.js';
 
 // The AWS SDK warns on every client about Node 20 being near its end of support; tests
 // create many clients.
@@ -12,6 +13,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 // s3rver ships no type declarations; this is the part of its API the tests use.
 interface S3rverInstance {
+  /** Koa's middleware stack: s3rver's logger, XML encoder and mount interop, then its router. */
+  middleware: unknown[];
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<Ru
     directory,
     configureBuckets: [{ name: bucket }],
   });
+  // Before the router, after the XML encoder (so plain-object bodies become S3's XML).
+  server.middleware.splice(3, 0, multipartUploadsAsS3Does(directory));
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
