@@ -48,6 +48,8 @@ export interface GcsFake {
 
 interface StoredObject {
   data: Buffer;
+  /** Computed once: hashing a big object for every metadata request would take seconds each. */
+  hashes?: { crc32c: string; md5Hash: string };
   generation: number;
   contentType: string;
   created: string;
@@ -79,6 +81,11 @@ function hashesOf(data: Buffer): { crc32c: string; md5Hash: string } {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32c(data));
   return { crc32c: crc.toString('base64'), md5Hash: createHash('md5').update(data).digest('base64') };
+}
+
+function hashesOfObject(stored: StoredObject): { crc32c: string; md5Hash: string } {
+  stored.hashes ??= hashesOf(stored.data);
+  return stored.hashes;
 }
 
 class HttpError extends Error {
@@ -173,7 +180,7 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
     const name = decodeURIComponent(nameParts.join('/'));
     if (method === 'PUT') {
       const stored = store(name, body, String(request.headers['content-type'] ?? 'application/octet-stream'));
-      response.writeHead(200, { ETag: `"${hashesOf(stored.data).md5Hash}"`, 'Content-Length': '0' }).end();
+      response.writeHead(200, { ETag: `"${hashesOfObject(stored).md5Hash}"`, 'Content-Length': '0' }).end();
       return;
     }
     if (method === 'GET' || method === 'HEAD') {
@@ -221,7 +228,7 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
       contentType: stored.contentType,
       storageClass: 'STANDARD',
       size: String(stored.data.length),
-      ...hashesOf(stored.data),
+      ...hashesOfObject(stored),
       etag: Buffer.from(`${stored.generation}/1`).toString('base64'),
       timeCreated: stored.created,
       updated: stored.created,
@@ -231,7 +238,7 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
   function sendMedia(request: IncomingMessage, response: ServerResponse, name: string, contentType?: string): void {
     const stored = existingObject(name);
     const size = stored.data.length;
-    const { crc32c: crc, md5Hash } = hashesOf(stored.data);
+    const { crc32c: crc, md5Hash } = hashesOfObject(stored);
     const headers: Record<string, string> = {
       'Content-Type': contentType ?? stored.contentType,
       'X-Goog-Hash': `crc32c=${crc},md5=${md5Hash}`,

@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { fakeServiceAccountCredentials, startGcsFake } from './gcs-fake.js';
 import { s3rverCredentials, startS3rver } from './s3rver.js';
 import { s3rverObjects } from './s3rver-objects.js';
+import {
+  readWithOptunaBoto3Store,
+  readWithOptunaFileSystemStore,
+  readWithOptunaGcsStore,
+  type BytesDigest,
+} from './python-optuna-store.js';
 
 export type StagedStoreKind = 'filesystem' | 's3' | 'gcs';
 
@@ -19,6 +25,8 @@ export interface StagedStore {
   objectExists(artifactId: string): Promise<boolean>;
   /** Unfinished uploads the backend still holds. */
   unfinishedUploads(): Promise<number>;
+  /** Size and sha256 of what upstream Optuna's matching artifact store reads under the id. */
+  readWithOptuna(artifactId: string): Promise<BytesDigest>;
   close(): Promise<void>;
 }
 
@@ -33,6 +41,7 @@ export async function startStagedStore(kind: StagedStoreKind): Promise<StagedSto
       args: ['--artifact-store', `file://${folder}`],
       objectExists: async (artifactId) => existsSync(join(folder, artifactId)),
       unfinishedUploads: () => count(join(folder, '.staged')),
+      readWithOptuna: (artifactId) => readWithOptunaFileSystemStore(folder, artifactId),
       close: () => rm(directory, { recursive: true, force: true }),
     };
   }
@@ -47,6 +56,7 @@ export async function startStagedStore(kind: StagedStoreKind): Promise<StagedSto
       args: ['--artifact-store', `s3://${s3.bucket}`, '--s3-endpoint', s3.endpoint, '--s3-force-path-style'],
       objectExists: (artifactId) => objects.exists(artifactId),
       unfinishedUploads: () => count(join(s3.directory, s3.bucket, '._S3rver_uploads')),
+      readWithOptuna: (artifactId) => readWithOptunaBoto3Store(s3.endpoint, s3.bucket, artifactId),
       async close() {
         objects.close();
         await s3.close();
@@ -71,6 +81,7 @@ export async function startStagedStore(kind: StagedStoreKind): Promise<StagedSto
     args: ['--artifact-store', `gs://${fake.bucket}`, '--gcs-endpoint', fake.endpoint],
     objectExists: async (artifactId) => fake.objectBytes(artifactId) !== undefined,
     unfinishedUploads: async () => fake.openSessionCount(),
+    readWithOptuna: (artifactId) => readWithOptunaGcsStore(fake.endpoint, fake.bucket, artifactId),
     async close() {
       await fake.close();
       await rm(directory, { recursive: true, force: true });
