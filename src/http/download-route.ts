@@ -21,6 +21,7 @@ import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request
 import { sendText } from './plain-response.js';
 import { downloadContentType } from './download-content-type.js';
 import { findArtifactWithoutWaiting } from '../artifacts/artifact-listing.js';
+import type { ArtifactRecord } from '../artifacts/artifact-records.js';
 import { logger } from '../logger.js';
 import { describeError } from '../error-text.js';
 
@@ -97,19 +98,11 @@ export async function serveArtifactDownload(
   }
 
   const forceAttachment = url.searchParams.get('download') === '1';
-  const presign = services.store.presignedDownloadUrl;
-  if (services.config.downloadRedirect && presign !== undefined) {
-    // The bucket answers GET, HEAD and Range itself; the headers travel in the signed URL.
-    const contentType = downloadContentType(artifact.mimetype, artifact.encoding);
-    const location = await presign(parsed.artifactId, {
-      contentType,
-      contentDisposition: contentDisposition(artifact.filename, { mimetype: contentType, forceAttachment }),
-      expiresInSeconds: redirectUrlLifetimeSeconds,
-    });
-    response.writeHead(307, { Location: location, 'Cache-Control': 'private, no-store', 'Content-Length': '0' });
-    response.end();
+  if (
+    services.config.downloadRedirect &&
+    (await redirectToBucket(request, response, services.store, artifact, forceAttachment))
+  )
     return;
-  }
 
   let stat: ArtifactStat;
   try {
@@ -175,6 +168,33 @@ export async function serveArtifactDownload(
     // sent, so the connection is cut and the client sees a short body.
     logger.warn('download interrupted', { artifactId: parsed.artifactId, error: describeError(error) });
   }
+}
+
+/**
+ * `--download-redirect`: answers 307 to a presigned URL of the bucket, which then serves the
+ * bytes, ranges and the headers this server would send (carried in the signed URL). False when
+ * the store has no URL for this request, which the server then answers itself.
+ */
+async function redirectToBucket(
+  request: IncomingMessage,
+  response: ServerResponse,
+  store: ArtifactStore,
+  artifact: ArtifactRecord,
+  forceAttachment: boolean,
+): Promise<boolean> {
+  if (store.presignedDownloadUrl === undefined) return false;
+  const contentType = downloadContentType(artifact.mimetype, artifact.encoding);
+  const location = await store.presignedDownloadUrl(artifact.artifactId, {
+    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    contentType,
+    contentDisposition: contentDisposition(artifact.filename, { mimetype: contentType, forceAttachment }),
+    expiresInSeconds: redirectUrlLifetimeSeconds,
+  });
+  if (location === undefined) return false;
+  // no-store: each request gets a fresh URL, never one that expired in a cache.
+  response.writeHead(307, { Location: location, 'Cache-Control': 'private, no-store', 'Content-Length': '0' });
+  response.end();
+  return true;
 }
 
 /**

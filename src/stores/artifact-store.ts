@@ -129,6 +129,8 @@ export interface StagedUploads {
 
 /** What a presigned download URL makes the backend answer with. */
 export interface PresignedDownloadOptions {
+  /** The method the URL is signed for: signatures cover it, so a GET URL answers no HEAD. */
+  method: 'GET' | 'HEAD';
   contentType: string;
   contentDisposition: string;
   expiresInSeconds: number;
@@ -225,10 +227,12 @@ export interface ArtifactStore {
   readonly stagedUploads?: StagedUploads;
 
   /**
-   * A short-lived URL of the bucket that answers GET (and Range) with the bytes and the given
-   * headers, for `--download-redirect`. Undefined for stores without one (the filesystem).
+   * A short-lived URL of the bucket that answers the method (GET with Range, or HEAD) with the
+   * bytes and the given headers, for `--download-redirect`. Resolves undefined for a method
+   * the backend cannot sign (GCS signs no HEAD): the server answers that request itself.
+   * Absent for stores without URLs of their own (the filesystem).
    */
-  presignedDownloadUrl?(artifactId: string, options: PresignedDownloadOptions): Promise<string>;
+  presignedDownloadUrl?(artifactId: string, options: PresignedDownloadOptions): Promise<string | undefined>;
 }
 
 /** The parts named at completion are not the ones the backend received. Never retried. */

@@ -83,7 +83,8 @@ export class Backoff implements ArtifactStore {
     return this.backend.stagedUploads;
   }
 
-  get presignedDownloadUrl(): ((artifactId: string, options: PresignedDownloadOptions) => Promise<string>) | undefined {
+  get presignedDownloadUrl():
+    ((artifactId: string, options: PresignedDownloadOptions) => Promise<string | undefined>) | undefined {
     return this.backend.presignedDownloadUrl?.bind(this.backend);
   }
 

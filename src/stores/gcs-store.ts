@@ -161,7 +161,9 @@ export class GCSArtifactStore implements ArtifactStore {
   }
 
   // GCS answers the signed GET with these headers (response-content-type, ...), Range included.
-  async presignedDownloadUrl(artifactId: string, options: PresignedDownloadOptions): Promise<string> {
+  // Its V4 signer has no HEAD (a GET URL refuses one): the server answers HEAD itself.
+  async presignedDownloadUrl(artifactId: string, options: PresignedDownloadOptions): Promise<string | undefined> {
+    if (options.method !== 'GET') return undefined;
     const [url] = await this.bucket.file(this.layout.keyOf(artifactId)).getSignedUrl({
       version: 'v4',
       action: 'read',

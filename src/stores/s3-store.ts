@@ -292,12 +292,13 @@ export class S3ArtifactStore implements ArtifactStore {
 
   // S3 answers the presigned GET with these headers (response-content-type, ...), Range included.
   presignedDownloadUrl(artifactId: string, options: PresignedDownloadOptions): Promise<string> {
-    const command = new GetObjectCommand({
+    const input = {
       Bucket: this.bucket,
       Key: this.layout.keyOf(artifactId),
       ResponseContentType: options.contentType,
       ResponseContentDisposition: options.contentDisposition,
-    });
+    };
+    const command = options.method === 'HEAD' ? new HeadObjectCommand(input) : new GetObjectCommand(input);
     return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
   }
 
