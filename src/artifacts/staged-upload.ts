@@ -160,7 +160,12 @@ export async function completeArtifactUpload(
   try {
     await staged.completeUpload(artifactId, claims.uploadId, parts ?? undefined);
   } catch (error) {
-    if (isArtifactNotFound(error)) throw bytesMissing();
+    if (isArtifactNotFound(error)) {
+      // A completion running at the same time may have taken the upload: its artifact is ours.
+      const completedMeanwhile = await findArtifact(services.database, artifactId);
+      if (completedMeanwhile !== null) return completedMeanwhile;
+      throw bytesMissing();
+    }
     // The client may complete again with the right parts: nothing is removed.
     if (error instanceof StagedPartsError) throw badUserInput(error.message);
     throw storeUnavailable('The artifact store could not complete the upload', error);
