@@ -189,8 +189,7 @@ export async function uploadArtifacts(
     for (const { file, overrides } of files) namings.push(nameArtifact(await file.clientFilename, overrides ?? {}));
     const spooled = await Promise.all(files.map(({ file }) => file.received));
     const stored = await storeAll(services.store, spooled, namings);
-    const records = await recordStoredArtifacts(services, owner, stored);
-    return records;
+    return await recordStoredArtifacts(services, owner, stored);
   } finally {
     await Promise.all(claimed.map((file) => file.discard()));
   }
@@ -237,7 +236,7 @@ async function insertRows(
 }
 
 /** Best-effort undo of store writes whose metadata will not be recorded. */
-export async function removeStoredBytes(store: ArtifactStore, stored: readonly StoredFile[]): Promise<void> {
+async function removeStoredBytes(store: ArtifactStore, stored: readonly StoredFile[]): Promise<void> {
   for (const { artifactId } of stored) {
     try {
       await store.remove(artifactId);

@@ -63,16 +63,51 @@ interface UploadSession {
   completed?: StoredObject;
 }
 
-// CRC32C (Castagnoli), reflected polynomial 0x82F63B78, as GCS computes it.
-const crc32cTable = Array.from({ length: 256 }, (_, index) => {
-  let value = index;
-  for (let bit = 0; bit < 8; bit++) value = value & 1 ? (value >>> 1) ^ 0x82f63b78 : value >>> 1;
-  return value >>> 0;
-});
+// CRC32C (Castagnoli), reflected polynomial 0x82F63B78, as GCS computes it; slicing by 8
+// (eight tables, eight bytes a step), since the fake hashes gigabyte objects in tests.
+const crc32cTables = (() => {
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  for (let index = 0; index < 256; index++) {
+    let value = index;
+    for (let bit = 0; bit < 8; bit++) value = value & 1 ? (value >>> 1) ^ 0x82f63b78 : value >>> 1;
+    tables[0]![index] = value >>> 0;
+  }
+  for (let index = 0; index < 256; index++) {
+    for (let slice = 1; slice < 8; slice++) {
+      const previous = tables[slice - 1]![index]!;
+      tables[slice]![index] = (previous >>> 8) ^ tables[0]![previous & 0xff]!;
+    }
+  }
+  return tables as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
+})();
 
 export function crc32c(data: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = crc32cTables;
   let crc = 0xffffffff;
-  for (const byte of data) crc = (crc32cTable[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  let index = 0;
+  for (const end = data.length - 7; index < end; index += 8) {
+    const low =
+      (crc ^ (data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24))) >>> 0;
+    crc =
+      t7[low & 0xff]! ^
+      t6[(low >>> 8) & 0xff]! ^
+      t5[(low >>> 16) & 0xff]! ^
+      t4[low >>> 24]! ^
+      t3[data[index + 4]!]! ^
+      t2[data[index + 5]!]! ^
+      t1[data[index + 6]!]! ^
+      t0[data[index + 7]!]!;
+  }
+  for (; index < data.length; index++) crc = t0[(crc ^ data[index]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
