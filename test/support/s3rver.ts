@@ -39,7 +39,17 @@ export interface RunningS3rver {
   close(): Promise<void>;
 }
 
-export async function startS3rver(options: { bucket?: string } = {}): Promise<RunningS3rver> {
+export interface S3rverOptions {
+  bucket?: string;
+  /**
+   * Add what s3rver lacks of S3's multipart uploads (abort, listing, NoSuchUpload, the part-ETag
+   * check; see s3rver-multipart.ts). Off, s3rver answers an abort with 405, as some tests need.
+   * @default false
+   */
+  multipartAsS3?: boolean;
+}
+
+export async function startS3rver(options: S3rverOptions = {}): Promise<RunningS3rver> {
   const bucket = options.bucket ?? 'optuna-artifacts';
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
@@ -50,7 +60,7 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<Ru
     configureBuckets: [{ name: bucket }],
   });
   // Before the router, after the XML encoder (so plain-object bodies become S3's XML).
-  server.middleware.splice(3, 0, multipartUploadsAsS3Does(directory));
+  if (options.multipartAsS3 === true) server.middleware.splice(3, 0, multipartUploadsAsS3Does(directory));
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -46,7 +46,7 @@ export async function startStagedStore(kind: StagedStoreKind): Promise<StagedSto
     };
   }
   if (kind === 's3') {
-    const s3 = await startS3rver();
+    const s3 = await startS3rver({ multipartAsS3: true });
     const objects = s3rverObjects(s3);
     // The AWS SDK's default credential chain of the server reads these.
     process.env.AWS_ACCESS_KEY_ID = s3rverCredentials.accessKeyId;
