@@ -8,7 +8,7 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,limits,lock,startup,webpage
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,staged,limits,lock,startup,webpage
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { runOptunaRoundTripBenchmark } from './optuna-roundtrip.js';
 import { runListingBenchmark, type ListingOptions } from './listing.js';
 import { runQueryLimitsBenchmark } from './query-limits.js';
 import { runStartupBenchmark } from './startup.js';
+import { runStagedUploadBenchmark } from './staged-upload.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
 import { runWebPageBenchmark } from './webpage.js';
 import { projectRoot } from './support/child-process.js';
@@ -44,6 +45,7 @@ const benchmarkNames = [
   'concurrent',
   'fanout',
   's3',
+  'staged',
   'limits',
   'lock',
   'startup',
@@ -149,6 +151,10 @@ async function main(): Promise<void> {
     ],
     fanout: ['subscription fan-out', () => runFanoutBenchmark({ quick: settings.quick, progress })],
     s3: ['S3 write', () => runS3WriteBenchmark(settings.quick)],
+    staged: [
+      `staged upload of ${formatBytes(settings.transfer.fileSize)} to S3 vs the AWS SDK's own`,
+      () => runStagedUploadBenchmark({ fileSize: settings.transfer.fileSize }),
+    ],
     limits: ['huge GraphQL documents', () => runQueryLimitsBenchmark()],
     lock: [
       '/healthz under a database lock',

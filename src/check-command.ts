@@ -15,6 +15,7 @@ import {
   type ConsistencyFixResult,
   type ConsistencyReport,
   type MissingBytesArtifact,
+  type StaleStagedUpload,
 } from './artifacts/consistency-check.js';
 import { createProgressReporter, type ProgressStream } from './check-progress.js';
 import { describeError } from './error-text.js';
@@ -45,7 +46,10 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
   const progress = createProgressReporter(output.stderr);
   try {
     const services = { database, store: await openConfiguredStore(config, { serving: false }) };
-    const report = await checkConsistency(services, { onProgress: progress.update });
+    const report = await checkConsistency(services, {
+      onProgress: progress.update,
+      stagedUploadLifetimeMs: config.stagedUploads.ticketTtlSeconds * 1000,
+    });
     if (command.fixMissingBytes && !command.force && removesMostMetadata(report)) {
       throw new StartupError(
         `--fix-metadata would remove the metadata of ${report.missingBytes.length} of ${report.metadataRows} artifacts ` +
@@ -58,13 +62,17 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
         ? await fixConsistency(services, report, {
             removeOrphans: command.fixOrphans,
             removeMissingBytesMetadata: command.fixMissingBytes,
+            removeStaleStagedUploads: command.fixOrphans,
             onProgress: progress.update,
           })
         : null;
     progress.finish();
     const remaining = remainingProblems(report, fix);
     const consistent =
-      remaining.missingBytes.length === 0 && remaining.orphanedObjects.length === 0 && fix?.failure == null;
+      remaining.missingBytes.length === 0 &&
+      remaining.orphanedObjects.length === 0 &&
+      remaining.staleStagedUploads.length === 0 &&
+      fix?.failure == null;
     output.stdout.write(
       command.json ? jsonReport(report, fix, remaining, consistent) : textReport(report, fix, remaining, command),
     );
@@ -113,17 +121,20 @@ function assertStoreFolderExists(artifactStoreUrl: string): void {
 interface RemainingProblems {
   missingBytes: MissingBytesArtifact[];
   orphanedObjects: string[];
+  staleStagedUploads: StaleStagedUpload[];
 }
 
 function remainingProblems(report: ConsistencyReport, fix: ConsistencyFixResult | null): RemainingProblems {
   const settled = new Set([
     ...(fix?.removedOrphanedObjects ?? []),
     ...(fix?.removedMetadata ?? []),
+    ...(fix?.removedStagedUploads ?? []),
     ...(fix?.resolvedSinceCheck ?? []),
   ]);
   return {
     missingBytes: report.missingBytes.filter((entry) => !settled.has(entry.artifactId)),
     orphanedObjects: report.orphanedObjects.filter((artifactId) => !settled.has(artifactId)),
+    staleStagedUploads: report.staleStagedUploads.filter((upload) => !settled.has(upload.artifactId)),
   };
 }
 
@@ -149,12 +160,21 @@ function textReport(
     );
   }
   for (const artifactId of report.orphanedObjects) lines.push(`orphaned object  ${artifactId}`);
+  for (const upload of report.staleStagedUploads) {
+    lines.push(`unfinished staged upload  ${upload.artifactId}  started ${upload.startedAt}`);
+  }
   lines.push(
     `checked ${report.metadataRows} metadata rows and ${report.storedObjects} stored objects: ` +
       `${report.missingBytes.length} missing bytes, ${report.orphanedObjects.length} orphaned objects`,
   );
+  // Said only when there are any: the summary above is what scripts have always read.
+  if (report.staleStagedUploads.length > 0) {
+    lines.push(`${report.staleStagedUploads.length} unfinished staged uploads older than the ticket lifetime`);
+  }
   if (fix) {
     if (command.fixOrphans) lines.push(`removed ${fix.removedOrphanedObjects.length} orphaned objects`);
+    if (command.fixOrphans && fix.removedStagedUploads.length > 0)
+      lines.push(`aborted ${fix.removedStagedUploads.length} unfinished staged uploads`);
     if (command.fixMissingBytes)
       lines.push(`removed the metadata of ${fix.removedMetadata.length} artifacts without bytes`);
     for (const artifactId of fix.resolvedSinceCheck)
@@ -162,6 +182,8 @@ function textReport(
     if (fix.failure) lines.push(`stopped: could not fix ${fix.failure.artifactId}: ${fix.failure.message}`);
   }
   if (remaining.orphanedObjects.length > 0 && !command.fixOrphans) lines.push('--fix removes the orphaned objects');
+  if (remaining.staleStagedUploads.length > 0 && !command.fixOrphans)
+    lines.push('--fix aborts the unfinished staged uploads');
   if (remaining.missingBytes.length > 0 && !command.fixMissingBytes)
     lines.push('--fix-metadata removes the metadata rows whose bytes are missing');
   return `${lines.join('\n')}\n`;

@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'CURSOR_EXPIRED'
-  | 'TOO_MANY_SUBSCRIPTIONS';
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'UPLOAD_EXPIRED'
+  | 'UPLOAD_MISMATCH';
 
 const httpStatusOfCode: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -33,6 +35,10 @@ const httpStatusOfCode: Record<ErrorCode, number> = {
   CURSOR_EXPIRED: 410,
   // Not a wrong argument: the same subscription is accepted once the client ends another.
   TOO_MANY_SUBSCRIPTIONS: 429,
+  // The staged upload is gone for good (expired, aborted, or its bytes never arrived): start a new one.
+  UPLOAD_EXPIRED: 410,
+  // The request was understood, but the bytes sent are not the ones declared.
+  UPLOAD_MISMATCH: 422,
 };
 
 /** An error whose message is safe to show to the client as it is. */
@@ -60,6 +66,8 @@ export const storeUnavailable = (message: string, cause?: unknown): AppError =>
 export const databaseUnavailable = (message: string, cause?: unknown): AppError =>
   new AppError('DATABASE_UNAVAILABLE', message, { cause });
 export const cursorExpired = (message: string): AppError => new AppError('CURSOR_EXPIRED', message);
+export const uploadExpired = (message: string): AppError => new AppError('UPLOAD_EXPIRED', message);
+export const uploadMismatch = (message: string): AppError => new AppError('UPLOAD_MISMATCH', message);
 export const tooManySubscriptions = (message: string): AppError => new AppError('TOO_MANY_SUBSCRIPTIONS', message);
 
 export const studyNotFound = (studyId: number): AppError => notFound(`No study with id ${studyId}`);

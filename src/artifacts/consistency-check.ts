@@ -1,7 +1,12 @@
 // The `check` command's domain (like git fsck): compares the artifact metadata rows with the
 // objects in the artifact store, and removes what it is explicitly asked to remove.
 import type { OptunaDatabase } from '../db/optuna-database.js';
-import { isArtifactNotFound, isValidArtifactId, type ArtifactStore } from '../stores/artifact-store.js';
+import {
+  isArtifactNotFound,
+  isValidArtifactId,
+  type ArtifactStore,
+  type IncompleteStagedUpload,
+} from '../stores/artifact-store.js';
 import { isArtifactTombstone, parseArtifactAttributeKey } from './artifact-meta.js';
 import { artifactRecordFromRow, type ArtifactRecord } from './artifact-records.js';
 import { describeError } from '../error-text.js';
@@ -28,6 +33,21 @@ export interface ConsistencyProgress {
 
 export interface ConsistencyCheckOptions {
   onProgress?(progress: ConsistencyProgress): void;
+  /**
+   * How long a staged upload may stay unfinished before it is reported: the ticket lifetime
+   * (--upload-ticket-ttl), after which nobody can complete it any more.
+   * @default 3600 s, the ticket lifetime's default
+   */
+  stagedUploadLifetimeMs?: number;
+}
+
+/** A staged upload begun longer ago than a ticket lives, and neither completed nor aborted. */
+export interface StaleStagedUpload {
+  artifactId: string;
+  /** The backend's upload id (an S3 multipart upload); absent for a staged file. */
+  uploadId?: string;
+  /** ISO-8601. */
+  startedAt: string;
 }
 
 /** A metadata row whose artifact has no bytes in the store. */
@@ -57,12 +77,16 @@ export interface ConsistencyReport {
   missingBytes: MissingBytesArtifact[];
   /** Stored artifact ids no metadata row names, sorted. */
   orphanedObjects: string[];
+  /** Unfinished staged uploads (multipart uploads, staged files) older than a ticket lives, by id. */
+  staleStagedUploads: StaleStagedUpload[];
 }
 
 export interface ConsistencyFixOptions {
   removeOrphans: boolean;
   /** Deleting metadata loses filenames and owners for good, so it is never implied by removeOrphans. */
   removeMissingBytesMetadata: boolean;
+  /** Aborts the stale staged uploads (with removeOrphans: both are bytes no metadata names). */
+  removeStaleStagedUploads?: boolean;
   onProgress?(progress: ConsistencyProgress): void;
 }
 
@@ -70,6 +94,8 @@ export interface ConsistencyFixResult {
   removedOrphanedObjects: string[];
   /** Artifact ids whose metadata rows were deleted (every row naming the id). */
   removedMetadata: string[];
+  /** Artifact ids whose stale staged uploads were aborted. */
+  removedStagedUploads: string[];
   /**
    * Problems the re-check just before removal found gone and so left alone: an orphan that a
    * metadata row names now (an upload finished), metadata whose bytes arrived or whose rows
@@ -138,6 +164,7 @@ export async function checkConsistency(
     .map(({ artifactId, studyId, trialId, filename, legacy }) => ({ artifactId, studyId, trialId, filename, legacy }))
     .sort(byOwnerThenId);
   const orphanedObjects = [...stored].filter((artifactId) => !after.namedIds.has(artifactId)).sort();
+  const staleStagedUploads = await listStaleStagedUploads(store, options.stagedUploadLifetimeMs ?? 3600 * 1000);
   return {
     metadataRows: before.records.length,
     storedObjects: stored.size,
@@ -145,7 +172,23 @@ export async function checkConsistency(
     malformedRows: before.malformedRows,
     missingBytes,
     orphanedObjects,
+    staleStagedUploads,
   };
+}
+
+async function listStaleStagedUploads(store: ArtifactStore, lifetimeMs: number): Promise<StaleStagedUpload[]> {
+  const stale: IncompleteStagedUpload[] = [];
+  const startedBefore = Date.now() - lifetimeMs;
+  for await (const upload of store.stagedUploads?.listIncomplete() ?? []) {
+    if (upload.startedAt.getTime() < startedBefore) stale.push(upload);
+  }
+  return stale
+    .sort((a, b) => (a.artifactId < b.artifactId ? -1 : a.artifactId > b.artifactId ? 1 : 0))
+    .map(({ artifactId, uploadId, startedAt }) => ({
+      artifactId,
+      ...(uploadId === undefined ? {} : { uploadId }),
+      startedAt: startedAt.toISOString(),
+    }));
 }
 
 /**
@@ -181,6 +224,7 @@ export async function fixConsistency(
   const result: ConsistencyFixResult = {
     removedOrphanedObjects: [],
     removedMetadata: [],
+    removedStagedUploads: [],
     resolvedSinceCheck: [],
     failure: null,
   };
@@ -193,6 +237,12 @@ export async function fixConsistency(
   const removeMetadataWithoutBytes = async (artifactId: string): Promise<Outcome> => {
     if (await hasBytes(store, artifactId)) return 'resolved';
     return (await database.artifactAttributeWrites.delete(artifactId)).length > 0 ? 'removed' : 'resolved';
+  };
+  const abortStaleStagedUpload = (upload: StaleStagedUpload) => async (): Promise<Outcome> => {
+    // A ticket this old cannot be completed; a row naming the id means it was, just now.
+    if (await isNamedByMetadata(database, upload.artifactId)) return 'resolved';
+    await store.stagedUploads?.abortUpload(upload.artifactId, upload.uploadId);
+    return 'removed';
   };
   const steps = [
     ...(options.removeOrphans ? report.orphanedObjects : []).map((artifactId) => ({
@@ -207,6 +257,11 @@ export async function fixConsistency(
       artifactId,
       run: removeMetadataWithoutBytes,
       removedInto: result.removedMetadata,
+    })),
+    ...(options.removeStaleStagedUploads === true ? report.staleStagedUploads : []).map((upload) => ({
+      artifactId: upload.artifactId,
+      run: abortStaleStagedUpload(upload),
+      removedInto: result.removedStagedUploads,
     })),
   ];
 

@@ -79,7 +79,7 @@ export async function assertOwnerAcceptsUploads(services: OwnerCheckServices, ow
   }
 }
 
-interface ArtifactNaming {
+export interface ArtifactNaming {
   filename: string;
   mimetype: string;
   encoding: string | null;
@@ -104,9 +104,63 @@ export interface FileToUpload {
 }
 
 /** A file whose bytes are stored, and the metadata row that is to list it. */
-interface StoredFile {
+export interface StoredFile {
   artifactId: string;
   valueJson: string;
+}
+
+/** The metadata row of stored bytes, in Optuna's format plus what the server knows. */
+export function storedFile(
+  artifactId: string,
+  naming: ArtifactNaming,
+  bytes: { size: number; sha256?: string },
+): StoredFile {
+  const valueJson = encodeArtifactMetaValueJson({
+    artifactId,
+    ...naming,
+    size: bytes.size,
+    sha256: bytes.sha256,
+    createdAt: new Date().toISOString(),
+  });
+  return { artifactId, valueJson };
+}
+
+/**
+ * The end of every upload, once the bytes are stored: the metadata rows in one transaction,
+ * then the live-feed events. When the rows cannot be written, the bytes are removed again.
+ */
+export async function recordStoredArtifacts(
+  services: ArtifactUploadServices,
+  owner: ArtifactOwner,
+  stored: readonly StoredFile[],
+): Promise<ArtifactRecord[]> {
+  let rows: ArtifactAttributeRow[];
+  try {
+    rows = await insertRows(services, owner, stored);
+  } catch (error) {
+    await removeStoredBytes(services.store, stored);
+    throw error;
+  }
+  const records = rows.map((row, index) => {
+    const record = artifactRecordFromRow(row, services.database.log);
+    if (record === null) throw new Error(`the metadata just written for ${stored[index]!.artifactId} does not decode`);
+    return record;
+  });
+  for (const record of records) {
+    // Published right after the commit (the log first announces what others committed before it).
+    await services.events.publishCreated(
+      record.artifactId,
+      { studyId: record.studyId, trialId: record.trialId },
+      record,
+    );
+    logger.info('artifact uploaded', {
+      artifactId: record.artifactId,
+      studyId: record.studyId,
+      trialId: record.trialId,
+      size: record.size,
+    });
+  }
+  return records;
 }
 
 /**
@@ -135,34 +189,7 @@ export async function uploadArtifacts(
     for (const { file, overrides } of files) namings.push(nameArtifact(await file.clientFilename, overrides ?? {}));
     const spooled = await Promise.all(files.map(({ file }) => file.received));
     const stored = await storeAll(services.store, spooled, namings);
-    let rows: ArtifactAttributeRow[];
-    try {
-      rows = await insertRows(services, owner, stored);
-    } catch (error) {
-      await removeStoredBytes(services.store, stored);
-      throw error;
-    }
-    const records = rows.map((row, index) => {
-      const record = artifactRecordFromRow(row, services.database.log);
-      if (record === null)
-        throw new Error(`the metadata just written for ${stored[index]!.artifactId} does not decode`);
-      return record;
-    });
-    for (const record of records) {
-      // Published right after the commit (the log first announces what others committed before it).
-      await services.events.publishCreated(
-        record.artifactId,
-        { studyId: record.studyId, trialId: record.trialId },
-        record,
-      );
-      logger.info('artifact uploaded', {
-        artifactId: record.artifactId,
-        studyId: record.studyId,
-        trialId: record.trialId,
-        size: record.size,
-      });
-    }
-    return records;
+    return await recordStoredArtifacts(services, owner, stored);
   } finally {
     await Promise.all(claimed.map((file) => file.discard()));
   }
@@ -184,14 +211,7 @@ async function storeAll(
       await removeStoredBytes(store, stored);
       throw storeUnavailable('The artifact store did not accept the file; nothing was stored', error);
     }
-    const valueJson = encodeArtifactMetaValueJson({
-      artifactId,
-      ...namings[index]!,
-      size: file.size,
-      sha256: file.sha256,
-      createdAt: new Date().toISOString(),
-    });
-    stored.push({ artifactId, valueJson });
+    stored.push(storedFile(artifactId, namings[index]!, file));
   }
   return stored;
 }

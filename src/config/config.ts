@@ -42,6 +42,27 @@ export interface UploadLimits {
   maxFieldSize: number;
 }
 
+export interface StagedUploadConfig {
+  /**
+   * HMAC key of staged-upload tokens (--upload-signing-key, env OPTUNA_ARTIFACTS_SIGNING_KEY).
+   * @default undefined: each process makes its own key, so its tickets complete only there;
+   *   instances behind one load balancer need the same key
+   */
+  signingKey?: string;
+  /**
+   * Seconds a ticket (and its presigned URLs) stays valid.
+   * @default 3600: a 10 GiB file at 25 Mbit/s takes about an hour
+   */
+  ticketTtlSeconds: number;
+  /**
+   * Part size of staged multipart uploads; a file of at most one part gets a single PUT.
+   * Raised for files that would otherwise need more than S3's 10,000 parts.
+   * @default 64 MiB: few enough parts to keep the ticket small (160 for 10 GiB), and one
+   *   part's retry after a network failure costs seconds, not minutes
+   */
+  partSize: number;
+}
+
 export interface ServerConfig {
   /** The SQLAlchemy-style URL as the user wrote it, e.g. sqlite:///optuna.db. */
   storageUrl: string;
@@ -108,6 +129,15 @@ export interface ServerConfig {
    * @default 100: a page subscribes to a handful; each costs memory for its queue
    */
   maxSubscriptionsPerConnection: number;
+  /** Staged (direct-to-bucket) uploads: createArtifactUpload / completeArtifactUpload. */
+  stagedUploads: StagedUploadConfig;
+  /**
+   * S3 / GCS stores: GET /artifacts/{id} answers 307 to a short-lived presigned URL instead of
+   * streaming the bytes through the server.
+   * @default false: the redirect target is the bucket's own host, which clients must be able
+   *   to reach (and browsers pages to read, through the bucket's CORS rules)
+   */
+  downloadRedirect: boolean;
 }
 
 /** Host names that always mean this machine: accepted by default on a loopback bind. */

@@ -58,6 +58,15 @@ Options:
   --upload-idle-timeout S   Cut an upload only when no byte arrived for S seconds (default 60);
                             an upload's total duration is not limited.
   --max-subscriptions N     Subscriptions one WebSocket connection may hold (default 100).
+  --download-redirect       S3 / GCS stores: GET /artifacts/{id} answers 307 to a short-lived
+                            presigned URL (same Content-Type / Content-Disposition) instead of
+                            streaming the bytes through the server.
+  --upload-signing-key KEY  HMAC key of staged-upload tokens. Env OPTUNA_ARTIFACTS_SIGNING_KEY.
+                            Give every instance the same key; when absent, each process makes
+                            its own, and its tickets complete only on that process.
+  --upload-ticket-ttl S     How long a staged-upload ticket is valid, in seconds (default 3600).
+  --staged-part-size SIZE   Part size of staged multipart uploads (default 64MiB, 5MiB..5GiB);
+                            a file of at most one part gets a single PUT.
   --help                    Print this manual.
   --version                 Print the version.
 

@@ -48,6 +48,10 @@ const optionDefinitions = {
   'max-query-bytes': { type: 'string' },
   'upload-idle-timeout': { type: 'string' },
   'max-subscriptions': { type: 'string' },
+  'download-redirect': { type: 'boolean' },
+  'upload-signing-key': { type: 'string' },
+  'upload-ticket-ttl': { type: 'string' },
+  'staged-part-size': { type: 'string' },
   fix: { type: 'boolean' },
   'fix-metadata': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -134,6 +138,12 @@ export function parseCommandLine(argv: string[], env: Environment = process.env)
       min: 1,
       max: 100_000,
     }),
+    stagedUploads: {
+      signingKey: nonEmpty(values['upload-signing-key'] ?? env.OPTUNA_ARTIFACTS_SIGNING_KEY),
+      ticketTtlSeconds: numberOption('--upload-ticket-ttl', values['upload-ticket-ttl'], 3600, { min: 0.001 }),
+      partSize: stagedPartSizeOption(values['staged-part-size']),
+    },
+    downloadRedirect: values['download-redirect'] ?? false,
   };
 
   if (isCheck) {
@@ -188,6 +198,15 @@ function byteSizeOption(flag: string, text: string | undefined, fallback: number
   } catch (error) {
     throw new UsageError(`${flag}: ${(error as Error).message}`);
   }
+}
+
+/** S3 takes parts of 5 MiB to 5 GiB. */
+function stagedPartSizeOption(text: string | undefined): number {
+  const size = byteSizeOption('--staged-part-size', text, 64 * 1024 ** 2);
+  if (size < 5 * 1024 ** 2 || size > 5 * 1024 ** 3) {
+    throw new UsageError(`--staged-part-size must be from 5MiB to 5GiB (S3's part limits), got "${text}"`);
+  }
+  return size;
 }
 
 function urlOption(flag: string, text: string | undefined): string | undefined {

@@ -12,6 +12,11 @@ export interface GraphQLContext {
    * EventSource received. A subscription resumes after it, as after `since`.
    */
   lastEventId?: string;
+  /**
+   * Where clients reach this server: --public-url, else the origin the request was sent to
+   * (its Host header, already checked against --allowed-host).
+   */
+  serverOrigin: string;
   /** The cursor of the subscription event being resolved; SSE sends it as the event's `id`. */
   eventCursor?: string;
 }
@@ -23,6 +28,7 @@ export function createGraphQLContext(services: AppServices, request?: Request): 
     services,
     loaders: new RenewableRequestLoaders(services.database),
     lastEventId: request?.headers.get('last-event-id') || undefined,
+    serverOrigin: services.config.publicUrl ?? (request ? new URL(request.url).origin : ''),
   };
 }
 

@@ -6,6 +6,7 @@ import './study.js';
 import './trial.js';
 import './artifact.js';
 import './artifact-upload.js';
+import './staged-upload.js';
 import './subscription.js';
 
 export const schema = builder.toSchema();

@@ -21,6 +21,7 @@ import { etagMatches, ifRangeAllowsPartialResponse } from './conditional-request
 import { sendText } from './plain-response.js';
 import { downloadContentType } from './download-content-type.js';
 import { findArtifactWithoutWaiting } from '../artifacts/artifact-listing.js';
+import type { ArtifactRecord } from '../artifacts/artifact-records.js';
 import { logger } from '../logger.js';
 import { describeError } from '../error-text.js';
 
@@ -35,6 +36,13 @@ interface DownloadPath {
  * caches from serving an artifact after it was deleted.
  */
 const cacheControl = 'private, max-age=31536000, immutable';
+
+/**
+ * How long a redirect's presigned URL works: long enough to follow it and resume a download a
+ * few times, short enough that a leaked link soon stops working. Not cached by clients (the
+ * redirect is `no-store`), so each GET gets a fresh one.
+ */
+const redirectUrlLifetimeSeconds = 300;
 
 const missingBytesMessage = 'The artifact is listed, but its bytes are not in the artifact store';
 
@@ -67,7 +75,7 @@ export function parseDownloadPath(path: string): DownloadPath | string {
 export async function serveArtifactDownload(
   request: IncomingMessage,
   response: ServerResponse,
-  services: Pick<AppServices, 'database' | 'store'>,
+  services: Pick<AppServices, 'database' | 'store' | 'config'>,
 ): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendText(response, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
@@ -88,6 +96,13 @@ export async function serveArtifactDownload(
     sendText(response, 404, 'No such artifact');
     return;
   }
+
+  const forceAttachment = url.searchParams.get('download') === '1';
+  if (
+    services.config.downloadRedirect &&
+    (await redirectToBucket(request, response, services.store, artifact, forceAttachment))
+  )
+    return;
 
   let stat: ArtifactStat;
   try {
@@ -114,7 +129,7 @@ export async function serveArtifactDownload(
     'Content-Security-Policy': contentSecurityPolicy,
     'Content-Disposition': contentDisposition(meta.filename, {
       mimetype: contentType,
-      forceAttachment: url.searchParams.get('download') === '1',
+      forceAttachment,
     }),
   };
 
@@ -153,6 +168,33 @@ export async function serveArtifactDownload(
     // sent, so the connection is cut and the client sees a short body.
     logger.warn('download interrupted', { artifactId: parsed.artifactId, error: describeError(error) });
   }
+}
+
+/**
+ * `--download-redirect`: answers 307 to a presigned URL of the bucket, which then serves the
+ * bytes, ranges and the headers this server would send (carried in the signed URL). False when
+ * the store has no URL for this request, which the server then answers itself.
+ */
+async function redirectToBucket(
+  request: IncomingMessage,
+  response: ServerResponse,
+  store: ArtifactStore,
+  artifact: ArtifactRecord,
+  forceAttachment: boolean,
+): Promise<boolean> {
+  if (store.presignedDownloadUrl === undefined) return false;
+  const contentType = downloadContentType(artifact.mimetype, artifact.encoding);
+  const location = await store.presignedDownloadUrl(artifact.artifactId, {
+    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    contentType,
+    contentDisposition: contentDisposition(artifact.filename, { mimetype: contentType, forceAttachment }),
+    expiresInSeconds: redirectUrlLifetimeSeconds,
+  });
+  if (location === undefined) return false;
+  // no-store: each request gets a fresh URL, never one that expired in a cache.
+  response.writeHead(307, { Location: location, 'Cache-Control': 'private, no-store', 'Content-Length': '0' });
+  response.end();
+  return true;
 }
 
 /**

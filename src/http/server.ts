@@ -12,6 +12,7 @@ import { bearerToken, isCsrfSuspect, isMultipartRequest, isTokenAccepted } from 
 import { MultipartRequestError, parseMultipartRequest, spoolSettingsFor } from './multipart.js';
 import { watchRequestBody } from './request-body-watch.js';
 import { serveArtifactDownload } from './download-route.js';
+import { receiveStagedUpload, stagedUploadPathPrefix } from './staged-upload-route.js';
 import { graphiqlAssetsPath, serveGraphiQLAsset } from './graphiql-assets.js';
 import { serveExamplesPage } from './examples-page.js';
 import { createWebPage, webAssetsPath } from './web-page.js';
@@ -57,6 +58,7 @@ export function createHttpServer(services: AppServices) {
       return;
     }
     if (path.startsWith('/artifacts/')) return serveArtifactDownload(request, response, services);
+    if (path.startsWith(stagedUploadPathPrefix)) return receiveStagedUpload(request, response, services);
     if (path === '/') return webPage.servePage(request, response);
     if (path.startsWith(webAssetsPath)) return webPage.serveAsset(request, response, path);
     if (path === '/examples') return serveExamplesPage(request, response);

@@ -21,6 +21,121 @@ export interface ArtifactStat {
   etag?: string;
 }
 
+/** One HTTP header a client sends with each PUT of a staged upload. */
+export interface UploadHeader {
+  name: string;
+  value: string;
+}
+
+/** One part of a multipart staged upload: PUT exactly `size` bytes to `url`, keep the ETag. */
+export interface UploadPartTarget {
+  /** 1-based, as S3 numbers parts. */
+  partNumber: number;
+  url: string;
+  size: number;
+}
+
+/** What a client of a staged upload is told to send, and what the store needs to finish it. */
+export interface StagedUploadTarget {
+  /**
+   * The backend's handle of the upload in progress (S3: the multipart upload id; GCS: the
+   * resumable session URI), carried in the signed ticket so any instance can finish it.
+   */
+  uploadId?: string;
+  /** Single-request upload: PUT every byte here. Undefined for multipart uploads, and for the
+   *  filesystem store, whose bytes go to the server's own `PUT /uploads/{token}`. */
+  url?: string;
+  /** Multipart upload: PUT each part to its URL. Empty for a single-request upload. */
+  parts: UploadPartTarget[];
+  /** Send these with every PUT (they are part of the signature). */
+  headers: UploadHeader[];
+}
+
+/** What the client declares of the file of a staged upload. */
+export interface StagedUploadRequest {
+  size: number;
+  /** Lowercase hex; when given, the backend checks it where it can. */
+  sha256?: string;
+  contentType: string;
+  /** How long the presigned URLs stay valid. */
+  expiresInSeconds: number;
+  /** Part size for multipart uploads; files of at most one part get a single request. */
+  partSize: number;
+}
+
+/** A part the client sent, as S3's CompleteMultipartUpload takes it. */
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/** A staged upload begun and neither completed nor aborted, for `check`. */
+export interface IncompleteStagedUpload {
+  artifactId: string;
+  uploadId?: string;
+  startedAt: Date;
+}
+
+/**
+ * Staged (direct-to-bucket) uploads: the client sends the bytes itself, with URLs the store
+ * signs, and the server only starts and finishes the upload. The bytes are not readable under
+ * the artifact id (or not complete) until {@link completeUpload}, and no metadata names them
+ * before the server has checked them.
+ */
+export interface StagedUploads {
+  /**
+   * Starts an upload of `request.size` bytes to the artifact id: presigned URLs for a bucket,
+   * nothing but a staging place for the filesystem store (see {@link receive}).
+   */
+  createUpload(artifactId: string, request: StagedUploadRequest): Promise<StagedUploadTarget>;
+
+  /**
+   * Makes what the client sent readable under the id (S3: completes the multipart upload with
+   * the client's part ETags; filesystem: moves the staged file into place). Does not check
+   * size or hash: the caller does, with `stat` and {@link storedSha256}.
+   *
+   * @throws ArtifactNotFoundError when no bytes arrived, or the upload was aborted or expired.
+   * @throws StagedPartsError when the parts do not match what was sent (a bad ETag or number).
+   */
+  completeUpload(
+    artifactId: string,
+    uploadId: string | undefined,
+    parts: readonly CompletedPart[] | undefined,
+  ): Promise<void>;
+
+  /**
+   * Removes whatever the upload sent: aborts the multipart upload or the resumable session,
+   * deletes a staged file or object. Idempotent.
+   */
+  abortUpload(artifactId: string, uploadId: string | undefined): Promise<void>;
+
+  /**
+   * The sha256 (hex) of the stored bytes when the backend itself verified it (S3 checksums);
+   * undefined when it cannot say, and the caller hashes the bytes.
+   */
+  storedSha256?(artifactId: string): Promise<string | undefined>;
+
+  /**
+   * Only for stores without upload URLs of their own (the filesystem store, whose clients PUT
+   * to the server's `PUT /uploads/{token}`): takes the file at `spooledPath` (a spool file in
+   * {@link ArtifactStore.spoolDirectory}, which it moves) as the bytes sent so far, replacing
+   * earlier ones. They stay invisible to readers and listings until {@link completeUpload}.
+   */
+  receive?(artifactId: string, spooledPath: string): Promise<void>;
+
+  /** Uploads begun and never completed or aborted (multipart uploads, staged files). */
+  listIncomplete(): AsyncIterable<IncompleteStagedUpload>;
+}
+
+/** What a presigned download URL makes the backend answer with. */
+export interface PresignedDownloadOptions {
+  /** The method the URL is signed for: signatures cover it, so a GET URL answers no HEAD. */
+  method: 'GET' | 'HEAD';
+  contentType: string;
+  contentDisposition: string;
+  expiresInSeconds: number;
+}
+
 /**
  * Where the bytes of Optuna artifacts live. Every adapter keeps them where the matching
  * Optuna store does (`<base>/<artifact_id>`, S3 key `<artifact_id>`, GCS blob `<artifact_id>`)
@@ -107,6 +222,25 @@ export interface ArtifactStore {
    * The file may be gone by the time it is opened: treat ENOENT as not found.
    */
   localFilePath?(artifactId: string): string | undefined;
+
+  /** Staged uploads (createArtifactUpload); every adapter of this server has them. */
+  readonly stagedUploads?: StagedUploads;
+
+  /**
+   * A short-lived URL of the bucket that answers the method (GET with Range, or HEAD) with the
+   * bytes and the given headers, for `--download-redirect`. Resolves undefined for a method
+   * the backend cannot sign (GCS signs no HEAD): the server answers that request itself.
+   * Absent for stores without URLs of their own (the filesystem).
+   */
+  presignedDownloadUrl?(artifactId: string, options: PresignedDownloadOptions): Promise<string | undefined>;
+}
+
+/** The parts named at completion are not the ones the backend received. Never retried. */
+export class StagedPartsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StagedPartsError';
+  }
 }
 
 /** Nothing is stored under the artifact id. Never retried. */

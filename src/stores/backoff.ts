@@ -4,7 +4,13 @@
 // adapters' SDK clients are built with their own retries switched off.
 import type { Readable } from 'node:stream';
 import { defaultBackoffConfig, type BackoffConfig } from '../config/config.js';
-import type { ArtifactStat, ArtifactStore, ByteRange } from './artifact-store.js';
+import type {
+  ArtifactStat,
+  ArtifactStore,
+  ByteRange,
+  PresignedDownloadOptions,
+  StagedUploads,
+} from './artifact-store.js';
 import { describeError } from '../error-text.js';
 import { logger as processLogger, type Logger } from '../logger.js';
 import { classifyFailure } from './transient-failure.js';
@@ -70,6 +76,16 @@ export class Backoff implements ArtifactStore {
 
   localFilePath(artifactId: string): string | undefined {
     return this.backend.localFilePath?.(artifactId);
+  }
+
+  // Staged uploads are driven by their client, who retries a failed request itself.
+  get stagedUploads(): StagedUploads | undefined {
+    return this.backend.stagedUploads;
+  }
+
+  get presignedDownloadUrl():
+    ((artifactId: string, options: PresignedDownloadOptions) => Promise<string | undefined>) | undefined {
+    return this.backend.presignedDownloadUrl?.bind(this.backend);
   }
 
   read(artifactId: string, range?: ByteRange): Promise<Readable> {

@@ -19,6 +19,7 @@ import {
 import { describeError } from '../error-text.js';
 import { ownerTag } from './file-owner.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, removeStaleFiles } from './stale-files.js';
+import { FileSystemStagedUploads } from './filesystem-staged-uploads.js';
 
 export interface FileSystemArtifactStoreOptions {
   /**
@@ -34,6 +35,7 @@ export interface FileSystemArtifactStoreOptions {
 // for artifacts, and carry the id so a leftover can be traced to its upload.
 const temporaryNamePattern = /^\.[0-9a-f-]{36}\.(?:\d+-[0-9a-f]{8}\.)?[0-9a-f]{12}\.tmp$/;
 const spoolFolderName = '.spool';
+const stagingFolderName = '.staged';
 
 const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -41,6 +43,7 @@ export class FileSystemArtifactStore implements ArtifactStore {
   /** Absolute path of the folder holding the artifacts. */
   readonly basePath: string;
   readonly spoolDirectory: string;
+  readonly stagedUploads: FileSystemStagedUploads;
   private readonly readChunkSize: number;
   private readonly leftoverAgeMs: number;
 
@@ -49,6 +52,9 @@ export class FileSystemArtifactStore implements ArtifactStore {
     this.spoolDirectory = join(this.basePath, spoolFolderName);
     this.readChunkSize = options.readChunkSize ?? 1024 * 1024;
     this.leftoverAgeMs = options.leftoverAgeMs ?? defaultLeftoverAgeMs;
+    this.stagedUploads = new FileSystemStagedUploads(join(this.basePath, stagingFolderName), (artifactId, sourcePath) =>
+      this.write(artifactId, sourcePath),
+    );
   }
 
   private pathOf(artifactId: string): string {

@@ -11,7 +11,9 @@ import {
   type ArtifactStat,
   type ArtifactStore,
   type ByteRange,
+  type PresignedDownloadOptions,
 } from './artifact-store.js';
+import { GCSStagedUploads } from './gcs-staged-uploads.js';
 import { ObjectKeyLayout } from './object-key-layout.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, defaultRemoteStoreSpoolDirectory } from './stale-files.js';
 import { describeError } from '../error-text.js';
@@ -52,6 +54,7 @@ export class GCSArtifactStore implements ArtifactStore {
   readonly storage: Storage;
   readonly layout: ObjectKeyLayout;
   readonly spoolDirectory: string;
+  readonly stagedUploads: GCSStagedUploads;
   private readonly bucket: Bucket;
   private readonly leftoverAgeMs: number;
 
@@ -61,6 +64,7 @@ export class GCSArtifactStore implements ArtifactStore {
     this.layout = new ObjectKeyLayout(options.prefix);
     this.spoolDirectory = options.spoolDirectory ?? defaultRemoteStoreSpoolDirectory;
     this.leftoverAgeMs = options.leftoverAgeMs ?? defaultLeftoverAgeMs;
+    this.stagedUploads = new GCSStagedUploads(this.bucket, this.layout);
   }
 
   /**
@@ -154,6 +158,20 @@ export class GCSArtifactStore implements ArtifactStore {
 
   describe(): string {
     return this.layout.urlOf('gs', this.bucket.name);
+  }
+
+  // GCS answers the signed GET with these headers (response-content-type, ...), Range included.
+  // Its V4 signer has no HEAD (a GET URL refuses one): the server answers HEAD itself.
+  async presignedDownloadUrl(artifactId: string, options: PresignedDownloadOptions): Promise<string | undefined> {
+    if (options.method !== 'GET') return undefined;
+    const [url] = await this.bucket.file(this.layout.keyOf(artifactId)).getSignedUrl({
+      version: 'v4',
+      action: 'read',
+      expires: Date.now() + options.expiresInSeconds * 1000,
+      responseType: options.contentType,
+      responseDisposition: options.contentDisposition,
+    });
+    return url;
   }
 }
 

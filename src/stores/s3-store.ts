@@ -16,6 +16,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   ArtifactNotFoundError,
   assertValidByteRange,
@@ -23,7 +24,9 @@ import {
   type ArtifactStat,
   type ArtifactStore,
   type ByteRange,
+  type PresignedDownloadOptions,
 } from './artifact-store.js';
+import { S3StagedUploads } from './s3-staged-uploads.js';
 import { exactByteRange } from './exact-byte-range.js';
 import { ObjectKeyLayout } from './object-key-layout.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, defaultRemoteStoreSpoolDirectory } from './stale-files.js';
@@ -128,6 +131,7 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly layout: ObjectKeyLayout;
   readonly client: S3Client;
   readonly spoolDirectory: string;
+  readonly stagedUploads: S3StagedUploads;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
   private readonly queueSize: number;
@@ -144,6 +148,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.queueSize = options.queueSize ?? 2;
     this.leftoverAgeMs = options.leftoverAgeMs ?? defaultLeftoverAgeMs;
     this.logger = options.logger ?? processLogger;
+    this.stagedUploads = new S3StagedUploads(this.client, bucket, this.layout);
   }
 
   async read(artifactId: string, range?: ByteRange): Promise<Readable> {
@@ -283,6 +288,18 @@ export class S3ArtifactStore implements ArtifactStore {
 
   describe(): string {
     return this.layout.urlOf('s3', this.bucket);
+  }
+
+  // S3 answers the presigned GET with these headers (response-content-type, ...), Range included.
+  presignedDownloadUrl(artifactId: string, options: PresignedDownloadOptions): Promise<string> {
+    const input = {
+      Bucket: this.bucket,
+      Key: this.layout.keyOf(artifactId),
+      ResponseContentType: options.contentType,
+      ResponseContentDisposition: options.contentDisposition,
+    };
+    const command = options.method === 'HEAD' ? new HeadObjectCommand(input) : new GetObjectCommand(input);
+    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
   }
 
   // NoSuchKey from GET; HEAD has no body, so a missing object is a bare 404 "NotFound".

@@ -102,6 +102,7 @@ describe('checkConsistency and fixConsistency', () => {
     expect(result).toEqual({
       removedOrphanedObjects: [trueOrphanId],
       removedMetadata: [],
+      removedStagedUploads: [],
       resolvedSinceCheck: [uploadedId],
       failure: null,
     });
@@ -123,6 +124,7 @@ describe('checkConsistency and fixConsistency', () => {
     expect(result).toEqual({
       removedOrphanedObjects: [],
       removedMetadata: [],
+      removedStagedUploads: [],
       resolvedSinceCheck: [artifact.artifact_id],
       failure: null,
     });

@@ -187,6 +187,7 @@ describe('check on a filesystem store', () => {
     expect(parseReport(fixOrphans.stdout).fix).toEqual({
       removedOrphanedObjects: [freshOrphanId, tombstonedId].sort(),
       removedMetadata: [],
+      removedStagedUploads: [],
       resolvedSinceCheck: [],
       failure: null,
     });
@@ -411,6 +412,7 @@ describe('check on an S3 store (s3rver)', () => {
     expect(parseReport(fix.stdout).fix).toEqual({
       removedOrphanedObjects: [freshOrphanId],
       removedMetadata: [studyArtifact.artifact_id],
+      removedStagedUploads: [],
       resolvedSinceCheck: [],
       failure: null,
     });

@@ -26,6 +26,24 @@ describe('parseCommandLine', () => {
     expect(serveConfig(['--db-busy-timeout', '0.5']).databaseBusyTimeoutSeconds).toBe(0.5);
   });
 
+  it('reads the staged-upload and redirect flags, the signing key also from the environment', () => {
+    expect(serveConfig([])).toMatchObject({
+      stagedUploads: { ticketTtlSeconds: 3600, partSize: 64 * 1024 ** 2 },
+      downloadRedirect: false,
+    });
+    expect(serveConfig([]).stagedUploads.signingKey).toBeUndefined();
+    const config = serveConfig(['--download-redirect', '--upload-ticket-ttl', '600', '--staged-part-size', '16MiB'], {
+      OPTUNA_ARTIFACTS_SIGNING_KEY: 'from the environment',
+    });
+    expect(config).toMatchObject({
+      stagedUploads: { signingKey: 'from the environment', ticketTtlSeconds: 600, partSize: 16 * 1024 ** 2 },
+      downloadRedirect: true,
+    });
+    expect(
+      serveConfig(['--upload-signing-key', 'flag'], { OPTUNA_ARTIFACTS_SIGNING_KEY: 'env' }).stagedUploads.signingKey,
+    ).toBe('flag');
+  });
+
   it('reads flags, and the environment where a flag is absent', () => {
     const config = serveConfig(
       [
@@ -71,6 +89,9 @@ describe('parseCommandLine', () => {
     [['--s3-endpoint', 'ftp://x']],
     [['--fix']],
     [['--db-busy-timeout', '-1']],
+    [['--staged-part-size', '4MiB']],
+    [['--staged-part-size', '6GiB']],
+    [['--upload-ticket-ttl', '0']],
   ])('refuses %j with a UsageError', (argv) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
   });

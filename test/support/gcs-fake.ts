@@ -1,8 +1,10 @@
 // A small fake of the Google Cloud Storage JSON API on 127.0.0.1, speaking the real HTTP
 // protocol @google-cloud/storage uses (no emulator runs offline here): object metadata,
-// media downloads with Range, listing, delete, multipart and resumable uploads. Replies
-// carry correct md5Hash/crc32c, which the client verifies. Objects live in memory.
-import { createHash, generateKeyPairSync } from 'node:crypto';
+// media downloads with Range, listing, delete, multipart and resumable uploads (and the
+// cancelling of a session), and V4 signed URLs (`/{bucket}/{name}?X-Goog-Signature=…`) for PUT
+// and GET, whose signature and expiry it verifies as GCS does. Replies carry correct
+// md5Hash/crc32c, which the client verifies. Objects live in memory.
+import { createHash, createPublicKey, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -35,6 +37,8 @@ export interface GcsFake {
   bucket: string;
   readonly requests: readonly RecordedGcsRequest[];
   requestCount(): number;
+  /** Resumable upload sessions neither completed nor cancelled. */
+  openSessionCount(): number;
   /** Bytes stored under an object name, or undefined. */
   objectBytes(name: string): Buffer | undefined;
   /** Answers the next `count` requests with `status` (an API error), then serves normally again. */
@@ -44,6 +48,8 @@ export interface GcsFake {
 
 interface StoredObject {
   data: Buffer;
+  /** Computed once: hashing a big object for every metadata request would take seconds each. */
+  hashes?: { crc32c: string; md5Hash: string };
   generation: number;
   contentType: string;
   created: string;
@@ -57,16 +63,51 @@ interface UploadSession {
   completed?: StoredObject;
 }
 
-// CRC32C (Castagnoli), reflected polynomial 0x82F63B78, as GCS computes it.
-const crc32cTable = Array.from({ length: 256 }, (_, index) => {
-  let value = index;
-  for (let bit = 0; bit < 8; bit++) value = value & 1 ? (value >>> 1) ^ 0x82f63b78 : value >>> 1;
-  return value >>> 0;
-});
+// CRC32C (Castagnoli), reflected polynomial 0x82F63B78, as GCS computes it; slicing by 8
+// (eight tables, eight bytes a step), since the fake hashes gigabyte objects in tests.
+const crc32cTables = (() => {
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  for (let index = 0; index < 256; index++) {
+    let value = index;
+    for (let bit = 0; bit < 8; bit++) value = value & 1 ? (value >>> 1) ^ 0x82f63b78 : value >>> 1;
+    tables[0]![index] = value >>> 0;
+  }
+  for (let index = 0; index < 256; index++) {
+    for (let slice = 1; slice < 8; slice++) {
+      const previous = tables[slice - 1]![index]!;
+      tables[slice]![index] = (previous >>> 8) ^ tables[0]![previous & 0xff]!;
+    }
+  }
+  return tables as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
+})();
 
 export function crc32c(data: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = crc32cTables;
   let crc = 0xffffffff;
-  for (const byte of data) crc = (crc32cTable[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  let index = 0;
+  for (const end = data.length - 7; index < end; index += 8) {
+    const low =
+      (crc ^ (data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24))) >>> 0;
+    crc =
+      t7[low & 0xff]! ^
+      t6[(low >>> 8) & 0xff]! ^
+      t5[(low >>> 16) & 0xff]! ^
+      t4[low >>> 24]! ^
+      t3[data[index + 4]!]! ^
+      t2[data[index + 5]!]! ^
+      t1[data[index + 6]!]! ^
+      t0[data[index + 7]!]!;
+  }
+  for (; index < data.length; index++) crc = t0[(crc ^ data[index]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -75,6 +116,11 @@ function hashesOf(data: Buffer): { crc32c: string; md5Hash: string } {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32c(data));
   return { crc32c: crc.toString('base64'), md5Hash: createHash('md5').update(data).digest('base64') };
+}
+
+function hashesOfObject(stored: StoredObject): { crc32c: string; md5Hash: string } {
+  stored.hashes ??= hashesOf(stored.data);
+  return stored.hashes;
 }
 
 class HttpError extends Error {
@@ -117,6 +163,8 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
       throw new HttpError(status, 'injected by the GCS fake', status === 403 ? 'forbidden' : 'backendError');
     }
 
+    if (url.searchParams.has('X-Goog-Signature')) return serveSignedUrl(request, response, url, method);
+
     const uploadMatch = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     const objectMatch = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(url.pathname);
     const listMatch = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
@@ -129,6 +177,10 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
 
     if (uploadMatch && method === 'POST') return startUpload(request, response, url);
     if (uploadMatch && method === 'PUT') return continueResumableUpload(request, response, url);
+    if (uploadMatch && method === 'DELETE') {
+      await readBody(request);
+      return cancelResumableUpload(response, url);
+    }
     if (objectMatch) {
       const name = decodeURIComponent(objectMatch[2] ?? '');
       if (method === 'GET' && url.searchParams.get('alt') === 'media') return sendMedia(request, response, name);
@@ -146,6 +198,43 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
     }
     await readBody(request);
     throw new HttpError(405, `${method} ${url.pathname} is not supported by the GCS fake`, 'notImplemented');
+  }
+
+  // A V4 signed URL: `/{bucket}/{name}`, the request's own method; the signed response-* query
+  // parameters set the download's headers, as GCS does.
+  async function serveSignedUrl(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    method: string,
+  ): Promise<void> {
+    const body = await readBody(request);
+    verifySignedUrl(request, url, method);
+    const [, bucket, ...nameParts] = url.pathname.split('/');
+    if (decodeURIComponent(bucket ?? '') !== bucketName) throw new HttpError(404, 'No such bucket', 'notFound');
+    const name = decodeURIComponent(nameParts.join('/'));
+    if (method === 'PUT') {
+      const stored = store(name, body, String(request.headers['content-type'] ?? 'application/octet-stream'));
+      response.writeHead(200, { ETag: `"${hashesOfObject(stored).md5Hash}"`, 'Content-Length': '0' }).end();
+      return;
+    }
+    if (method === 'GET' || method === 'HEAD') {
+      const contentType = url.searchParams.get('response-content-type');
+      const disposition = url.searchParams.get('response-content-disposition');
+      if (contentType !== null) response.setHeader('Content-Type', contentType);
+      if (disposition !== null) response.setHeader('Content-Disposition', disposition);
+      return sendMedia(request, response, name, contentType ?? undefined);
+    }
+    throw new HttpError(405, `${method} is not supported on signed URLs by the GCS fake`, 'notImplemented');
+  }
+
+  function cancelResumableUpload(response: ServerResponse, url: URL): void {
+    const uploadId = url.searchParams.get('upload_id') ?? '';
+    const session = sessions.get(uploadId);
+    if (!session || session.completed) throw new HttpError(404, 'No such upload session', 'notFound');
+    sessions.delete(uploadId);
+    // GCS answers a cancelled session with 499 Client Closed Request.
+    response.writeHead(499, { 'Content-Length': '0' }).end();
   }
 
   function existingObject(name: string): StoredObject {
@@ -174,19 +263,19 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
       contentType: stored.contentType,
       storageClass: 'STANDARD',
       size: String(stored.data.length),
-      ...hashesOf(stored.data),
+      ...hashesOfObject(stored),
       etag: Buffer.from(`${stored.generation}/1`).toString('base64'),
       timeCreated: stored.created,
       updated: stored.created,
     };
   }
 
-  function sendMedia(request: IncomingMessage, response: ServerResponse, name: string): void {
+  function sendMedia(request: IncomingMessage, response: ServerResponse, name: string, contentType?: string): void {
     const stored = existingObject(name);
     const size = stored.data.length;
-    const { crc32c: crc, md5Hash } = hashesOf(stored.data);
+    const { crc32c: crc, md5Hash } = hashesOfObject(stored);
     const headers: Record<string, string> = {
-      'Content-Type': stored.contentType,
+      'Content-Type': contentType ?? stored.contentType,
       'X-Goog-Hash': `crc32c=${crc},md5=${md5Hash}`,
       'X-Goog-Generation': String(stored.generation),
       'X-Goog-Stored-Content-Encoding': 'identity',
@@ -317,6 +406,7 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
     bucket: bucketName,
     requests,
     requestCount: () => requests.length,
+    openSessionCount: () => [...sessions.values()].filter((session) => !session.completed).length,
     objectBytes: (name) => objects.get(name)?.data,
     failNext(count, status, failOptions = {}) {
       injected = { remaining: count, status, ...failOptions };
@@ -326,6 +416,58 @@ export async function startGcsFake(options: { bucket?: string; projectId?: strin
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** RFC 3986 strict percent-encoding, as the client's V4 signer encodes query parameters. */
+const strictlyEncoded = (text: string): string =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Checks a V4 signed URL as GCS does: the RSA-SHA256 signature over the canonical request (by
+ * the key of {@link fakeServiceAccountCredentials}), and its expiry. A URL changed in any
+ * signed part (path, query, a signed header such as Content-Type) is refused with 403.
+ */
+function verifySignedUrl(request: IncomingMessage, url: URL, method: string): void {
+  const query = url.searchParams;
+  const signature = query.get('X-Goog-Signature') ?? '';
+  const signedHeaders = (query.get('X-Goog-SignedHeaders') ?? '').split(';');
+  const canonicalQuery = [...query.entries()]
+    .filter(([name]) => name !== 'X-Goog-Signature')
+    .map(([name, value]) => [strictlyEncoded(name), strictlyEncoded(value)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+  // The client signs the endpoint's host name without the port.
+  const headerValue = (name: string): string =>
+    name === 'host'
+      ? String(request.headers.host ?? '').replace(/:\d+$/, '')
+      : String(request.headers[name] ?? '').trim();
+  const canonicalHeaders = signedHeaders.map((name) => `${name}:${headerValue(name)}\n`).join('');
+  const canonicalRequest = [
+    method,
+    url.pathname,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    'UNSIGNED-PAYLOAD',
+  ].join('\n');
+  const date = query.get('X-Goog-Date') ?? '';
+  const scope = (query.get('X-Goog-Credential') ?? '').split('/').slice(1).join('/');
+  const blob = ['GOOG4-RSA-SHA256', date, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join(
+    '\n',
+  );
+  const publicKey = createPublicKey(fakeServiceAccountCredentials().private_key);
+  if (!verifySignature('RSA-SHA256', Buffer.from(blob), publicKey, Buffer.from(signature, 'hex'))) {
+    throw new HttpError(
+      403,
+      'The request signature we calculated does not match the signature you provided.',
+      'SignatureDoesNotMatch',
+    );
+  }
+  const signedAt = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  if (Date.now() > signedAt + Number(query.get('X-Goog-Expires') ?? 0) * 1000) {
+    throw new HttpError(400, 'Request has expired', 'ExpiredToken');
+  }
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -144,5 +144,7 @@ export function testServerConfig(storageUrl: string): ServerConfig {
     maxQueryBytes: 256 * 1024,
     uploadIdleTimeoutSeconds: 60,
     maxSubscriptionsPerConnection: 100,
+    stagedUploads: { ticketTtlSeconds: 3600, partSize: 64 * 1024 * 1024 },
+    downloadRedirect: false,
   };
 }

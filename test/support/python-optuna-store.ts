@@ -48,3 +48,7 @@ export const writeWithOptunaBoto3Store = (
   artifactId: string,
   sourcePath: string,
 ): Promise<BytesDigest> => runOptunaStore(['write-s3', endpoint, bucket, artifactId, sourcePath]);
+
+/** What Optuna's GCSArtifactStore(bucket).open_reader(artifactId) returns, against the GCS API at `endpoint`. */
+export const readWithOptunaGcsStore = (endpoint: string, bucket: string, artifactId: string): Promise<BytesDigest> =>
+  runOptunaStore(['read-gcs', endpoint, bucket, artifactId]);

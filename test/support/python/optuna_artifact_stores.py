@@ -4,6 +4,9 @@ The machine's Optuna (Debian's 3.1) predates ``optuna.artifacts``, so the store 
 mirrored here line for line from upstream:
   - FileSystemArtifactStore: optuna/optuna, optuna/artifacts/_filesystem.py
   - Boto3ArtifactStore:      optuna/optuna, optuna/artifacts/_boto3.py
+  - GCSArtifactStore:        optuna/optuna, optuna/artifacts/_gcs.py, with the one call it makes
+                             of google-cloud-storage (Blob.download_as_bytes, a GET of the
+                             object's media) spoken over HTTP: that library is not installed here
 Each command prints one JSON line: the size and sha256 of the bytes read or written.
 
 Usage:
@@ -11,6 +14,7 @@ Usage:
   optuna_artifact_stores.py write-fs BASE_PATH ARTIFACT_ID SOURCE_FILE
   optuna_artifact_stores.py read-s3  ENDPOINT BUCKET ARTIFACT_ID
   optuna_artifact_stores.py write-s3 ENDPOINT BUCKET ARTIFACT_ID SOURCE_FILE
+  optuna_artifact_stores.py read-gcs ENDPOINT BUCKET ARTIFACT_ID
 """
 
 import hashlib
@@ -55,6 +59,24 @@ class Boto3ArtifactStore:
         shutil.copyfileobj(content_body, buf)
         buf.seek(0)
         self.client.upload_fileobj(buf, self.bucket, artifact_id)
+
+
+class GCSArtifactStore:
+    """optuna/artifacts/_gcs.py: open_reader is `BytesIO(bucket.blob(artifact_id).download_as_bytes())`."""
+
+    def __init__(self, endpoint, bucket_name):
+        self._endpoint = endpoint
+        self._bucket_name = bucket_name
+
+    def open_reader(self, artifact_id):
+        import urllib.parse
+        import urllib.request
+
+        name = urllib.parse.quote(artifact_id, safe="")
+        url = f"{self._endpoint}/storage/v1/b/{self._bucket_name}/o/{name}?alt=media"
+        with urllib.request.urlopen(url) as response:
+            body = response.read()
+        return io.BytesIO(body)
 
 
 def s3rver_client(endpoint):
@@ -109,6 +131,9 @@ def main(argv):
         with open(source, "rb") as content_body:
             Boto3ArtifactStore(bucket, s3rver_client(endpoint)).write(artifact_id, content_body)
         result = digest_of_file(source)
+    elif command == "read-gcs":
+        endpoint, bucket, artifact_id = argv[2:5]
+        result = digest_of_reader(GCSArtifactStore(endpoint, bucket).open_reader(artifact_id))
     else:
         raise SystemExit(f"unknown command {command!r}")
     print(json.dumps(result))
