@@ -47,7 +47,7 @@ const tableCount = (url: string): Promise<number> =>
 describe('opening', () => {
   test('instances starting together on an empty database create Optuna schema once, and Optuna opens it', async () => {
     const url = await createMariadbDatabase('open_together');
-    await Promise.all([openAndClose(url), openAndClose(url), openAndClose(url), openAndClose(url)]);
+    await Promise.all(Array.from({ length: 8 }, () => openAndClose(url)));
     await withConnection(url, async (connection) => {
       expect(await connection.query('SELECT version_num FROM alembic_version')).toEqual([
         { version_num: optunaAlembicVersion },

@@ -30,21 +30,23 @@ async function tableNames(connection: PoolConnection): Promise<Set<string>> {
 
 /**
  * Creates Optuna's tables in an empty database, or checks an existing one. MySQL has no
- * transactional DDL: a named lock (GET_LOCK, released with the session) makes a second
- * instance wait for the first one's tables instead of racing it.
+ * transactional DDL, so another instance may be half-way through creating them: a named lock
+ * (GET_LOCK, released with the session) is held while looking and creating, and a second
+ * instance looks only once the first is done.
  * @throws UnusableDatabaseError with one line when the database is not a usable Optuna storage
  */
 export async function ensureMysqlSchema(connection: PoolConnection, options: MysqlSchemaSetupOptions): Promise<void> {
-  if ((await tableNames(connection)).size === 0) {
-    if (options.readonly) {
+  if (options.readonly) {
+    if ((await tableNames(connection)).size === 0) {
       throw new UnusableDatabaseError(options.name, 'is empty, not an Optuna database (opened read-only)');
     }
-    await createUnderLock(connection, options);
+  } else {
+    await createIfEmpty(connection, options);
   }
   await checkMysqlSchema(connection, options);
 }
 
-async function createUnderLock(connection: PoolConnection, options: MysqlSchemaSetupOptions): Promise<void> {
+async function createIfEmpty(connection: PoolConnection, options: MysqlSchemaSetupOptions): Promise<void> {
   // Lock names are server-wide and at most 64 characters.
   const lockName = `optuna-schema:${options.database}`.slice(0, 64);
   const [[granted]] = await connection.query<({ granted: number | null } & RowDataPacket)[]>(
@@ -52,13 +54,10 @@ async function createUnderLock(connection: PoolConnection, options: MysqlSchemaS
     [lockName, Math.ceil(options.lockTimeoutMs / 1000)],
   );
   if (granted?.granted !== 1) {
-    throw new UnusableDatabaseError(
-      options.name,
-      'is empty and another process is still creating its Optuna tables; try again',
-    );
+    throw new UnusableDatabaseError(options.name, 'is being set up by another process that holds its lock; try again');
   }
   try {
-    if ((await tableNames(connection)).size > 0) return; // the other instance made them
+    if ((await tableNames(connection)).size > 0) return;
     for (const statement of optunaCreateStatements) await connection.query(statement);
     await connection.query(
       'INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, ?, ?)',
