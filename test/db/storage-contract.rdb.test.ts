@@ -190,6 +190,21 @@ describe.each(testDialects)('the storage contract on %s', (dialect) => {
     expect(await statementsOf(() => database.studies.byIds(studyIds))).toBe(1);
   });
 
+  test('servers creating one study name at once: one creates it, every other is told the name is taken', async () => {
+    const { database, testDatabase } = await openFresh();
+    // Separate servers (pools): their transactions really run at the same time.
+    const others = await Promise.all([1, 2, 3].map(() => open(testDatabase.url)));
+    cleanups.push(() => Promise.all(others.map((other) => other.close())).then(() => undefined));
+    const outcomes = await Promise.allSettled(
+      [database, ...others].flatMap((server) => [1, 2].map(() => server.studyWrites.create('raced', ['MINIMIZE']))),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(StudyNameTakenError);
+    }
+    expect(await database.studies.count('raced')).toBe(1);
+  });
+
   test('an existing database is used as it is; an unknown schema version is refused naming optuna storage upgrade', async () => {
     const { database, testDatabase } = await openFresh();
     await database.studyWrites.create('kept', ['MINIMIZE']);

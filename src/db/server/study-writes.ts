@@ -6,16 +6,29 @@ import { StudyNameTakenError } from '../database-errors.js';
 import type { StudyWrites } from '../optuna-database.js';
 import type { StudyRecord } from '../study-queries.js';
 import type { ServerWriteTransaction } from './server-reads.js';
+import type { ServerSql } from './server-sql.js';
 
 export class ServerStudyWrites implements StudyWrites {
   constructor(private readonly transaction: ServerWriteTransaction) {}
 
-  create(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord> {
+  async create(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord> {
+    try {
+      return await this.insert(name, directions);
+    } catch (error) {
+      // A concurrent creator of the same name committed first: our INSERT failed on the unique
+      // index (each dialect words that differently), and the name is now there to see.
+      if (!(error instanceof StudyNameTakenError) && (await this.nameTaken(name))) throw new StudyNameTakenError(name);
+      throw error;
+    }
+  }
+
+  private nameTaken(name: string): Promise<boolean> {
+    return this.transaction((db) => nameTakenIn(db, name));
+  }
+
+  private insert(name: string, directions: readonly StudyDirection[]): Promise<StudyRecord> {
     return this.transaction(async (db) => {
-      // A concurrent creator of the same name makes the INSERT fail on the unique index instead.
-      if (await db.get(sql`SELECT 1 AS found FROM studies WHERE study_name = ${name}`)) {
-        throw new StudyNameTakenError(name);
-      }
+      if (await nameTakenIn(db, name)) throw new StudyNameTakenError(name);
       const studyId = await db.insert(sql`INSERT INTO studies (study_name) VALUES (${name})`, 'study_id');
       for (const [objective, direction] of directions.entries()) {
         await db.run(
@@ -25,4 +38,8 @@ export class ServerStudyWrites implements StudyWrites {
       return { studyId, name, directions: [...directions] };
     });
   }
+}
+
+async function nameTakenIn(db: ServerSql, name: string): Promise<boolean> {
+  return (await db.get(sql`SELECT 1 AS found FROM studies WHERE study_name = ${name}`)) !== undefined;
 }
