@@ -39,7 +39,7 @@ export interface CheckOutput {
  */
 export async function runCheckCommand(command: CheckCommand, output: CheckOutput): Promise<number> {
   const { config } = command;
-  assertDatabaseExists(config);
+  await assertDatabaseExists(config);
   assertStoreFolderExists(config.artifactStoreUrl);
   // Only --fix-metadata writes to the database; a report must not be able to.
   const database = await openConfiguredDatabase(config, { readonly: !command.fixMissingBytes });
@@ -88,10 +88,14 @@ export async function runCheckCommand(command: CheckCommand, output: CheckOutput
  * `serve` and wrong here: a mistyped path would "find" every stored object orphaned, and
  * `--fix` would delete them all.
  */
-function assertDatabaseExists(config: CheckCommand['config']): void {
+async function assertDatabaseExists(config: CheckCommand['config']): Promise<void> {
   const location = configuredDatabaseLocation(config);
-  // A server database that is empty is refused by the read-only open (no Optuna schema).
-  if (location.dialect !== 'sqlite') return;
+  if (location.dialect !== 'sqlite') {
+    // A read-only open refuses a server database without Optuna's schema and creates nothing;
+    // the read-write open --fix-metadata needs would create the schema instead.
+    await (await openConfiguredDatabase(config, { readonly: true })).close();
+    return;
+  }
   const size = statSync(location.path, { throwIfNoEntry: false })?.size ?? 0;
   if (size === 0) {
     throw new StartupError(

@@ -50,18 +50,21 @@ describe.each(serverDialects)('check on %s', (dialect) => {
     expectNoPassword(broken);
   });
 
-  it('refuses an empty database without creating anything, and without the password', async () => {
-    const { url, remove } = await freshDatabase(dialect, 'check_empty');
-    cleanups.push(remove);
-    const run = await runCli(['check', url, '--artifact-store', 'file:///tmp']);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('not an Optuna database');
-    expectNoPassword(run);
-    const tables = await withConnection(url, (connection) =>
-      connection.query(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = ${dialect === 'postgresql' ? 'current_schema()' : 'database()'}`,
-      ),
-    );
-    expect(tables).toEqual([]);
-  });
+  it.each([{ fixes: [] as string[] }, { fixes: ['--fix', '--fix-metadata'] }])(
+    'refuses an empty database without creating anything, and without the password (check $fixes)',
+    async ({ fixes }) => {
+      const { url, remove } = await freshDatabase(dialect, 'check_empty');
+      cleanups.push(remove);
+      const run = await runCli(['check', url, '--artifact-store', 'file:///tmp', ...fixes]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain('not an Optuna database');
+      expectNoPassword(run);
+      const tables = await withConnection(url, (connection) =>
+        connection.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = ${dialect === 'postgresql' ? 'current_schema()' : 'database()'}`,
+        ),
+      );
+      expect(tables).toEqual([]);
+    },
+  );
 });
