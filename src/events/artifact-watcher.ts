@@ -16,7 +16,8 @@
 //   deletion by Python or the dashboard is announced within 50 looks (50 s at --watch-interval
 //   1). Deletions by instances on PostgreSQL come with a NOTIFY naming their rows: their ranges
 //   are re-read at the next look, at once.
-// - SQLite's data_version tells when no other connection has committed: the look reads nothing.
+// - SQLite's data_version tells when no other connection has committed: the look reads nothing
+//   (once the rolling check has gone round the tables since the last change).
 // - On PostgreSQL every instance LISTENs: a notice (sent by an instance's write transaction when
 //   it commits) makes it look at once; elsewhere the looks run every `intervalSeconds`.
 //
@@ -148,6 +149,12 @@ export async function startArtifactWatcher(
   let stopped = false;
   // The seeding pages were read after this version: a commit since then makes the first look read.
   let version: DataVersion | null = firstLook.version;
+  /**
+   * Looks still to read before the rolling check has gone round every range since the last
+   * change: a change read in one range may have company in ranges not compared yet, so the
+   * "nothing committed" shortcut waits for a full round.
+   */
+  let roundsLeft = 0;
   /** Rows above these ids are read by every look. */
   let floor: AttributeRowIds = seededBounds;
   /** The tables' largest ids at each recent look, oldest first (the floor comes from them). */
@@ -222,10 +229,13 @@ export async function startArtifactWatcher(
     const startedAt = Date.now();
     try {
       const rolling = { study: rollingRange('study'), trial: rollingRange('trial') };
-      const answer = await database.watchArtifacts({ since: version, above: floor, summarize: rolling });
+      const since = roundsLeft > 0 ? null : version;
+      const answer = await database.watchArtifacts({ since, above: floor, summarize: rolling });
       if (stopped) return;
+      if (answer.version !== version) roundsLeft = 1 + Math.max(rangeOf(floor.studyRowId), rangeOf(floor.trialRowId));
       version = answer.version;
       if (answer.changes !== null) {
+        roundsLeft -= 1;
         applyLook(answer.changes, rolling, except);
         history.push({ at: startedAt, bounds: answer.changes.bounds });
       } else {
