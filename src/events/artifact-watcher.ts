@@ -14,7 +14,9 @@
 //   count and id sum of its live artifact rows, and re-reads the range only when they differ.
 //   The ranges go round the table, so at 1,000,000 rows and the default 4,096 ids a range (a
 //   millisecond of database time) a deletion by Python or the dashboard is announced within 245
-//   looks: about 4 minutes at --watch-interval 1. Deletions by instances on PostgreSQL come with a NOTIFY naming their rows: their ranges
+//   looks: about 4 minutes at --watch-interval 1. The sums see a tombstone spelled as
+//   optuna-dashboard writes it (`null` / `"null"`); rarer spellings that decode to null too are
+//   found when their row is read again (above the floor, or in a range re-read for a change). Deletions by instances on PostgreSQL come with a NOTIFY naming their rows: their ranges
 //   are re-read at the next look, at once.
 // - SQLite's data_version tells when no other connection has committed: the look reads nothing
 //   (once the rolling check has gone round the tables since the last change).
@@ -173,6 +175,22 @@ export async function startArtifactWatcher(
     if (record === null || except.has(record.artifactId)) return;
     if (!events.announceCreated(record.artifactId, record, record)) events.markAnnounced(record.position);
   };
+  /**
+   * A known row read again: its value may have been rewritten in place — a tombstone the range
+   * sums still count (`" null"`, `"\\u006eull"`: optuna-dashboard's delete in other spellings)
+   * is a deletion; a repaired row, a creation.
+   */
+  const rewritten = (row: ArtifactAttributeRow, known: KnownRow, except: ReadonlySet<string>): void => {
+    const record = artifactRecordFromRow(row, database.log);
+    if (known.isArtifact === (record !== null)) return;
+    known.isArtifact = record !== null;
+    if (record !== null) {
+      if (!except.has(record.artifactId) && !events.announceCreated(record.artifactId, record, record))
+        events.markAnnounced(record.position);
+    } else if (known.artifactId !== null && !except.has(known.artifactId)) {
+      events.announceDeleted(known.artifactId, { studyId: known.studyId, trialId: known.trialId });
+    }
+  };
   /** Announces that a known row is gone (or became a tombstone). */
   const lost = (source: AttributeSource, rowId: number, except: ReadonlySet<string>): void => {
     const known = forget(source, rowId);
@@ -196,7 +214,9 @@ export async function startArtifactWatcher(
       const known = tables[row.source].rows.get(row.rowId);
       // SQLite gives a deleted newest row's id to the next insert: another artifact, same id.
       if (known !== undefined && known.artifactId !== artifactIdOfKey(row.key)) lost(row.source, row.rowId, except);
-      if (!tables[row.source].rows.has(row.rowId)) found(row, except);
+      const current = tables[row.source].rows.get(row.rowId);
+      if (current === undefined) found(row, except);
+      else rewritten(row, current, except);
     }
     for (const source of sources) {
       const range = ranges[source];
