@@ -8,7 +8,7 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,staged,limits,lock,startup,webpage
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,staged,limits,lock,startup,webpage,watch
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { runStartupBenchmark } from './startup.js';
 import { runStagedUploadBenchmark } from './staged-upload.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
 import { runWebPageBenchmark } from './webpage.js';
+import { runWatchBenchmark } from './watch.js';
 import { projectRoot } from './support/child-process.js';
 import { progress } from './support/progress.js';
 import {
@@ -50,6 +51,7 @@ const benchmarkNames = [
   'lock',
   'startup',
   'webpage',
+  'watch',
 ] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
@@ -170,6 +172,10 @@ async function main(): Promise<void> {
           artifactsPerTrial: settings.listing.artifactsPerTrial,
           warmRepeats: settings.quick ? 3 : 10,
         }),
+    ],
+    watch: [
+      'the watcher: idle looks on a large database, delivery across instances',
+      () => runWatchBenchmark({ quick: settings.quick, progress }),
     ],
   };
   const rows: ResultRow[] = [];

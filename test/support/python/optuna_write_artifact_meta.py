@@ -7,7 +7,7 @@ metadata with exactly this call (optuna/artifacts/_upload.py):
 Prints the new artifact id (ARTIFACT_ID when given: upload_artifact writes the bytes under
 that id to the artifact store first).
 
-Usage: optuna_write_artifact_meta.py DB_PATH study|trial ID FILENAME [ARTIFACT_ID]
+Usage: optuna_write_artifact_meta.py DB_PATH_OR_STORAGE_URL study|trial ID FILENAME [ARTIFACT_ID]
 """
 
 import json
@@ -19,7 +19,8 @@ from optuna.storages import RDBStorage
 
 def main(argv):
     db_path, kind, owner_id, filename = argv[1], argv[2], int(argv[3]), argv[4]
-    storage = RDBStorage(f"sqlite:///{db_path}", skip_compatibility_check=True)
+    url = db_path if "://" in db_path else f"sqlite:///{db_path}"
+    storage = RDBStorage(url, skip_compatibility_check=True)
     artifact_id = argv[5] if len(argv) > 5 else str(uuid.uuid4())
     meta = {"artifact_id": artifact_id, "filename": filename, "mimetype": "text/plain", "encoding": None}
     key = "artifacts:" + artifact_id
