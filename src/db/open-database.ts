@@ -3,7 +3,7 @@
 import type { DatabaseLocation } from '../config/storage-url.js';
 import { logger as processLogger, type Logger } from '../logger.js';
 import { DatetimeZone } from '../optuna/datetimes.js';
-import { UnusableDatabaseError } from './database-errors.js';
+import { openMysqlDatabase } from './mysql/open-mysql.js';
 import type { OptunaDatabase } from './optuna-database.js';
 import { openOptunaDatabase } from './sqlite-database.js';
 import { openPostgresqlDatabase } from './postgresql/open-postgresql-database.js';
@@ -47,15 +47,20 @@ export async function openDatabase(
     case 'sqlite':
       return Promise.resolve(openOptunaDatabase(location.path, { ...options, datetimeZone }));
     case 'postgresql':
-      return openPostgresqlDatabase(location, {
-        readonly: options.readonly ?? false,
-        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-        poolSize: options.poolSize ?? 10,
-        datetimeZone,
-        libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
-        logger: options.logger ?? processLogger,
-      });
+      return openPostgresqlDatabase(location, serverDatabaseOptions(options, datetimeZone));
     case 'mysql':
-      throw new UnusableDatabaseError(location.database, `${location.dialect} storage is not supported yet`);
+      return openMysqlDatabase(location, serverDatabaseOptions(options, datetimeZone));
   }
+}
+
+/** The options of a server database (PostgreSQL, MySQL) with their defaults filled in. */
+function serverDatabaseOptions(options: OpenDatabaseOptions, datetimeZone: DatetimeZone) {
+  return {
+    readonly: options.readonly ?? false,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    poolSize: options.poolSize ?? 10,
+    datetimeZone,
+    libraryVersion: options.libraryVersion ?? 'optuna-artifacts-graphql',
+    logger: options.logger ?? processLogger,
+  };
 }

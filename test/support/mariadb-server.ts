@@ -26,8 +26,14 @@ export interface MariadbServerAddress {
 
 export interface RunningMariadbServer {
   address: MariadbServerAddress;
-  pid: number;
+  /** The process id of the daemon running now. */
+  readonly pid: number;
+  /** Stops the server and removes its data folder. */
   stop(): Promise<void>;
+  /** Stops the daemon cleanly, keeping the data folder (an outage); `resume` starts it again. */
+  pause(): Promise<void>;
+  /** Starts the daemon again on the same data folder, port and socket. */
+  resume(): Promise<void>;
 }
 
 const installDb = '/usr/bin/mariadb-install-db';
@@ -70,27 +76,29 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
     ],
     join(directory, 'install.log'),
   );
-  const daemon = await startDaemon(
-    withParentDeathSignal([
-      serverBinary,
-      '--no-defaults',
-      `--datadir=${dataDirectory}`,
-      `--port=${address.port}`,
-      `--socket=${address.socketPath}`,
-      `--pid-file=${join(directory, 'mariadbd.pid')}`,
-      '--bind-address=127.0.0.1',
-      '--skip-name-resolve',
-      ...asCurrentUser,
-      ...fastInnodb,
-      // Debian's packaged server configuration (50-server.cnf), which Optuna users run with:
-      // new databases and Optuna's tables take this charset and collation.
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_general_ci',
-    ]),
-    join(directory, 'server.log'),
-    'MariaDB',
-    () => canConnect(address),
-  );
+  const startServer = () =>
+    startDaemon(
+      withParentDeathSignal([
+        serverBinary,
+        '--no-defaults',
+        `--datadir=${dataDirectory}`,
+        `--port=${address.port}`,
+        `--socket=${address.socketPath}`,
+        `--pid-file=${join(directory, 'mariadbd.pid')}`,
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        ...asCurrentUser,
+        ...fastInnodb,
+        // Debian's packaged server configuration (50-server.cnf), which Optuna users run with:
+        // new databases and Optuna's tables take this charset and collation.
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_general_ci',
+      ]),
+      join(directory, 'server.log'),
+      'MariaDB',
+      () => canConnect(address),
+    );
+  let daemon = await startServer();
 
   const connection = await rootConnection(address);
   try {
@@ -100,10 +108,16 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
   }
   return {
     address,
-    pid: daemon.pid,
+    get pid() {
+      return daemon.pid;
+    },
     async stop() {
       await daemon.stop('SIGTERM'); // mariadbd's clean shutdown
       rmSync(directory, { recursive: true, force: true });
+    },
+    pause: () => daemon.stop('SIGTERM'),
+    async resume() {
+      daemon = await startServer();
     },
   };
 }
@@ -111,10 +125,13 @@ export async function startMariadbServer(): Promise<RunningMariadbServer> {
 /**
  * A new empty database the test user may use fully; returns the URL Python users write for it
  * (`mysql+pymysql://optuna_test:p%40ss%2Fw%3Ard%25@127.0.0.1:PORT/NAME_xxxx?charset=utf8mb4`).
- * `name` is a prefix: test files run in parallel on one server.
+ * `name` is a prefix: test files run in parallel on one server. `address`: a server of the
+ * test's own (startMariadbServer), else the run's shared one.
  */
-export async function createMariadbDatabase(name: string): Promise<string> {
-  const address = inject('mariadbServer');
+export async function createMariadbDatabase(
+  name: string,
+  address: MariadbServerAddress = inject('mariadbServer'),
+): Promise<string> {
   const database = `${name}_${randomBytes(4).toString('hex')}`;
   const connection = await rootConnection(address);
   try {

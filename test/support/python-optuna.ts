@@ -72,17 +72,18 @@ export interface OptunaArtifactMeta {
 }
 
 /**
- * What Optuna's `get_all_artifact_meta` returns for a study or trial of the database (upstream
+ * What Optuna's `get_all_artifact_meta` returns for a study or trial of the database (a SQLite
+ * path or a SQLAlchemy URL; upstream
  * code mirrored in python/optuna_artifact_meta.py), or the error it raises.
  */
 export async function listArtifactsWithOptuna(
-  databasePath: string,
+  databasePathOrUrl: string,
   owner: { studyId: number } | { trialId: number },
 ): Promise<OptunaArtifactMeta[] | { error: string }> {
   const [kind, id] = 'studyId' in owner ? ['study', owner.studyId] : ['trial', owner.trialId];
   const { stdout } = await promisify(execFile)(
     systemPython,
-    [scriptPath('optuna_artifact_meta.py'), databasePath, kind, String(id)],
+    [scriptPath('optuna_artifact_meta.py'), databasePathOrUrl, kind, String(id)],
     {
       maxBuffer: 16 * 1024 * 1024,
     },

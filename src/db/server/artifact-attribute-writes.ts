@@ -34,13 +34,14 @@ export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
     return row!;
   }
 
-  insertAll(
+  async insertAll(
     owner: ArtifactOwner,
     artifacts: readonly NewArtifactAttribute[],
     options: InsertArtifactAttributeOptions,
   ): Promise<ArtifactAttributeRow[]> {
+    // Inside the async function: a refusal rejects the promise rather than throwing at the call.
     for (const { valueJson } of artifacts) this.checkSize(valueJson);
-    return this.transaction(async (db) => {
+    return await this.transaction(async (db) => {
       const checked = await checkOwner(db, owner, options);
       const rows: ArtifactAttributeRow[] = [];
       for (const { artifactId, valueJson } of artifacts) {
