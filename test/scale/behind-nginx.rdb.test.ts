@@ -304,7 +304,7 @@ describe.skipIf(!hasOptuna)('three instances behind nginx on PostgreSQL and s3rv
     const uploadChain = async (owner: { studyId: number } | { trialId: number }, name: string) => {
       const ids: string[] = [];
       for (let index = 0; index < uploadsPerChain; index++) {
-        const content = randomBytes(1 + Math.floor(Math.random() * 300_000));
+        const content = randomBytes(1 + Math.floor(Math.random() * 100_000));
         const artifactId = await upload(nginx.url, owner, content, `${name}-${index}.bin`);
         stored.set(artifactId, sha256(content));
         ids.push(artifactId);
