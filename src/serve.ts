@@ -9,7 +9,9 @@ export async function startServing(services: AppServices, host: string, port: nu
   const running = await createHttpServer(services).start(host, port);
   let watcher;
   try {
-    watcher = await startArtifactWatcher(services.database, services.events, services.config.watchIntervalSeconds);
+    watcher = await startArtifactWatcher(services.database, services.events, {
+      intervalSeconds: services.config.watchIntervalSeconds,
+    });
   } catch (error) {
     await running.stop();
     throw error;
@@ -17,7 +19,7 @@ export async function startServing(services: AppServices, host: string, port: nu
   return {
     ...running,
     async stop() {
-      watcher.stop();
+      await watcher.stop();
       await running.stop();
     },
   };

@@ -45,25 +45,56 @@ export type RowValues = [
   valueJson: string | null,
 ];
 
+/** An inclusive range of row ids of one attribute table. */
+export interface RowIdRange {
+  first: number;
+  last: number;
+}
+
+/**
+ * Which rows of each attribute table to read: a range, or none of that table (null). The
+ * conditions go inside each branch of the union, so an index range is used whatever the
+ * planner does with the union.
+ */
+export interface RowIdRanges {
+  study: RowIdRange | null;
+  trial: RowIdRange | null;
+}
+
+/** Every row of both tables. */
+export const allRowIds: RowIdRanges = {
+  study: { first: 0, last: Number.MAX_SAFE_INTEGER },
+  trial: { first: 0, last: Number.MAX_SAFE_INTEGER },
+};
+
+const rangeCondition = (column: SQL, range: RowIdRange | null): SQL =>
+  range === null ? sql`FALSE` : sql`${column} >= ${range.first} AND ${column} <= ${range.last}`;
+
 // 'artifacts:' is 10 characters, 'dashboard:artifacts:' 20; the legacy key continues '<trial_id>:<id>'.
-const artifactRowsCte = sql`WITH artifact_rows (source, row_id, study_id, trial_id, "key", value_json, artifact_id) AS (
+const artifactRowsCte = (ranges: RowIdRanges) => {
+  const trialIds = rangeCondition(sql`a.trial_system_attribute_id`, ranges.trial);
+  const studyIds = rangeCondition(sql`s.study_system_attribute_id`, ranges.study);
+  return sql`WITH artifact_rows (source, row_id, study_id, trial_id, "key", value_json, artifact_id) AS (
   SELECT 'trial', a.trial_system_attribute_id, t.study_id, a.trial_id, a."key", a.value_json, substr(a."key", 11)
     FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id
-    WHERE a."key" >= 'artifacts:' AND a."key" < 'artifacts;'
+    WHERE a."key" >= 'artifacts:' AND a."key" < 'artifacts;' AND ${trialIds}
   UNION ALL
   SELECT 'study', s.study_system_attribute_id, s.study_id, NULL, s."key", s.value_json, substr(s."key", 11)
     FROM study_system_attributes s
-    WHERE s."key" >= 'artifacts:' AND s."key" < 'artifacts;'
+    WHERE s."key" >= 'artifacts:' AND s."key" < 'artifacts;' AND ${studyIds}
   UNION ALL
   SELECT 'study', s.study_system_attribute_id, s.study_id,
       CAST(substr(s."key", 21, instr(substr(s."key", 21), ':') - 1) AS INTEGER),
       s."key", s.value_json, substr(s."key", 21 + instr(substr(s."key", 21), ':'))
     FROM study_system_attributes s
-    WHERE s."key" >= 'dashboard:artifacts:' AND s."key" < 'dashboard:artifacts;'
+    WHERE s."key" >= 'dashboard:artifacts:' AND s."key" < 'dashboard:artifacts;' AND ${studyIds}
 )`;
+};
 
 /** Newest first: by row id, and at equal ids the trial row (see src/artifacts/artifact-cursor.ts). */
 const newestFirst = sql`ORDER BY r.row_id DESC, r.source DESC`;
+/** The reverse of newestFirst. */
+export const oldestFirst = sql`ORDER BY r.row_id ASC, r.source ASC`;
 
 export function rowFromValues([
   source,
@@ -92,10 +123,15 @@ export function filterCondition(filter: ArtifactRowFilter): SQL {
   return sql.join(conditions, sql` AND `);
 }
 
-function selectRows(db: OptunaSql, where: SQL, orderAndLimit: SQL): ArtifactAttributeRow[] {
+export function selectRows(
+  db: OptunaSql,
+  where: SQL,
+  orderAndLimit: SQL,
+  ranges: RowIdRanges = allRowIds,
+): ArtifactAttributeRow[] {
   return db
     .values<RowValues>(
-      sql`${artifactRowsCte} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state, r."key", r.value_json
+      sql`${artifactRowsCte(ranges)} SELECT r.source, r.row_id, r.study_id, r.trial_id, ot.state AS trial_state, r."key", r.value_json
         FROM artifact_rows r LEFT JOIN trials ot ON ot.trial_id = r.trial_id AND ot.study_id = r.study_id
         WHERE ${where} ${orderAndLimit}`,
     )
@@ -157,13 +193,17 @@ export class SqliteArtifactAttributeQueries implements ArtifactAttributeQueries 
         db,
         sql`${filterCondition(filter)} AND ((r.source = 'study' AND r.row_id > ${above.studyRowId})
           OR (r.source = 'trial' AND r.row_id > ${above.trialRowId}))`,
-        sql`ORDER BY r.row_id ASC, r.source ASC LIMIT ${limit}`,
+        sql`${oldestFirst} LIMIT ${limit}`,
       ),
     );
   }
 
   byArtifactIds(artifactIds: readonly string[]): Promise<ArtifactAttributeRow[]> {
     return this.read((db) => selectArtifactRowsByIds(db, artifactIds));
+  }
+
+  inRowIdRanges(ranges: RowIdRanges): Promise<ArtifactAttributeRow[]> {
+    return this.read((db) => selectRows(db, sql`TRUE`, oldestFirst, ranges));
   }
 
   rowIdBounds(): Promise<AttributeRowIds> {

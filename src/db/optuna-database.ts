@@ -4,7 +4,14 @@
 // Every method is asynchronous: a database that cannot answer right away (another process holds
 // the lock, a pool is exhausted) makes the caller wait without blocking the event loop, and
 // one that cannot answer in time (the busy timeout) rejects with DATABASE_UNAVAILABLE.
-import type { ArtifactAttributeRow, ArtifactRowFilter, AttributeRowIds } from './artifact-attribute-queries.js';
+import type {
+  ArtifactAttributeRow,
+  ArtifactRowFilter,
+  AttributeRowIds,
+  RowIdRange,
+  RowIdRanges,
+  AttributeSource,
+} from './artifact-attribute-queries.js';
 import type {
   ArtifactOwner,
   DeleteArtifactAttributeOptions,
@@ -80,6 +87,8 @@ export interface ArtifactAttributeQueries {
   newerThan(filter: ArtifactRowFilter, above: AttributeRowIds, limit: number): Promise<ArtifactAttributeRow[]>;
   /** Rows whose key names one of these artifact ids (a trial's own row before a study's). */
   byArtifactIds(artifactIds: readonly string[]): Promise<ArtifactAttributeRow[]>;
+  /** Every artifact row (tombstones and malformed rows included) with an id in the ranges, oldest first. */
+  inRowIdRanges(ranges: RowIdRanges): Promise<ArtifactAttributeRow[]>;
   /** The largest row id of each attribute table now (0 for an empty table). */
   rowIdBounds(): Promise<AttributeRowIds>;
 }
@@ -127,19 +136,52 @@ export interface ArtifactAttributeWrites {
   delete(artifactId: string, options?: DeleteArtifactAttributeOptions): Promise<ArtifactAttributeRow[]>;
 }
 
-/** Every artifact row (newest first) and the tables' largest row ids, read in one snapshot. */
-export interface ArtifactRowsSnapshot {
-  rows: ArtifactAttributeRow[];
-  bounds: AttributeRowIds;
-}
-
-/** Opaque: pass the `version` of one answer of `artifactChangesSince` to the next call. */
+/** Opaque: pass the `version` of one answer of `watchArtifacts` to the next call. */
 export type DataVersion = number;
 
-export interface ArtifactChanges {
+/** What one look of the artifact watcher asks for (src/events/artifact-watcher.ts). */
+export interface ArtifactWatchLook {
+  /** The version of the previous answer: when the database can tell that nothing was committed since, nothing is read. */
+  since: DataVersion | null;
+  /** Every artifact row above these ids is read in full. */
+  above: AttributeRowIds;
+  /** Per table, an id range to summarize (null: none). */
+  summarize: { study: RowIdRange | null; trial: RowIdRange | null };
+}
+
+/**
+ * The live artifact rows of one id range: how many there are and the sum of their ids. Live:
+ * an artifact key (and in the study table a legacy dashboard key) whose `value_json` is neither
+ * `null` nor `"null"` (optuna-dashboard's tombstones); a NULL value counts.
+ */
+export interface RangeSummary {
+  count: number;
+  idSum: number;
+}
+
+export interface ArtifactWatchAnswer {
   version: DataVersion;
-  /** The artifact rows now; null when nothing can have changed since the version passed in. */
-  snapshot: ArtifactRowsSnapshot | null;
+  /** Null when nothing can have changed since the version passed in (SQLite's data_version). */
+  changes: {
+    /** Artifact rows above `look.above`, oldest first (tombstones and malformed rows included). */
+    rows: ArtifactAttributeRow[];
+    /** The largest id of each table (any row). */
+    bounds: AttributeRowIds;
+    summaries: { study: RangeSummary; trial: RangeSummary };
+  } | null;
+}
+
+/** What another instance said it wrote (PostgreSQL NOTIFY): the row ids it inserted or deleted. */
+export interface ArtifactWriteNotice {
+  kind: 'created' | 'deleted';
+  source: AttributeSource;
+  rowIds: number[];
+}
+
+/** Notices of artifact writes by instances on the same database. */
+export interface ArtifactWriteListener {
+  /** Called with every notice, and with null after the channel was down (notices may have been lost). */
+  onNotice(notice: ArtifactWriteNotice | null): void;
 }
 
 export interface OptunaDatabase {
@@ -155,11 +197,16 @@ export interface OptunaDatabase {
   readonly trialWrites: TrialWrites;
   readonly artifactAttributeWrites: ArtifactAttributeWrites;
   /**
-   * For the watcher of artifacts other processes write: the artifact rows, unless `since` (the
-   * version of an earlier answer) shows that no other connection has committed since, which
-   * costs next to nothing. Null reads them unconditionally.
+   * One look of the watcher of artifacts other processes write, read in one snapshot; its cost
+   * follows the rows above `look.above` and the summarized ranges, not the database's size.
    */
-  artifactChangesSince(since: DataVersion | null): Promise<ArtifactChanges>;
+  watchArtifacts(look: ArtifactWatchLook): Promise<ArtifactWatchAnswer>;
+  /**
+   * Listens for the artifact writes of every instance on the same database (each of them sends a
+   * notice when its write commits); null when the dialect has no such channel (SQLite, MySQL),
+   * where looks at the watch interval find them. Resolves once listening; the function stops it.
+   */
+  listenForArtifactWrites(listener: ArtifactWriteListener): Promise<(() => Promise<void>) | null>;
   /** Resolves when the database answers a read (for readiness); rejects otherwise, within the busy timeout. */
   checkReadable(): Promise<void>;
   /** Closes the connection(s) (a pool ends asynchronously); work still waiting for a lock rejects with DATABASE_UNAVAILABLE. */

@@ -6,12 +6,8 @@
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import {
-  SqliteArtifactAttributeQueries,
-  selectArtifactRowPage,
-  selectAttributeRowIdBounds,
-  type AttributeRowIds,
-} from './artifact-attribute-queries.js';
+import { SqliteArtifactAttributeQueries } from './artifact-attribute-queries.js';
+import { selectWatchAnswer } from './artifact-watch-queries.js';
 import { SqliteArtifactAttributeWrites } from './artifact-attribute-writes.js';
 import { BusyRetry, statementBusyTimeoutMs } from './busy-retry.js';
 import { describeError } from '../error-text.js';
@@ -19,7 +15,7 @@ import { logger as processLogger, type Logger } from '../logger.js';
 import { OnceLogger } from './database-logger.js';
 import { DatetimeZone } from '../optuna/datetimes.js';
 import { UnusableDatabaseError } from './database-errors.js';
-import type { ArtifactChanges, DataVersion, OptunaDatabase } from './optuna-database.js';
+import type { ArtifactWatchAnswer, ArtifactWatchLook, DataVersion, OptunaDatabase } from './optuna-database.js';
 import { ensureOptunaSchema } from './optuna-schema-setup.js';
 import type { ImmediateTransaction, OptunaSql, ReadRunner } from './sql-executor.js';
 import { StatementCounter } from './statement-counter.js';
@@ -55,9 +51,6 @@ export interface OpenOptunaDatabaseOptions {
   datetimeZone?: DatetimeZone;
 }
 
-/** Every attribute row id, in both tables: "no upper bound". */
-const allRows: AttributeRowIds = { studyRowId: Number.MAX_SAFE_INTEGER, trialRowId: Number.MAX_SAFE_INTEGER };
-
 export class SqliteOptunaDatabase implements OptunaDatabase {
   readonly statements = new StatementCounter();
   /** The drizzle handle over the connection (synchronous; tests set up rows with it). */
@@ -79,7 +72,7 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
   /** Another process's write transaction blocks our writes but (outside EXCLUSIVE) not our reads: one queue each. */
   private readonly readQueue: BusyRetry;
   private readonly writeQueue: BusyRetry;
-  private readonly readArtifactChanges: (since: DataVersion | null) => ArtifactChanges;
+  private readonly readWatchAnswer: (look: ArtifactWatchLook) => ArtifactWatchAnswer;
 
   constructor(
     /** The file path as given. */
@@ -97,14 +90,11 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     this.writeTransaction = (work) =>
       this.writeQueue.run(() => orm.transaction((tx) => work(tx), { behavior: 'immediate' }));
     // data_version first, in the same read transaction as the rows: it changes only when
-    // another connection commits, so an unchanged one saves the two statements.
-    this.readArtifactChanges = connection.transaction((since: DataVersion | null): ArtifactChanges => {
+    // another connection commits, so an unchanged one saves the other statements.
+    this.readWatchAnswer = connection.transaction((look: ArtifactWatchLook): ArtifactWatchAnswer => {
       const version = connection.pragma('data_version', { simple: true }) as DataVersion;
-      if (version === since) return { version, snapshot: null };
-      return {
-        version,
-        snapshot: { rows: selectArtifactRowPage(orm, {}, allRows, -1), bounds: selectAttributeRowIdBounds(orm) },
-      };
+      if (version === look.since) return { version, changes: null };
+      return { version, changes: selectWatchAnswer(orm, look) };
     });
     this.log = new OnceLogger(options.logger);
     this.studies = new SqliteStudyQueries(read, this.log);
@@ -116,8 +106,13 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     this.artifactAttributeWrites = new SqliteArtifactAttributeWrites(this.writeTransaction);
   }
 
-  artifactChangesSince(since: DataVersion | null): Promise<ArtifactChanges> {
-    return this.readQueue.run(() => this.readArtifactChanges(since));
+  watchArtifacts(look: ArtifactWatchLook): Promise<ArtifactWatchAnswer> {
+    return this.readQueue.run(() => this.readWatchAnswer(look));
+  }
+
+  /** One process per SQLite file is the norm; other writers are found by the looks. */
+  listenForArtifactWrites(): Promise<null> {
+    return Promise.resolve(null);
   }
 
   checkReadable(): Promise<void> {

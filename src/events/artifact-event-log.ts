@@ -4,15 +4,23 @@
 // duplicates. Announcing is idempotent per artifact: exactly one `created`, then at most one
 // `deleted`, whoever notices first.
 //
-// Event cursors name this run (an epoch) and a sequence number, plus a WATERMARK of the
-// attribute tables' row ids (as the `artifacts` list cursors do, src/artifacts/artifact-cursor.ts):
-// every artifact row at or below it had been announced by the time of the event, none above
-// it. A server that restarted no longer knows the sequence, but the watermark still says
-// which rows came later (see src/events/artifact-feed.ts).
+// Event cursors name this run (an epoch) and a sequence number, plus the feed's POSITION in the
+// database (feed-position.ts): which artifact rows had been announced by the time of the event.
+// The sequence replays this run's log exactly; the position means the same on every instance
+// on the database and after a restart (see src/events/artifact-feed.ts).
 import { randomBytes } from 'node:crypto';
 import type { ArtifactPosition } from '../artifacts/artifact-cursor.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
 import type { AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import {
+  copyPosition,
+  decodeTablePosition,
+  encodeTablePosition,
+  include,
+  positionAt,
+  settleTo,
+  type FeedPosition,
+} from './feed-position.js';
 
 export interface ArtifactOwner {
   studyId: number;
@@ -42,12 +50,12 @@ export type ArtifactEvent<Artifact> = ArtifactCreated<Artifact> | ArtifactDelete
 
 type LoggedEvent<Artifact> = ArtifactEvent<Artifact> & { sequence: number };
 
-/** What an event cursor says: whose log, which event, and the row-id watermark when known. */
+/** What an event cursor says: whose log, which event, and the feed's position in the database when known. */
 export interface EventCursor {
   epoch: string;
   sequence: number;
   /** Absent when the log was not following the database (no watcher attached) at the time. */
-  watermark: AttributeRowIds | undefined;
+  position: FeedPosition | undefined;
 }
 
 /**
@@ -67,6 +75,12 @@ export interface ArtifactEventLogOptions {
   capacity?: number;
 }
 
+/**
+ * The epoch of cursors that belong to no log (a replay from the database): they resume from
+ * their position on every instance. Logs' epochs are longer, so never equal to it.
+ */
+export const databaseEpoch = 'db';
+
 export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPosition } = ArtifactRecord> {
   /** Distinguishes this process's sequence numbers from an earlier run's (or another server's). */
   readonly epoch = randomBytes(6).toString('base64url');
@@ -76,11 +90,9 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
   private nextSequence = 1;
   /** Artifacts announced (or existing at start) and not deleted since, with their owners. */
   private readonly liveArtifacts = new Map<string, ArtifactOwner>();
-  /** The logged creation of each artifact still in `events`. */
-  private readonly creations = new Map<string, LoggedEvent<Artifact>>();
   private readonly listeners = new Set<(event: ArtifactEvent<Artifact>) => void>();
-  /** Every artifact row at or below these ids has been announced; undefined until seeded. */
-  private covered: AttributeRowIds | undefined;
+  /** The artifact rows announced (feed-position.ts); undefined until seeded. */
+  private covered: FeedPosition | undefined;
   private catchUpHook: CatchUp | undefined;
 
   constructor(options: ArtifactEventLogOptions = {}) {
@@ -97,17 +109,22 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
   ): void {
     for (const [artifactId, owner] of artifacts)
       this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
-    this.advanceWatermark(watermark);
+    this.covered = positionAt(watermark);
   }
 
-  /** Records that every artifact row at or below `watermark` has been announced. */
-  advanceWatermark(watermark: AttributeRowIds): void {
-    this.covered = this.covered === undefined ? { ...watermark } : maxRowIds(this.covered, watermark);
+  /** Records that every artifact row at or below `floors` has been announced or will never appear. */
+  settle(floors: AttributeRowIds): void {
+    if (this.covered !== undefined) settleTo(this.covered, floors);
   }
 
-  /** The row ids up to which every artifact row has been announced; undefined when not following the database. */
-  watermark(): AttributeRowIds | undefined {
-    return this.covered === undefined ? undefined : { ...this.covered };
+  /** Records a row the watcher found that announces nothing new (a second row of a known artifact). */
+  markAnnounced(row: ArtifactPosition): void {
+    if (this.covered !== undefined) include(this.covered, row);
+  }
+
+  /** The artifact rows announced so far; undefined when not following the database. */
+  position(): FeedPosition | undefined {
+    return this.covered === undefined ? undefined : copyPosition(this.covered);
   }
 
   /** Attaches (or detaches) the watcher that notices what other processes do. */
@@ -135,11 +152,7 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
   announceCreated(artifactId: string, owner: ArtifactOwner, artifact: Artifact): boolean {
     if (this.liveArtifacts.has(artifactId)) return false;
     this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
-    if (this.covered !== undefined && artifact.position !== undefined) {
-      // Rows below this one were committed earlier, and announced by the catch-up that came
-      // first (publishCreated) or by the same look (the watcher).
-      this.covered = maxRowIds(this.covered, rowIdsOfPosition(artifact.position));
-    }
+    if (this.covered !== undefined && artifact.position !== undefined) include(this.covered, artifact.position);
     this.append({ kind: 'created', artifactId, studyId: owner.studyId, trialId: owner.trialId, artifact });
     return true;
   }
@@ -173,7 +186,7 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
 
   /** The cursor that means "after everything so far". */
   currentCursor(): string {
-    return encodeEventCursor({ epoch: this.epoch, sequence: this.nextSequence - 1, watermark: this.covered });
+    return encodeEventCursor({ epoch: this.epoch, sequence: this.nextSequence - 1, position: this.covered });
   }
 
   /**
@@ -185,11 +198,6 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
     const oldest = this.events[0]?.sequence ?? this.nextSequence;
     if (sequence < oldest - 1) return undefined;
     return this.events.slice(sequence - oldest + 1);
-  }
-
-  /** The logged creation of an artifact, while the log still keeps it. */
-  creationOf(artifactId: string): ArtifactCreated<Artifact> | undefined {
-    return this.creations.get(artifactId) as ArtifactCreated<Artifact> | undefined;
   }
 
   /** How many subscriptions are listening now. */
@@ -205,14 +213,10 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
 
   private append(event: Omit<ArtifactCreated<Artifact>, 'cursor'> | Omit<ArtifactDeleted<Artifact>, 'cursor'>): void {
     const sequence = this.nextSequence++;
-    const cursor = encodeEventCursor({ epoch: this.epoch, sequence, watermark: this.covered });
+    const cursor = encodeEventCursor({ epoch: this.epoch, sequence, position: this.covered });
     const logged = { ...event, sequence, cursor } as LoggedEvent<Artifact>;
     this.events.push(logged);
-    if (logged.kind === 'created') this.creations.set(logged.artifactId, logged);
-    if (this.events.length > this.capacity) {
-      const evicted = this.events.shift()!;
-      if (this.creations.get(evicted.artifactId) === evicted) this.creations.delete(evicted.artifactId);
-    }
+    if (this.events.length > this.capacity) this.events.shift();
     for (const listener of this.listeners) listener(logged);
   }
 }
@@ -229,38 +233,38 @@ export function eventMatches(
   return true;
 }
 
-const eventCursorPattern = /^event:v1:([A-Za-z0-9_-]+):(\d+)(?::(\d+):(\d+))?$/;
+// v1 (earlier releases): `event:v1:<epoch>:<sequence>[:<study row id>:<trial row id>]`, a
+// watermark under which every row had been announced. v2: the two table positions.
+const eventCursorPattern = /^event:(v1|v2):([A-Za-z0-9_-]+):(\d+)(?::([0-9+.-]+):([0-9+.-]+))?$/;
 
 export function encodeEventCursor(cursor: EventCursor): string {
-  const watermark =
-    cursor.watermark === undefined ? '' : `:${cursor.watermark.studyRowId}:${cursor.watermark.trialRowId}`;
-  return Buffer.from(`event:v1:${cursor.epoch}:${cursor.sequence}${watermark}`).toString('base64url');
+  const position =
+    cursor.position === undefined
+      ? ''
+      : `:${encodeTablePosition(cursor.position.study)}:${encodeTablePosition(cursor.position.trial)}`;
+  return Buffer.from(`event:v2:${cursor.epoch}:${cursor.sequence}${position}`).toString('base64url');
 }
 
 /** The event cursor `text` encodes, or null when it is not one. */
 export function decodeEventCursor(text: string): EventCursor | null {
   const match = eventCursorPattern.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (match === null) return null;
-  const numbers = match
-    .slice(2)
-    .filter((part) => part !== undefined)
-    .map(Number);
+  const [, version, epoch, sequence, studyText, trialText] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string?,
+    string?,
+  ];
   // Digits beyond 2^53 would be rounded into some other event or row: not a cursor we made.
-  if (!numbers.every(Number.isSafeInteger)) return null;
-  return {
-    epoch: match[1]!,
-    sequence: Number(match[2]),
-    watermark: match[3] === undefined ? undefined : { studyRowId: Number(match[3]), trialRowId: Number(match[4]) },
-  };
+  if (!Number.isSafeInteger(Number(sequence))) return null;
+  if (studyText === undefined || trialText === undefined)
+    return { epoch, sequence: Number(sequence), position: undefined };
+  const study = decodeTablePosition(studyText);
+  const trial = decodeTablePosition(trialText);
+  if (study === null || trial === null) return null;
+  // A v1 watermark is a settled id per table.
+  if (version === 'v1' && (study.above.length > 0 || trial.above.length > 0)) return null;
+  return { epoch, sequence: Number(sequence), position: { study, trial } };
 }
-
-const maxRowIds = (a: AttributeRowIds, b: AttributeRowIds): AttributeRowIds => ({
-  studyRowId: Math.max(a.studyRowId, b.studyRowId),
-  trialRowId: Math.max(a.trialRowId, b.trialRowId),
-});
-
-/** The watermark that covers a row (and says nothing new about the other table). */
-const rowIdsOfPosition = (position: ArtifactPosition): AttributeRowIds =>
-  position.source === 'study'
-    ? { studyRowId: position.rowId, trialRowId: 0 }
-    : { studyRowId: 0, trialRowId: position.rowId };

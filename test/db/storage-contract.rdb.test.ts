@@ -147,13 +147,24 @@ describe.each(testDialects)('the storage contract on %s', (dialect) => {
     const newer = await database.artifactAttributes.newerThan({}, { studyRowId: 0, trialRowId: first!.rowId }, 10);
     expect(newer.map((row) => row.key).sort()).toEqual(['artifacts:a-2', 'artifacts:s-1']);
 
-    const changes = await database.artifactChangesSince(null);
-    expect(changes.snapshot!.rows.map((row) => row.key).sort()).toEqual([
-      'artifacts:a-1',
-      'artifacts:a-2',
-      'artifacts:s-1',
-    ]);
-    expect(changes.snapshot!.bounds).toEqual(bounds);
+    const look = await database.watchArtifacts({
+      since: null,
+      above: { studyRowId: 0, trialRowId: first!.rowId },
+      summarize: { study: { first: 0, last: studyRow.rowId }, trial: { first: 0, last: second!.rowId } },
+    });
+    expect(look.changes!.rows.map((row) => row.key)).toEqual(
+      studyRow.rowId <= second!.rowId ? ['artifacts:s-1', 'artifacts:a-2'] : ['artifacts:a-2', 'artifacts:s-1'],
+    );
+    expect(look.changes!.bounds).toEqual(bounds);
+    expect(look.changes!.summaries).toEqual({
+      study: { count: 1, idSum: studyRow.rowId },
+      trial: { count: 2, idSum: first!.rowId + second!.rowId },
+    });
+    const ranged = await database.artifactAttributes.inRowIdRanges({
+      study: null,
+      trial: { first: second!.rowId, last: second!.rowId },
+    });
+    expect(ranged.map((row) => row.key)).toEqual(['artifacts:a-2']);
 
     const deleted = await writes.delete('a-1');
     expect(deleted.map((row) => row.key)).toEqual(['artifacts:a-1']);

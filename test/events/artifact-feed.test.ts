@@ -34,12 +34,12 @@ beforeEach(async () => {
   trialB = (await buildTrial(temporary.database, studyId)).trialId;
   foreign = openForeignWriter(temporary.path);
   events = new ArtifactEventLog<ArtifactRecord>();
-  watcher = await startArtifactWatcher(temporary.database, events, 3600);
+  watcher = await startArtifactWatcher(temporary.database, events, { intervalSeconds: 3600 });
 });
 
 afterEach(async () => {
   for (const iterator of open.splice(0)) await iterator.return?.();
-  watcher.stop();
+  await watcher?.stop();
   foreign.close();
   temporary.remove();
 });
@@ -208,9 +208,9 @@ describe('since: older than the log keeps, or from an earlier run', () => {
     await remove(deletedMeanwhile);
 
     // A restart: a new log (new epoch) following the same database.
-    watcher.stop();
+    await watcher?.stop();
     const restarted = new ArtifactEventLog<ArtifactRecord>();
-    watcher = await startArtifactWatcher(temporary.database, restarted, 3600);
+    watcher = await startArtifactWatcher(temporary.database, restarted, { intervalSeconds: 3600 });
     const resumed = await subscribe('created', {}, cursor, restarted);
     const live = await upload({ kind: 'trial', trialId: trialA }, restarted);
     const replayed = await take(resumed, 4);
@@ -227,17 +227,17 @@ describe('since: older than the log keeps, or from an earlier run', () => {
     const artifactId = await upload({ kind: 'study', studyId });
     const cursor = events.currentCursor();
     await remove(artifactId);
-    watcher.stop();
+    await watcher?.stop();
     const restarted = new ArtifactEventLog<ArtifactRecord>();
-    watcher = await startArtifactWatcher(temporary.database, restarted, 3600);
+    watcher = await startArtifactWatcher(temporary.database, restarted, { intervalSeconds: 3600 });
     await expectCursorExpired(() => subscribe('deleted', {}, cursor, restarted));
     expect(restarted.listenerCount()).toBe(0);
   });
 
   it('falls back to the database when the log no longer holds the cursor, for creations only', async () => {
     const small = new ArtifactEventLog<ArtifactRecord>({ capacity: 2 });
-    watcher.stop();
-    watcher = await startArtifactWatcher(temporary.database, small, 3600);
+    await watcher?.stop();
+    watcher = await startArtifactWatcher(temporary.database, small, { intervalSeconds: 3600 });
     const cursor = small.currentCursor();
     const uploaded = [
       await upload({ kind: 'trial', trialId: trialA }, small),
@@ -263,8 +263,8 @@ describe('since: older than the log keeps, or from an earlier run', () => {
       await buildArtifact(temporary.database, { kind: 'trial', trialId: trialA });
     temporary.database.connection.exec('COMMIT');
     const restarted = new ArtifactEventLog<ArtifactRecord>();
-    watcher.stop();
-    watcher = await startArtifactWatcher(temporary.database, restarted, 3600);
+    await watcher?.stop();
+    watcher = await startArtifactWatcher(temporary.database, restarted, { intervalSeconds: 3600 });
     await expectCursorExpired(() => subscribe('created', {}, cursor, restarted), /more than 10000 events/);
     expect(restarted.listenerCount()).toBe(0);
   });

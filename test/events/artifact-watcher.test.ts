@@ -35,14 +35,14 @@ beforeEach(async () => {
   events.listen((event) => announced.push(event));
 });
 
-afterEach(() => {
-  watcher?.stop();
+afterEach(async () => {
+  await watcher?.stop();
   foreign.close();
   temporary.remove();
 });
 
 const startWatching = async () => {
-  watcher = await startArtifactWatcher(temporary.database, events, 3600);
+  watcher = await startArtifactWatcher(temporary.database, events, { intervalSeconds: 3600 });
 };
 const summary = (event: ArtifactEvent<ArtifactRecord>) => ({
   kind: event.kind,
@@ -142,8 +142,12 @@ describe('artifact watcher', () => {
     expect(await events.publishCreated(ours.artifactId, record, record)).toBe(true);
     await watcher.poll();
     expect(announced.map((event) => event.artifactId)).toEqual([theirs.artifactId, ours.artifactId]);
-    // Every artifact row up to ours has been announced: its cursor's watermark says so.
-    expect(events.watermark()).toEqual(await temporary.database.artifactAttributes.rowIdBounds());
+    // Every artifact row up to ours has been announced: the feed's position says so.
+    const bounds = await temporary.database.artifactAttributes.rowIdBounds();
+    expect(events.position()).toEqual({
+      study: { settled: bounds.studyRowId, above: [] },
+      trial: { settled: bounds.trialRowId, above: [] },
+    });
   });
 
   it("does not announce this server's own delete a second time", async () => {
@@ -159,7 +163,7 @@ describe('artifact watcher', () => {
 
   it('stops looking once stopped', async () => {
     await startWatching();
-    watcher.stop();
+    await watcher?.stop();
     foreign.addTrialArtifact(trialId);
     await watcher.poll();
     await events.catchUp();

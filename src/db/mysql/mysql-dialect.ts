@@ -27,6 +27,8 @@ const drizzleDialect = new DrizzleMysqlDialect();
 export class MysqlServerDialect implements ServerDialect {
   readonly name = 'mysql';
   readonly maxTextBytes = textMaxBytes;
+  /** MySQL has no LISTEN / NOTIFY: other instances' writes are found by the looks at --watch-interval. */
+  readonly artifactWrites = null;
 
   /** The physical connections whose session is set up already (see `connect`). */
   private readonly preparedSessions = new WeakSet<object>();

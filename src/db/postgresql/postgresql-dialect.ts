@@ -17,6 +17,7 @@ import type {
   TransactionMode,
 } from '../server/server-dialect.js';
 import { classifyPostgresqlError } from './postgresql-errors.js';
+import { PostgresqlArtifactWriteChannel } from './postgresql-listener.js';
 
 export interface PostgresqlPoolOptions {
   /** Connections at most. */
@@ -90,8 +91,11 @@ export class PostgresqlDialect implements ServerDialect {
   readonly maxTextBytes = null;
   private readonly drizzleDialect = new PgDialect();
   private readonly pool: pg.Pool;
+  readonly artifactWrites: PostgresqlArtifactWriteChannel;
 
   constructor(location: ServerDatabaseLocation, options: PostgresqlPoolOptions) {
+    // LISTEN is refused in a read-only session: the listening connection is never read-only.
+    this.artifactWrites = new PostgresqlArtifactWriteChannel(connectionSettings(location, false), options.logger);
     this.pool = new pg.Pool({
       ...connectionSettings(location, options.readonly),
       max: options.poolSize,

@@ -11,8 +11,9 @@ import type {
   NewArtifactAttribute,
 } from '../artifact-attribute-writes.js';
 import { OwnerNotFoundError, TrialClosedError, ValueTooLargeError } from '../database-errors.js';
-import type { ArtifactAttributeWrites } from '../optuna-database.js';
+import type { ArtifactAttributeWrites, ArtifactWriteNotice } from '../optuna-database.js';
 import { selectServerArtifactRowsByIds } from './artifact-attribute-queries.js';
+import { encodeArtifactWriteNotice } from './artifact-write-notices.js';
 import type { ServerWriteTransaction } from './server-reads.js';
 import type { ServerSql } from './server-sql.js';
 import { keyColumn } from './study-queries.js';
@@ -60,6 +61,7 @@ export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
               );
         rows.push({ ...checked, rowId, key, valueJson });
       }
+      await notifyInstances(db, 'created', rows);
       return rows;
     });
   }
@@ -76,6 +78,7 @@ export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
           await db.run(sql`DELETE FROM trial_system_attributes WHERE trial_system_attribute_id = ${row.rowId}`);
         }
       }
+      await notifyInstances(db, 'deleted', rows);
       return rows;
     });
   }
@@ -84,6 +87,23 @@ export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
     if (this.maxTextBytes === null) return;
     const bytes = Buffer.byteLength(valueJson, 'utf8');
     if (bytes > this.maxTextBytes) throw new ValueTooLargeError('The artifact metadata', bytes, this.maxTextBytes);
+  }
+}
+
+/**
+ * Tells every instance on the database (and this one) which rows the transaction wrote, when it
+ * commits; nothing where the dialect has no channel.
+ */
+async function notifyInstances(
+  db: ServerSql,
+  kind: ArtifactWriteNotice['kind'],
+  rows: readonly ArtifactAttributeRow[],
+) {
+  const channel = db.dialect.artifactWrites;
+  if (channel === null) return;
+  for (const source of ['study', 'trial'] as const) {
+    const rowIds = rows.filter((row) => row.source === source).map((row) => row.rowId);
+    if (rowIds.length > 0) await db.values(channel.notify(encodeArtifactWriteNotice({ kind, source, rowIds })));
   }
 }
 

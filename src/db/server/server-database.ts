@@ -4,16 +4,18 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from '../../logger.js';
 import type { DatetimeZone } from '../../optuna/datetimes.js';
-import type { AttributeRowIds } from '../artifact-attribute-queries.js';
 import { OnceLogger } from '../database-logger.js';
-import type { ArtifactChanges, DataVersion, OptunaDatabase } from '../optuna-database.js';
+import type {
+  ArtifactWatchAnswer,
+  ArtifactWatchLook,
+  ArtifactWriteListener,
+  OptunaDatabase,
+} from '../optuna-database.js';
 import { StatementCounter } from '../statement-counter.js';
-import {
-  ServerArtifactAttributeQueries,
-  selectServerArtifactRowPage,
-  selectServerAttributeRowIdBounds,
-} from './artifact-attribute-queries.js';
+import { ServerArtifactAttributeQueries } from './artifact-attribute-queries.js';
 import { ServerArtifactAttributeWrites } from './artifact-attribute-writes.js';
+import { selectServerWatchAnswer } from './artifact-watch-queries.js';
+import { decodeArtifactWriteNotice } from './artifact-write-notices.js';
 import type { ServerReads, ServerWriteTransaction } from './server-reads.js';
 import type { ServerDialect } from './server-dialect.js';
 import { ServerStudyQueries } from './study-queries.js';
@@ -29,9 +31,6 @@ export interface ServerDatabaseOptions {
   logger: Logger;
   datetimeZone: DatetimeZone;
 }
-
-/** Every attribute row id, in both tables: "no upper bound". */
-const allRows: AttributeRowIds = { studyRowId: Number.MAX_SAFE_INTEGER, trialRowId: Number.MAX_SAFE_INTEGER };
 
 export class ServerOptunaDatabase implements OptunaDatabase {
   readonly statements = new StatementCounter();
@@ -50,7 +49,7 @@ export class ServerOptunaDatabase implements OptunaDatabase {
   private readonly runner: TransactionRunner;
   /**
    * There is no cheap "has anyone committed" on a server database (SQLite's data_version): each
-   * look reads the snapshot, and the version only numbers the answers.
+   * look reads (cheaply), and the version only numbers the answers.
    */
   private answers = 0;
   private closing: Promise<void> | undefined;
@@ -72,13 +71,24 @@ export class ServerOptunaDatabase implements OptunaDatabase {
     this.artifactAttributeWrites = new ServerArtifactAttributeWrites(this.writeTransaction, dialect.maxTextBytes);
   }
 
-  /** The full snapshot every time: rows and bounds in ONE read-only REPEATABLE READ transaction. */
-  artifactChangesSince(_since: DataVersion | null): Promise<ArtifactChanges> {
+  /** Every look reads, in ONE read-only REPEATABLE READ transaction. */
+  watchArtifacts(look: ArtifactWatchLook): Promise<ArtifactWatchAnswer> {
     return this.runner.run('snapshot', async (db) => {
-      const rows = await selectServerArtifactRowPage(db, {}, allRows, -1);
-      const bounds = await selectServerAttributeRowIdBounds(db);
+      const changes = await selectServerWatchAnswer(db, look);
       this.answers += 1;
-      return { version: this.answers, snapshot: { rows, bounds } };
+      return { version: this.answers, changes };
+    });
+  }
+
+  async listenForArtifactWrites(listener: ArtifactWriteListener): Promise<(() => Promise<void>) | null> {
+    const channel = this.dialect.artifactWrites;
+    if (channel === null) return null;
+    return channel.listen((payload) => {
+      if (payload === null) listener.onNotice(null);
+      else {
+        const notice = decodeArtifactWriteNotice(payload);
+        if (notice !== null) listener.onNotice(notice);
+      }
     });
   }
 

@@ -54,6 +54,21 @@ export interface DriverConnection {
   release(broken: boolean): void;
 }
 
+/**
+ * A channel on which every instance on the same database hears the others' artifact writes
+ * (PostgreSQL LISTEN / NOTIFY).
+ */
+export interface ArtifactWriteChannel {
+  /** A statement that sends `payload` to every listener when the transaction running it commits. */
+  notify(payload: string): SQL;
+  /**
+   * Listens on a dedicated connection, which is made again after an outage; `onPayload(null)`
+   * tells that notices may have been lost meanwhile. Resolves once listening (or once the first
+   * attempt failed: the retries go on). The function stops listening.
+   */
+  listen(onPayload: (payload: string | null) => void): Promise<() => Promise<void>>;
+}
+
 /** One server dialect: its SQL fragments, its pool, and how its transactions and errors work. */
 export interface ServerDialect {
   /** The dialect, for messages only. */
@@ -75,6 +90,8 @@ export interface ServerDialect {
   classifyError(error: unknown): ServerErrorKind;
   /** Closes every connection of the pool. */
   end(): Promise<void>;
+  /** The channel for artifact write notices; null where there is none (MySQL: looks find the writes). */
+  readonly artifactWrites: ArtifactWriteChannel | null;
 
   // ---- SQL fragments that differ ----
 

@@ -6,7 +6,7 @@ metadata with exactly this call (optuna/artifacts/_upload.py):
 (or set_study_system_attr), through Optuna's own RDBStorage and SQLAlchemy connection.
 Prints the new artifact id.
 
-Usage: optuna_write_artifact_meta.py DB_PATH study|trial ID FILENAME
+Usage: optuna_write_artifact_meta.py DB_PATH_OR_STORAGE_URL study|trial ID FILENAME
 """
 
 import json
@@ -18,7 +18,8 @@ from optuna.storages import RDBStorage
 
 def main(argv):
     db_path, kind, owner_id, filename = argv[1], argv[2], int(argv[3]), argv[4]
-    storage = RDBStorage(f"sqlite:///{db_path}", skip_compatibility_check=True)
+    url = db_path if "://" in db_path else f"sqlite:///{db_path}"
+    storage = RDBStorage(url, skip_compatibility_check=True)
     artifact_id = str(uuid.uuid4())
     meta = {"artifact_id": artifact_id, "filename": filename, "mimetype": "text/plain", "encoding": None}
     key = "artifacts:" + artifact_id
