@@ -40,6 +40,8 @@ export async function startOptunaArtifactWorker(options: {
       PATH: process.env.PATH ?? '/usr/bin',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      // It imports its sibling optuna_artifact_stores.py: no __pycache__ in the source tree.
+      PYTHONDONTWRITEBYTECODE: '1',
     },
   });
   let stdout = '';
