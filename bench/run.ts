@@ -8,7 +8,7 @@
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock,startup
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,concurrent,fanout,s3,limits,lock,startup,watch
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { runListingBenchmark, type ListingOptions } from './listing.js';
 import { runQueryLimitsBenchmark } from './query-limits.js';
 import { runStartupBenchmark } from './startup.js';
 import { runTransferBenchmarks, type TransferOptions } from './transfer.js';
+import { runWatchBenchmark } from './watch.js';
 import { projectRoot } from './support/child-process.js';
 import { progress } from './support/progress.js';
 import {
@@ -43,6 +44,7 @@ const benchmarkNames = [
   'limits',
   'lock',
   'startup',
+  'watch',
 ] as const;
 type BenchmarkName = (typeof benchmarkNames)[number];
 
@@ -140,6 +142,10 @@ async function main(): Promise<void> {
         runDatabaseLockBenchmark({ lockSeconds: 8, unlockedRequests: settings.quick ? 200 : 1000, readIntervalMs: 50 }),
     ],
     startup: ['command line and server start', () => runStartupBenchmark()],
+    watch: [
+      'the watcher: idle looks on a large database, delivery across instances',
+      () => runWatchBenchmark({ quick: settings.quick, progress }),
+    ],
   };
   const rows: ResultRow[] = [];
   for (const name of benchmarkNames) {

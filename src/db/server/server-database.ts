@@ -71,9 +71,9 @@ export class ServerOptunaDatabase implements OptunaDatabase {
     this.artifactAttributeWrites = new ServerArtifactAttributeWrites(this.writeTransaction, dialect.maxTextBytes);
   }
 
-  /** Every look reads, in ONE read-only REPEATABLE READ transaction. */
+  /** Every look reads: two statements in autocommit (see artifact-watch-queries.ts why no snapshot is needed). */
   watchArtifacts(look: ArtifactWatchLook): Promise<ArtifactWatchAnswer> {
-    return this.runner.run('snapshot', async (db) => {
+    return this.read(async (db) => {
       const changes = await selectServerWatchAnswer(db, look);
       this.answers += 1;
       return { version: this.answers, changes };

@@ -9,7 +9,7 @@ write; an exception (such as "database is locked") is recorded and the loop goes
 Runs on Debian's python3-optuna 3.1 (/usr/bin/python3). Optuna 3.1's alembic head is older
 than the v3.2.0.a schema the server writes, hence skip_compatibility_check.
 
-Usage: optuna_writer.py DATABASE_PATH STUDY_NAME [MAX_SECONDS]
+Usage: optuna_writer.py DATABASE_PATH_OR_STORAGE_URL STUDY_NAME [MAX_SECONDS]
 """
 import json
 import sys
@@ -37,7 +37,8 @@ def wait_for_stdin_to_close():
 
 threading.Thread(target=wait_for_stdin_to_close, daemon=True).start()
 
-storage = optuna.storages.RDBStorage(f"sqlite:///{database_path}", skip_compatibility_check=True)
+url = database_path if "://" in database_path else f"sqlite:///{database_path}"
+storage = optuna.storages.RDBStorage(url, skip_compatibility_check=True)
 study_id = storage.get_study_id_from_name(study_name)
 distribution = FloatDistribution(0.0, 1.0)
 

@@ -1,0 +1,290 @@
+// The watcher at scale and across instances:
+//   - one look with 1,000,000 artifact rows in the database (inserted with bulk SQL) while a
+//     Python Optuna process writes trials and values continuously: the look's time (database
+//     and watcher), on SQLite and PostgreSQL (target ≤ 5 ms);
+//   - cross-instance delivery: two server processes on one database, a graphql-ws subscriber on
+//     B, uploads on A one after another; latency = the event reaching the subscriber minus the
+//     upload's response on A. PostgreSQL (NOTIFY; target p99 ≤ 100 ms) and MariaDB (looks at
+//     --watch-interval; bounded by it).
+//
+//   npx tsx bench/watch.ts [--quick]          (--quick: 100,000 rows, 30 uploads)
+//   npm run bench -- --only watch             (records in BENCHMARKS.md)
+//
+// The PostgreSQL and MariaDB servers are private ones started here (Debian's packages).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+import type { ArtifactRecord } from '../src/artifacts/artifact-records.js';
+import { parseStorageUrl } from '../src/config/storage-url.js';
+import { openDatabase } from '../src/db/open-database.js';
+import { ArtifactEventLog } from '../src/events/artifact-event-log.js';
+import { startArtifactWatcher } from '../src/events/artifact-watcher.js';
+import { createMariadbDatabase, startMariadbServer } from '../test/support/mariadb-server.js';
+import { startOptunaWriter } from '../test/support/optuna-writer.js';
+import { createPostgresDatabase, startPostgresServer } from '../test/support/postgres-server.js';
+import { startListeningChild, type ListeningChild } from './support/child-process.js';
+import { createStudy, postGraphQL } from './support/graphql-client.js';
+import { progress as printProgress } from './support/progress.js';
+import type { ResultRow } from './support/results.js';
+import { formatMs, percentile } from './support/units.js';
+
+export interface WatchBenchmarkOptions {
+  /** 100,000 rows and 30 uploads instead of 1,000,000 and 200. @default false */
+  quick?: boolean;
+  progress?: (message: string) => void;
+}
+
+/** Optuna's stored value for an artifact (double-encoded JSON). */
+const optunaValue = (artifactId: string, index: number): string =>
+  JSON.stringify(
+    JSON.stringify({ artifact_id: artifactId, filename: `f${index}.txt`, mimetype: 'text/plain', encoding: null }),
+  );
+
+/** Inserts `count` artifact rows on one trial with bulk SQL (not through the API). */
+async function insertArtifactRows(url: string, trialId: number, count: number): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const connection = new Database(url.slice('sqlite:///'.length));
+    const insert = connection.prepare(
+      'INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)',
+    );
+    connection.transaction(() => {
+      for (let index = 0; index < count; index++) {
+        const artifactId = randomUUID();
+        insert.run(trialId, `artifacts:${artifactId}`, optunaValue(artifactId, index));
+      }
+    })();
+    connection.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: url.replace('+psycopg2', '') });
+  await client.connect();
+  try {
+    // md5 of the index as a uuid: unique ids without an extension.
+    await client.query(
+      `INSERT INTO trial_system_attributes (trial_id, key, value_json)
+        SELECT $1, 'artifacts:' || u, format('"{\\"artifact_id\\": \\"%s\\", \\"filename\\": \\"f%s.txt\\", \\"mimetype\\": \\"text/plain\\", \\"encoding\\": null}"', u, i)
+        FROM (SELECT i, md5(i::text)::uuid::text AS u FROM generate_series(1, $2::int) i) s`,
+      [trialId, count],
+    );
+    await client.query('ANALYZE trial_system_attributes');
+  } finally {
+    await client.end();
+  }
+}
+
+interface IdleLookMeasurement {
+  seedSeconds: number;
+  looks: number[];
+  pythonWrites: number;
+}
+
+/** Looks of a watcher on `url` holding `rows` artifact rows while Python Optuna writes trials. */
+async function measureIdleLooks(url: string, rows: number, lookCount: number, progress: (m: string) => void) {
+  const database = await openDatabase(parseStorageUrl(url), { busyTimeoutMs: 10_000 });
+  try {
+    const studyName = 'watched';
+    const studyId = (await database.studyWrites.create(studyName, ['MINIMIZE'])).studyId;
+    const trialId = (await database.trialWrites.create(studyId)).trialId;
+    progress(`inserting ${rows} artifact rows`);
+    await insertArtifactRows(url, trialId, rows);
+    progress('seeding the watcher');
+    const seedStarted = performance.now();
+    const events = new ArtifactEventLog<ArtifactRecord>();
+    const watcher = await startArtifactWatcher(database, events, { intervalSeconds: 3600 });
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    const writer = await startOptunaWriter(url.startsWith('sqlite:') ? url.slice('sqlite:///'.length) : url, studyName);
+    const looks: number[] = [];
+    try {
+      progress(`${lookCount} looks while Python Optuna writes`);
+      for (let look = 0; look < lookCount; look++) {
+        const started = performance.now();
+        await watcher.poll();
+        looks.push(performance.now() - started);
+        await sleep(20); // let Python commit between looks, as it does between watch intervals
+      }
+    } finally {
+      await watcher.stop();
+    }
+    const report = await writer.stop();
+    if (events.listenerCount() !== 0) throw new Error('unexpected listeners');
+    return { seedSeconds, looks, pythonWrites: report.writes } satisfies IdleLookMeasurement;
+  } finally {
+    await database.close();
+  }
+}
+
+/** Latencies (ms) from an upload's response on A to its event on a subscriber on B. */
+async function measureDelivery(url: string, watchInterval: string, uploads: number): Promise<number[]> {
+  const artifacts = await mkdtemp(join(tmpdir(), 'bench-watch-'));
+  const start = () =>
+    startListeningChild(
+      'src/main.ts',
+      [url, '--artifact-store', `file://${artifacts}`, '--port', '0', '--watch-interval', watchInterval],
+      /"url":"(http:\/\/[^"]+)\/graphql"/,
+    );
+  const instances: ListeningChild[] = [];
+  try {
+    instances.push(await start());
+    instances.push(await start());
+    const [a, b] = instances as [ListeningChild, ListeningChild];
+    const studyId = await createStudy(a.url, `delivery-${randomUUID()}`);
+    const received = new Map<string, number>();
+    const client = createClient({
+      url: `${b.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    let subscribed: () => void = () => {};
+    const firstEvent = new Promise<void>((resolve) => (subscribed = resolve));
+    const dispose = client.subscribe<{ artifactCreated: { artifact: { artifactId: string } } }>(
+      { query: `subscription { artifactCreated(studyId: ${studyId}) { artifact { artifactId } } }` },
+      {
+        next: ({ data }) => {
+          received.set(data!.artifactCreated.artifact.artifactId, performance.now());
+          subscribed();
+        },
+        error: () => {},
+        complete: () => {},
+      },
+    );
+    // The subscription is live once a warm-up upload's event arrives.
+    await upload(a.url, studyId);
+    await firstEvent;
+    const latencies: number[] = [];
+    for (let index = 0; index < uploads; index++) {
+      const artifactId = await upload(a.url, studyId);
+      const returned = performance.now();
+      const deadline = returned + 10_000;
+      while (!received.has(artifactId) && performance.now() < deadline) await sleep(1);
+      if (!received.has(artifactId)) throw new Error(`upload ${index} never reached instance B`);
+      latencies.push(Math.max(0, received.get(artifactId)! - returned));
+    }
+    dispose();
+    await client.dispose();
+    return latencies;
+  } finally {
+    for (const instance of instances) await instance.stop();
+    await rm(artifacts, { recursive: true, force: true });
+  }
+}
+
+async function upload(baseUrl: string, studyId: number): Promise<string> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
+      variables: { file: null },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new Blob([randomUUID()]), 'small.txt');
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    body: form,
+    headers: { 'x-graphql-yoga-csrf': '1' },
+  });
+  const body = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
+  if (!body.data) throw new Error(`upload failed: ${JSON.stringify(body.errors)}`);
+  return body.data.uploadArtifact.artifactId;
+}
+
+export async function runWatchBenchmark(options: WatchBenchmarkOptions = {}): Promise<ResultRow[]> {
+  const progress = options.progress ?? printProgress;
+  const rows = options.quick ? 100_000 : 1_000_000;
+  const uploads = options.quick ? 30 : 200;
+  const lookCount = 100;
+  const results: ResultRow[] = [];
+  const bench = 'watcher';
+  const lookRows = (dialect: string, measured: IdleLookMeasurement) => {
+    const p50 = percentile(measured.looks, 0.5);
+    const p99 = percentile(measured.looks, 0.99);
+    results.push(
+      {
+        benchmark: bench,
+        measure: `${dialect}: one look, ${rows.toLocaleString('en')} artifact rows, Python writing (p50)`,
+        value: formatMs(p50),
+        target: '≤ 5 ms',
+        met: p50 <= 5,
+      },
+      {
+        benchmark: bench,
+        measure: `${dialect}: one look (p99 / max of ${measured.looks.length})`,
+        value: `${formatMs(p99)} / ${formatMs(Math.max(...measured.looks))}`,
+      },
+      {
+        benchmark: bench,
+        measure: `${dialect}: start (reads every row once); Python writes meanwhile`,
+        value: `${measured.seedSeconds.toFixed(1)} s; ${measured.pythonWrites} writes`,
+      },
+    );
+  };
+
+  const sqliteFolder = await mkdtemp(join(tmpdir(), 'bench-watch-sqlite-'));
+  try {
+    progress('SQLite');
+    lookRows(
+      'SQLite',
+      await measureIdleLooks(`sqlite:///${join(sqliteFolder, 'optuna.db')}`, rows, lookCount, progress),
+    );
+  } finally {
+    await rm(sqliteFolder, { recursive: true, force: true });
+  }
+
+  progress('PostgreSQL');
+  const postgres = await startPostgresServer();
+  try {
+    lookRows(
+      'PostgreSQL',
+      await measureIdleLooks(await createPostgresDatabase('looks', postgres.address), rows, lookCount, progress),
+    );
+    progress(`PostgreSQL: ${uploads} uploads on A, subscriber on B`);
+    const latencies = await measureDelivery(await createPostgresDatabase('delivery', postgres.address), '1', uploads);
+    const p99 = percentile(latencies, 0.99);
+    results.push({
+      benchmark: bench,
+      measure: `PostgreSQL: upload on A → event on B (NOTIFY), p50 / p99 of ${uploads}`,
+      value: `${formatMs(percentile(latencies, 0.5))} / ${formatMs(p99)}`,
+      target: 'p99 ≤ 100 ms',
+      met: p99 <= 100,
+    });
+  } finally {
+    await postgres.stop();
+  }
+
+  progress('MariaDB');
+  const mariadb = await startMariadbServer();
+  try {
+    const interval = 0.25;
+    const latencies = await measureDelivery(
+      await createMariadbDatabase('delivery', mariadb.address),
+      String(interval),
+      uploads,
+    );
+    const p99 = percentile(latencies, 0.99);
+    results.push({
+      benchmark: bench,
+      measure: `MariaDB: upload on A → event on B (--watch-interval ${interval}), p50 / p99 of ${uploads}`,
+      value: `${formatMs(percentile(latencies, 0.5))} / ${formatMs(p99)}`,
+      target: `p99 ≤ interval + 100 ms`,
+      met: p99 <= interval * 1000 + 100,
+    });
+  } finally {
+    await mariadb.stop();
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await runWatchBenchmark({ quick: process.argv.includes('--quick') });
+  for (const row of rows) console.log(`${row.measure}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
+  process.exit(0);
+}
