@@ -3,8 +3,9 @@
 // SSE and WebSocket proxied as the README configures it). Python Optuna workers write trials and
 // artifacts through Optuna's own calls while clients upload through nginx; every subscriber, on
 // every instance and through nginx, over SSE and WebSocket, sees every creation exactly once in
-// commit order per owner; cursors resume on another instance; kill -9 of an instance mid-upload
-// loses nothing and leaves nothing half-written.
+// commit order per owner; a creation cursor resumes exactly on another instance, a deletion
+// cursor on the instance that handed it out (elsewhere: CURSOR_EXPIRED); kill -9 of an instance
+// mid-upload loses nothing and leaves nothing half-written.
 // Needs /usr/sbin/nginx (nginx-light) and /usr/bin/python3 with python3-optuna, psycopg2, boto3.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync, existsSync } from 'node:fs';
