@@ -209,6 +209,9 @@ describe.skipIf(!hasOptuna)('three instances behind nginx on PostgreSQL and s3rv
       storageUrl: database.url,
       instances: 3,
       extraArgs: [
+        // As a deployment would: a staged upload started on one instance completes on another.
+        '--upload-signing-key',
+        'the-key-every-instance-shares',
         '--watch-interval',
         '0.25',
         '--db-pool-size',
