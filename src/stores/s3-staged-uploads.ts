@@ -25,6 +25,7 @@ import {
 } from './artifact-store.js';
 import type { ObjectKeyLayout } from './object-key-layout.js';
 import { httpStatusOf } from './http-status.js';
+import { logger } from '../logger.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB (except the last) to 5 GiB, at most 10,000 of them. */
@@ -156,14 +157,25 @@ export class S3StagedUploads implements StagedUploads {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({
-          Bucket: this.bucket,
-          ...(Prefix === '' ? {} : { Prefix }),
-          ...(KeyMarker === undefined ? {} : { KeyMarker }),
-          ...(UploadIdMarker === undefined ? {} : { UploadIdMarker }),
-        }),
-      );
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            ...(Prefix === '' ? {} : { Prefix }),
+            ...(KeyMarker === undefined ? {} : { KeyMarker }),
+            ...(UploadIdMarker === undefined ? {} : { UploadIdMarker }),
+          }),
+        );
+      } catch (error) {
+        // Some S3-compatible servers (s3rver, small gateways) cannot list multipart uploads: the
+        // rest of a check still stands, and the operator is told what it could not see.
+        if (httpStatusOf(error) !== 501) throw error;
+        logger.warn('this S3 server cannot list multipart uploads: unfinished staged uploads are not reported', {
+          bucket: this.bucket,
+        });
+        return;
+      }
       for (const upload of page.Uploads ?? []) {
         const artifactId = this.layout.artifactIdOf(upload.Key ?? '');
         if (artifactId === undefined || upload.UploadId === undefined) continue;
