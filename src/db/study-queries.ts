@@ -6,6 +6,7 @@ import type { OnceLogger } from './database-logger.js';
 import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
 import { inJsonArray, type OptunaSql, type ReadRunner } from './sql-executor.js';
 import type { StudyQueries } from './optuna-database.js';
+import { bestTrialIdsStatement } from './best-trial-ranking.js';
 
 export interface StudyRecord {
   studyId: number;
@@ -114,23 +115,9 @@ export class SqliteStudyQueries implements StudyQueries {
   }
 
   private selectBestTrialIds(db: OptunaSql, studyIds: readonly number[]): Map<number, number> {
-    const rows = db.all<{ study_id: number; trial_id: number }>(
-      sql`SELECT study_id, trial_id FROM (
-        SELECT t.study_id, t.trial_id, ROW_NUMBER() OVER (
-          PARTITION BY t.study_id
-          ORDER BY
-            (CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'INF_POS' THEN 1 ELSE 0 END)
-              * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
-            v.value * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
-            t.trial_id
-        ) AS position
-        FROM trials t
-        JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
-        JOIN study_directions d ON d.study_id = t.study_id AND d.objective = 0
-        WHERE ${inJsonArray(sql`t.study_id`, studyIds)} AND t.state = 'COMPLETE'
-          AND (SELECT count(*) FROM study_directions n WHERE n.study_id = t.study_id) = 1
-      ) WHERE position = 1`,
+    const rows = db.values<[studyId: number, trialId: number]>(
+      bestTrialIdsStatement(inJsonArray(sql`t.study_id`, studyIds)),
     );
-    return new Map(rows.map((row) => [row.study_id, row.trial_id]));
+    return new Map(rows);
   }
 }

@@ -4,6 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { studyDirectionFromStored, type TrialState } from '../../optuna/enums.js';
 import type { OnceLogger } from '../database-logger.js';
 import type { StudyQueries } from '../optuna-database.js';
+import { bestTrialIdsStatement } from '../best-trial-ranking.js';
 import type { StudyPageQuery, StudyRecord } from '../study-queries.js';
 import { decodeUserAttributeRows, type UserAttributes } from '../user-attributes.js';
 import type { ServerDialect } from './server-dialect.js';
@@ -106,21 +107,7 @@ export class ServerStudyQueries implements StudyQueries {
 
 async function selectBestTrialIds(db: ServerSql, studyIds: readonly number[]): Promise<Map<number, number>> {
   const rows = await db.values<[studyId: number, trialId: number]>(
-    sql`SELECT study_id, trial_id FROM (
-      SELECT t.study_id, t.trial_id, ROW_NUMBER() OVER (
-        PARTITION BY t.study_id
-        ORDER BY
-          (CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'INF_POS' THEN 1 ELSE 0 END)
-            * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
-          v.value * (CASE d.direction WHEN 'MAXIMIZE' THEN -1 ELSE 1 END),
-          t.trial_id
-      ) AS row_position
-      FROM trials t
-      JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
-      JOIN study_directions d ON d.study_id = t.study_id AND d.objective = 0
-      WHERE ${db.dialect.inList(sql`t.study_id`, studyIds)} AND t.state = 'COMPLETE'
-        AND (SELECT count(*) FROM study_directions n WHERE n.study_id = t.study_id) = 1
-    ) ranked WHERE row_position = 1`,
+    bestTrialIdsStatement(db.dialect.inList(sql`t.study_id`, studyIds)),
   );
   return new Map(rows);
 }
