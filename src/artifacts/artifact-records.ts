@@ -54,7 +54,7 @@ export function artifactRecordFromRow(row: ArtifactAttributeRow, log: OnceLogger
     rememberArtifact(cached.record);
     return cached.record;
   }
-  const record = decodeRecord(row, log);
+  const record = decodeArtifactRecord(row, log);
   // Only artifacts are kept: tombstones and other rows are cheap to decode, malformed ones are logged.
   if (record !== null) {
     cache.set(row.rowId, { row: { ...row }, record });
@@ -65,7 +65,11 @@ export function artifactRecordFromRow(row: ArtifactAttributeRow, log: OnceLogger
   return record;
 }
 
-function decodeRecord(row: ArtifactAttributeRow, log: OnceLogger): ArtifactRecord | null {
+/**
+ * The record of `row`, decoded anew and NOT cached or remembered: for one pass over many rows
+ * (the watcher's start), which would only push the rows requests read out of the caches.
+ */
+export function decodeArtifactRecord(row: ArtifactAttributeRow, log: OnceLogger): ArtifactRecord | null {
   const decoded = decodeArtifactAttribute(row.key, row.valueJson);
   let problem: string | null = null;
   if (decoded.kind === 'malformed') problem = decoded.reason;

@@ -89,7 +89,7 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
   private readonly events: LoggedEvent<Artifact>[] = [];
   private nextSequence = 1;
   /** Artifacts announced (or existing at start) and not deleted since, with their owners. */
-  private readonly liveArtifacts = new Map<string, ArtifactOwner>();
+  private readonly liveArtifacts = new Map<string, Readonly<ArtifactOwner>>();
   private readonly listeners = new Set<(event: ArtifactEvent<Artifact>) => void>();
   /** The artifact rows announced (feed-position.ts); undefined until seeded. */
   private covered: FeedPosition | undefined;
@@ -100,15 +100,15 @@ export class ArtifactEventLog<Artifact extends { readonly position?: ArtifactPos
   }
 
   /**
-   * Marks the artifacts that existed when following the database began (they are not
-   * announced), and the row ids up to which the database has been read.
+   * Marks an artifact that existed when following the database began (it is not announced).
+   * `owner` is kept as it is (one object per artifact on a large database): it must not change.
    */
-  seedExisting(
-    artifacts: Iterable<readonly [artifactId: string, owner: ArtifactOwner]>,
-    watermark: AttributeRowIds,
-  ): void {
-    for (const [artifactId, owner] of artifacts)
-      this.liveArtifacts.set(artifactId, { studyId: owner.studyId, trialId: owner.trialId });
+  seedExisting(artifactId: string, owner: Readonly<ArtifactOwner>): void {
+    if (!this.liveArtifacts.has(artifactId)) this.liveArtifacts.set(artifactId, owner);
+  }
+
+  /** Starts following the database: every artifact row up to `watermark` has been seeded. */
+  seeded(watermark: AttributeRowIds): void {
     this.covered = positionAt(watermark);
   }
 

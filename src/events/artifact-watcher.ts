@@ -27,8 +27,9 @@
 // rows were announced in the database's terms, so they mean the same on every instance. The log
 // also asks for a look before announcing anything of this process, so events follow commit
 // order. One look runs at a time; asks during a look share the next one. Memory: one entry
-// per artifact row (about 100 bytes).
-import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
+// per artifact row, about 300 bytes of heap with the event log's (1,000,000 rows: 300 MiB),
+// read at start in pages between which requests are served.
+import { artifactRecordFromRow, decodeArtifactRecord, type ArtifactRecord } from '../artifacts/artifact-records.js';
 import { parseArtifactAttributeKey } from '../artifacts/artifact-meta.js';
 import type {
   ArtifactAttributeRow,
@@ -39,7 +40,7 @@ import type {
 import type { ArtifactWatchAnswer, ArtifactWriteNotice, DataVersion, OptunaDatabase } from '../db/optuna-database.js';
 import { describeError } from '../error-text.js';
 import { logger } from '../logger.js';
-import type { ArtifactEventLog, ArtifactOwner } from './artifact-event-log.js';
+import type { ArtifactEventLog } from './artifact-event-log.js';
 
 export interface ArtifactWatcher {
   /** Looks for changes now (normally the timer does); resolves once a look begun after the call is done. */
@@ -78,8 +79,11 @@ interface KnownTable {
 }
 
 const sources: readonly AttributeSource[] = ['study', 'trial'];
-/** Rows read per statement while seeding (bounded memory on a large database). */
-const seedPageIds = 100_000;
+/**
+ * Row ids read per statement while seeding: bounded memory on a large database, and the event
+ * loop free for requests between pages (a page takes some tens of milliseconds).
+ */
+const seedPageIds = 10_000;
 
 /**
  * The rows the database's range sums count: an artifact key whose value is not a tombstone
@@ -105,12 +109,17 @@ export async function startArtifactWatcher(
   const rangeOf = (rowId: number): number => Math.floor(rowId / rangeSize);
   const rangeIds = (range: number): RowIdRange => ({ first: range * rangeSize, last: (range + 1) * rangeSize - 1 });
 
-  const remember = (row: ArtifactAttributeRow, isArtifact: boolean): void => {
+  const remember = (row: ArtifactAttributeRow, isArtifact: boolean): KnownRow => {
     const table = tables[row.source];
-    const artifactId = artifactIdOfKey(row.key);
-    table.rows.set(row.rowId, { artifactId, isArtifact, studyId: row.studyId, trialId: row.trialId });
-    const sums = table.ranges.get(rangeOf(row.rowId)) ?? { count: 0, idSum: 0 };
-    table.ranges.set(rangeOf(row.rowId), { count: sums.count + 1, idSum: sums.idSum + row.rowId });
+    const known = { artifactId: artifactIdOfKey(row.key), isArtifact, studyId: row.studyId, trialId: row.trialId };
+    table.rows.set(row.rowId, known);
+    const sums = table.ranges.get(rangeOf(row.rowId));
+    if (sums === undefined) table.ranges.set(rangeOf(row.rowId), { count: 1, idSum: row.rowId });
+    else {
+      sums.count += 1;
+      sums.idSum += row.rowId;
+    }
+    return known;
   };
   const forget = (source: AttributeSource, rowId: number): KnownRow | undefined => {
     const table = tables[source];
@@ -118,7 +127,8 @@ export async function startArtifactWatcher(
     if (known === undefined) return undefined;
     table.rows.delete(rowId);
     const sums = table.ranges.get(rangeOf(rowId))!;
-    table.ranges.set(rangeOf(rowId), { count: sums.count - 1, idSum: sums.idSum - rowId });
+    sums.count -= 1;
+    sums.idSum -= rowId;
     return known;
   };
 
@@ -129,7 +139,6 @@ export async function startArtifactWatcher(
     summarize: { study: null, trial: null },
   });
   const seededBounds = firstLook.changes!.bounds;
-  const existing = new Map<string, ArtifactOwner>();
   for (const source of sources) {
     const last = source === 'study' ? seededBounds.studyRowId : seededBounds.trialRowId;
     for (let first = 0; first <= last; first += seedPageIds) {
@@ -140,13 +149,16 @@ export async function startArtifactWatcher(
       });
       for (const row of rows) {
         if (!countsAsLive(row)) continue;
-        const record = artifactRecordFromRow(row, database.log); // null: malformed (logged once)
-        remember(row, record !== null);
-        if (record !== null && !existing.has(record.artifactId)) existing.set(record.artifactId, record);
+        // Decoded only to tell artifacts from malformed rows (logged once): nothing is cached.
+        const record = decodeArtifactRecord(row, database.log);
+        const known = remember(row, record !== null);
+        if (record !== null) events.seedExisting(record.artifactId, known);
       }
+      // Requests are served between pages: the server is listening while a large database is read.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  events.seedExisting(existing, seededBounds);
+  events.seeded(seededBounds);
 
   let stopped = false;
   // The seeding pages were read after this version: a commit since then makes the first look read.
