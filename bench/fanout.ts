@@ -24,7 +24,7 @@ import { createStudy, postGraphQL } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
 import { residentBytes, startRssSampler } from './support/rss-sampler.js';
-import { formatMiB, formatMs } from './support/units.js';
+import { formatMiB, formatMs, percentile } from './support/units.js';
 
 export interface FanoutOptions {
   /** 100 + 100 subscribers instead of 1,000 + 1,000. @default false */
@@ -66,8 +66,8 @@ const subscriptionQuery = `subscription ($studyId: Int!, $since: String!) {
   artifactCreated(studyId: $studyId, since: $since) { cursor artifact { artifactId } }
 }`;
 
-/** One subscriber's view: when each artifact's event arrived. */
-interface Subscriber {
+/** One subscriber's view: when each artifact's event arrived (performance.now() of this process). */
+export interface Subscriber {
   arrivals: Map<string, number[]>;
   close(): void;
 }
@@ -79,7 +79,7 @@ interface Waiter {
 }
 
 /** Counts arrivals of one artifact across all subscribers, resolving when each has it. */
-class ArrivalBoard {
+export class ArrivalBoard {
   private waiter: Waiter | undefined;
 
   record(subscriber: Subscriber, artifactId: string): void {
@@ -184,7 +184,7 @@ function connectWebSocket(baseUrl: string, variables: Record<string, unknown>, b
 }
 
 /** Uploads a small file to the study through the multipart API; returns its id. */
-async function upload(baseUrl: string, studyId: number, filename: string): Promise<string> {
+export async function upload(baseUrl: string, studyId: number, filename: string): Promise<string> {
   const form = new FormData();
   form.append(
     'operations',
@@ -205,8 +205,53 @@ async function upload(baseUrl: string, studyId: number, filename: string): Promi
   return result.data.uploadArtifact.artifactId;
 }
 
-function percentile(sortedValues: readonly number[], fraction: number): number {
-  return sortedValues[Math.min(sortedValues.length - 1, Math.ceil(fraction * sortedValues.length) - 1)]!;
+/** What subscribers subscribe with, and the artifact whose replay proves they are registered. */
+export interface ReplaySeed {
+  variables: { studyId: number; since: string };
+  replayedArtifactId: string;
+}
+
+/**
+ * Uploads two seed artifacts to the study; subscribing `since` the first replays the second at
+ * once, which proves the subscription is live.
+ */
+export async function seedReplay(baseUrl: string, studyId: number): Promise<ReplaySeed> {
+  await upload(baseUrl, studyId, 'seed-1.txt');
+  const replayedArtifactId = await upload(baseUrl, studyId, 'seed-2.txt');
+  const { data } = await postGraphQL<{ artifacts: { edges: { cursor: string }[] } }>(
+    baseUrl,
+    'query ($studyId: Int!) { artifacts(studyId: $studyId, first: 2) { edges { cursor } } }',
+    { studyId },
+  );
+  return { variables: { studyId, since: data.artifacts.edges[1]!.cursor }, replayedArtifactId };
+}
+
+/** The subscribers of one server, connected in batches, each batch proven registered by the seed's replay. */
+export class SubscriberGroup {
+  readonly subscribers: Subscriber[] = [];
+  private readonly agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+
+  constructor(
+    private readonly baseUrl: string,
+    readonly board: ArrivalBoard,
+  ) {}
+
+  async connect(kind: 'SSE' | 'WebSocket', count: number, seed: ReplaySeed): Promise<void> {
+    const connectOne = (): Subscriber =>
+      kind === 'SSE'
+        ? connectSse(this.baseUrl, this.agent, seed.variables, this.board)
+        : connectWebSocket(this.baseUrl, seed.variables, this.board);
+    for (let start = 0; start < count; start += connectBatch) {
+      const batch = Array.from({ length: Math.min(connectBatch, count - start) }, connectOne);
+      this.subscribers.push(...batch);
+      await this.board.until(seed.replayedArtifactId, batch, `${kind} subscribing`);
+    }
+  }
+
+  close(): void {
+    for (const subscriber of this.subscribers) subscriber.close();
+    this.agent.destroy();
+  }
 }
 
 export async function measureFanout(options: FanoutOptions = {}): Promise<FanoutMeasurement> {
@@ -214,8 +259,7 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
   const sseCount = options.sseSubscribers ?? (options.quick ? 100 : 1000);
   const webSocketCount = options.webSocketSubscribers ?? (options.quick ? 100 : 1000);
   const directory = await mkdtemp(join(tmpdir(), 'oag-fanout-'));
-  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const subscribers: Subscriber[] = [];
+  let group: SubscriberGroup | undefined;
   let server: ListeningChild | undefined;
   try {
     server = await startServerProcess({
@@ -223,29 +267,17 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
       artifactDirectory: join(directory, 'artifacts'),
     });
     const studyId = await createStudy(server.url, 'fanout');
-    // Two seed artifacts: subscribing after the first replays the second, which proves the subscription is live.
-    await upload(server.url, studyId, 'seed-1.txt');
-    const replayed = await upload(server.url, studyId, 'seed-2.txt');
-    const { data } = await postGraphQL<{ artifacts: { edges: { cursor: string }[] } }>(
-      server.url,
-      'query ($studyId: Int!) { artifacts(studyId: $studyId, first: 2) { edges { cursor } } }',
-      { studyId },
-    );
-    const variables = { studyId, since: data.artifacts.edges[1]!.cursor };
+    const seed = await seedReplay(server.url, studyId);
     const rssIdleBytes = residentBytes(server.pid);
 
     const board = new ArrivalBoard();
-    const connectAll = async (count: number, connect: () => Subscriber, what: string) => {
-      for (let start = 0; start < count; start += connectBatch) {
-        const batch = Array.from({ length: Math.min(connectBatch, count - start) }, connect);
-        subscribers.push(...batch);
-        await board.until(replayed, batch, `${what} subscribing`);
-      }
-      progress(`${count} ${what} subscribers listening`);
-    };
+    group = new SubscriberGroup(server.url, board);
     const connectStartedAt = performance.now();
-    await connectAll(sseCount, () => connectSse(server!.url, agent, variables, board), 'SSE');
-    await connectAll(webSocketCount, () => connectWebSocket(server!.url, variables, board), 'WebSocket');
+    await group.connect('SSE', sseCount, seed);
+    progress(`${sseCount} SSE subscribers listening`);
+    await group.connect('WebSocket', webSocketCount, seed);
+    progress(`${webSocketCount} WebSocket subscribers listening`);
+    const { subscribers } = group;
     progress(`all ${subscribers.length} subscribed in ${((performance.now() - connectStartedAt) / 1000).toFixed(1)} s`);
     const rssConnectedBytes = residentBytes(server.pid);
 
@@ -269,25 +301,23 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
       if (times.length > 1) duplicates++;
     }
     if (deliveryError) progress(String(deliveryError));
-    latencies.sort((a, b) => a - b);
     return {
       sseSubscribers: sseCount,
       webSocketSubscribers: webSocketCount,
       received: latencies.length,
       duplicates,
       uploadResponseMs,
-      minMs: latencies[0] ?? Number.NaN,
+      minMs: latencies.length ? Math.min(...latencies) : Number.NaN,
       p50Ms: latencies.length ? percentile(latencies, 0.5) : Number.NaN,
       p99Ms: latencies.length ? percentile(latencies, 0.99) : Number.NaN,
-      maxMs: latencies.at(-1) ?? Number.NaN,
+      maxMs: latencies.length ? Math.max(...latencies) : Number.NaN,
       rssIdleBytes,
       rssConnectedBytes,
       rssAfterBytes,
       rssPeakBytes: rss.peakBytes,
     };
   } finally {
-    for (const subscriber of subscribers) subscriber.close();
-    agent.destroy();
+    group?.close();
     await server?.stop();
     await rm(directory, { recursive: true, force: true });
   }
