@@ -5,8 +5,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ArrivalBoard, SubscriberGroup, type ReplaySeed } from '../fanout.js';
 import { projectRoot } from './child-process.js';
+import { ArrivalBoard, SubscriberGroup, type ReplaySeed } from './subscribers.js';
 
 type Command =
   | { command: 'connect'; baseUrl: string; seed: ReplaySeed; sse: number; webSocket: number }
