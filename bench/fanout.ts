@@ -10,21 +10,19 @@
 // parsed the event minus the moment just before the upload request was sent; it includes the
 // upload itself (a small file) and this process's own work of reading 2,000 sockets, which
 // share one event loop — so it is an upper bound of what the server adds.
-import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { startServerProcess, type ListeningChild } from './support/child-process.js';
-import { createStudy, postGraphQL } from './support/graphql-client.js';
+import { createStudy } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
 import { residentBytes, startRssSampler } from './support/rss-sampler.js';
-import { formatMiB, formatMs } from './support/units.js';
+import { ArrivalBoard, SubscriberGroup, seedReplay, upload } from './support/subscribers.js';
+import { formatMiB, formatMs, percentile } from './support/units.js';
 
 export interface FanoutOptions {
   /** 100 + 100 subscribers instead of 1,000 + 1,000. @default false */
@@ -58,164 +56,12 @@ export interface FanoutMeasurement {
   rssPeakBytes: number;
 }
 
-/** How many subscribers connect at once (the listen backlog and our own event loop both like batches). */
-const connectBatch = 100;
-const deliveryTimeoutMs = 60_000;
-
-const subscriptionQuery = `subscription ($studyId: Int!, $since: String!) {
-  artifactCreated(studyId: $studyId, since: $since) { cursor artifact { artifactId } }
-}`;
-
-/** One subscriber's view: when each artifact's event arrived. */
-interface Subscriber {
-  arrivals: Map<string, number[]>;
-  close(): void;
-}
-
-interface Waiter {
-  artifactId: string;
-  remaining: number;
-  done: () => void;
-}
-
-/** Counts arrivals of one artifact across all subscribers, resolving when each has it. */
-class ArrivalBoard {
-  private waiter: Waiter | undefined;
-
-  record(subscriber: Subscriber, artifactId: string): void {
-    const times = subscriber.arrivals.get(artifactId) ?? [];
-    times.push(performance.now());
-    subscriber.arrivals.set(artifactId, times);
-    if (this.waiter?.artifactId === artifactId && times.length === 1 && --this.waiter.remaining === 0)
-      this.waiter.done();
-  }
-
-  /** Resolves once `subscribers` all have `artifactId` (counting those that already do). */
-  until(artifactId: string, subscribers: readonly Subscriber[], what: string): Promise<void> {
-    const remaining = subscribers.filter((subscriber) => !subscriber.arrivals.has(artifactId)).length;
-    if (remaining === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const stillWaiting = this.waiter?.remaining ?? remaining;
-        this.waiter = undefined;
-        reject(
-          new Error(
-            `${what}: ${stillWaiting} of ${subscribers.length} subscribers still waiting after ${deliveryTimeoutMs} ms`,
-          ),
-        );
-      }, deliveryTimeoutMs);
-      this.waiter = {
-        artifactId,
-        remaining,
-        done: () => {
-          clearTimeout(timer);
-          this.waiter = undefined;
-          resolve();
-        },
-      };
-    });
-  }
-}
-
-/** An SSE subscriber over node:http (undici's fetch would cap connections per origin). */
-function connectSse(
-  baseUrl: string,
-  agent: Agent,
-  variables: Record<string, unknown>,
-  board: ArrivalBoard,
-): Subscriber {
-  const subscriber: Subscriber = { arrivals: new Map(), close: () => {} };
-  const body = JSON.stringify({ query: subscriptionQuery, variables });
-  const request = httpRequest(`${baseUrl}/graphql`, {
-    method: 'POST',
-    agent,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      'content-length': Buffer.byteLength(body),
-    },
-  });
-  request.on('response', (response: IncomingMessage) => {
-    if (response.statusCode !== 200) {
-      response.resume();
-      process.stderr.write(`SSE subscriber refused: HTTP ${response.statusCode}\n`);
-      return;
-    }
-    response.setEncoding('utf8');
-    let pending = '';
-    response.on('data', (chunk: string) => {
-      pending += chunk;
-      let boundary: number;
-      while ((boundary = pending.indexOf('\n\n')) >= 0) {
-        const block = pending.slice(0, boundary);
-        pending = pending.slice(boundary + 2);
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (!block.startsWith('event: next') || data === undefined) continue;
-        const result = JSON.parse(data) as { data?: { artifactCreated: { artifact: { artifactId: string } } } };
-        if (result.data) board.record(subscriber, result.data.artifactCreated.artifact.artifactId);
-      }
-    });
-  });
-  request.on('error', (error) => process.stderr.write(`SSE subscriber failed: ${error.message}\n`));
-  request.end(body);
-  subscriber.close = () => request.destroy();
-  return subscriber;
-}
-
-/** A WebSocket subscriber: its own graphql-ws client and socket. */
-function connectWebSocket(baseUrl: string, variables: Record<string, unknown>, board: ArrivalBoard): Subscriber {
-  const client: Client = createClient({
-    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-  });
-  const subscriber: Subscriber = { arrivals: new Map(), close: () => void client.dispose() };
-  client.subscribe<{ artifactCreated: { artifact: { artifactId: string } } }>(
-    { query: subscriptionQuery, variables },
-    {
-      next: (result) => {
-        if (result.data) board.record(subscriber, result.data.artifactCreated.artifact.artifactId);
-      },
-      error: (error) => process.stderr.write(`WebSocket subscriber failed: ${JSON.stringify(error)}\n`),
-      complete: () => {},
-    },
-  );
-  return subscriber;
-}
-
-/** Uploads a small file to the study through the multipart API; returns its id. */
-async function upload(baseUrl: string, studyId: number, filename: string): Promise<string> {
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({
-      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
-      variables: { file: null },
-    }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([`contents of ${filename}\n`], { type: 'text/plain' }), filename);
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'x-graphql-yoga-csrf': '1' },
-    body: form,
-  });
-  const result = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
-  if (!result.data) throw new Error(`upload failed (${response.status}): ${JSON.stringify(result.errors)}`);
-  return result.data.uploadArtifact.artifactId;
-}
-
-function percentile(sortedValues: readonly number[], fraction: number): number {
-  return sortedValues[Math.min(sortedValues.length - 1, Math.ceil(fraction * sortedValues.length) - 1)]!;
-}
-
 export async function measureFanout(options: FanoutOptions = {}): Promise<FanoutMeasurement> {
   const progress = options.progress ?? printProgress;
   const sseCount = options.sseSubscribers ?? (options.quick ? 100 : 1000);
   const webSocketCount = options.webSocketSubscribers ?? (options.quick ? 100 : 1000);
   const directory = await mkdtemp(join(tmpdir(), 'oag-fanout-'));
-  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const subscribers: Subscriber[] = [];
+  let group: SubscriberGroup | undefined;
   let server: ListeningChild | undefined;
   try {
     server = await startServerProcess({
@@ -223,29 +69,17 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
       artifactDirectory: join(directory, 'artifacts'),
     });
     const studyId = await createStudy(server.url, 'fanout');
-    // Two seed artifacts: subscribing after the first replays the second, which proves the subscription is live.
-    await upload(server.url, studyId, 'seed-1.txt');
-    const replayed = await upload(server.url, studyId, 'seed-2.txt');
-    const { data } = await postGraphQL<{ artifacts: { edges: { cursor: string }[] } }>(
-      server.url,
-      'query ($studyId: Int!) { artifacts(studyId: $studyId, first: 2) { edges { cursor } } }',
-      { studyId },
-    );
-    const variables = { studyId, since: data.artifacts.edges[1]!.cursor };
+    const seed = await seedReplay(server.url, studyId);
     const rssIdleBytes = residentBytes(server.pid);
 
     const board = new ArrivalBoard();
-    const connectAll = async (count: number, connect: () => Subscriber, what: string) => {
-      for (let start = 0; start < count; start += connectBatch) {
-        const batch = Array.from({ length: Math.min(connectBatch, count - start) }, connect);
-        subscribers.push(...batch);
-        await board.until(replayed, batch, `${what} subscribing`);
-      }
-      progress(`${count} ${what} subscribers listening`);
-    };
+    group = new SubscriberGroup(server.url, board);
     const connectStartedAt = performance.now();
-    await connectAll(sseCount, () => connectSse(server!.url, agent, variables, board), 'SSE');
-    await connectAll(webSocketCount, () => connectWebSocket(server!.url, variables, board), 'WebSocket');
+    await group.connect('SSE', sseCount, seed);
+    progress(`${sseCount} SSE subscribers listening`);
+    await group.connect('WebSocket', webSocketCount, seed);
+    progress(`${webSocketCount} WebSocket subscribers listening`);
+    const { subscribers } = group;
     progress(`all ${subscribers.length} subscribed in ${((performance.now() - connectStartedAt) / 1000).toFixed(1)} s`);
     const rssConnectedBytes = residentBytes(server.pid);
 
@@ -269,25 +103,23 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
       if (times.length > 1) duplicates++;
     }
     if (deliveryError) progress(String(deliveryError));
-    latencies.sort((a, b) => a - b);
     return {
       sseSubscribers: sseCount,
       webSocketSubscribers: webSocketCount,
       received: latencies.length,
       duplicates,
       uploadResponseMs,
-      minMs: latencies[0] ?? Number.NaN,
+      minMs: latencies.length ? Math.min(...latencies) : Number.NaN,
       p50Ms: latencies.length ? percentile(latencies, 0.5) : Number.NaN,
       p99Ms: latencies.length ? percentile(latencies, 0.99) : Number.NaN,
-      maxMs: latencies.at(-1) ?? Number.NaN,
+      maxMs: latencies.length ? Math.max(...latencies) : Number.NaN,
       rssIdleBytes,
       rssConnectedBytes,
       rssAfterBytes,
       rssPeakBytes: rss.peakBytes,
     };
   } finally {
-    for (const subscriber of subscribers) subscriber.close();
-    agent.destroy();
+    group?.close();
     await server?.stop();
     await rm(directory, { recursive: true, force: true });
   }

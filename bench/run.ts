@@ -3,12 +3,13 @@
 // per target, to BENCHMARKS.md.
 //
 //   --quick                 smaller sizes, under 2 minutes (256 MiB transfers, 50 × 1 MiB uploads,
-//                           100 + 100 subscribers, 128 MiB S3 write); the targets are defined for
-//                           the full sizes
+//                           100 + 100 subscribers, 3 × 100 across instances, 128 MiB S3 write);
+//                           the targets are defined for the full sizes
 //   --transfer-size SIZE    upload/download file (default 1GiB)      --rounds N (default 5; quick 2)
 //   --trials N              listing study size (default 1000, 2 artifacts each)
 //   --concurrent N --concurrent-size SIZE                            (default 50 × 10MiB)
-//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,s3,staged,limits,lock,startup,webpage,watch
+//   --only NAMES            comma-separated: transfer,roundtrip,listing,check,concurrent,fanout,
+//                           fanout-instances,s3,staged,limits,lock,startup,webpage,watch
 //   --no-record             do not append to BENCHMARKS.md
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { runCheckBenchmark, type CheckBenchmarkOptions } from './check.js';
 import { runConcurrentUploadBenchmark, type ConcurrentUploadOptions } from './concurrent-uploads.js';
 import { runDatabaseLockBenchmark } from './database-lock.js';
 import { runFanoutBenchmark } from './fanout.js';
+import { runFanoutInstancesBenchmark } from './fanout-instances.js';
 import { runOptunaRoundTripBenchmark } from './optuna-roundtrip.js';
 import { runListingBenchmark, type ListingOptions } from './listing.js';
 import { runQueryLimitsBenchmark } from './query-limits.js';
@@ -45,6 +47,7 @@ const benchmarkNames = [
   'check',
   'concurrent',
   'fanout',
+  'fanout-instances',
   's3',
   'staged',
   'limits',
@@ -152,6 +155,10 @@ async function main(): Promise<void> {
       () => runConcurrentUploadBenchmark(settings.concurrent),
     ],
     fanout: ['subscription fan-out', () => runFanoutBenchmark({ quick: settings.quick, progress })],
+    'fanout-instances': [
+      'subscription fan-out across three instances',
+      () => runFanoutInstancesBenchmark({ quick: settings.quick, progress }),
+    ],
     s3: ['S3 write', () => runS3WriteBenchmark(settings.quick)],
     staged: [
       `staged upload of ${formatBytes(settings.transfer.fileSize)} to S3 vs the AWS SDK's own`,
