@@ -8,6 +8,8 @@ export class EventQueue<Item> implements AsyncIterableIterator<Item> {
   private readonly buffered: Item[] = [];
   private waiting: { resolve: (result: IteratorResult<Item>) => void; reject: (error: unknown) => void } | undefined;
   private finished = false;
+  /** A wake-up of the waiting transport is scheduled (see scheduleWake). */
+  private wakeScheduled = false;
   private failure: Error | undefined;
 
   /**
@@ -22,13 +24,8 @@ export class EventQueue<Item> implements AsyncIterableIterator<Item> {
 
   push(item: Item): void {
     if (this.finished) return;
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: item, done: false });
-      return;
-    }
-    if (this.buffered.length >= this.limit) {
+    // The item a scheduled wake-up hands to the waiting transport is not backlog.
+    if (this.buffered.length - (this.wakeScheduled ? 1 : 0) >= this.limit) {
       this.fail(
         new Error(
           `the subscriber fell ${this.limit} events behind; resubscribe with the cursor of the last event received`,
@@ -37,6 +34,18 @@ export class EventQueue<Item> implements AsyncIterableIterator<Item> {
       return;
     }
     this.buffered.push(item);
+    if (this.waiting !== undefined && !this.wakeScheduled) {
+      this.wakeScheduled = true;
+      scheduleWake(() => this.wake());
+    }
+  }
+
+  private wake(): void {
+    this.wakeScheduled = false;
+    if (this.waiting === undefined || this.buffered.length === 0) return;
+    const { resolve } = this.waiting;
+    this.waiting = undefined;
+    resolve({ value: this.buffered.shift()!, done: false });
   }
 
   /** Ends the iteration with `error` at once; queued items are dropped (the client resumes from its last cursor). */
@@ -88,4 +97,23 @@ export class EventQueue<Item> implements AsyncIterableIterator<Item> {
     this.finished = true;
     this.onEnd();
   }
+}
+
+/**
+ * Waiting transports are woken a batch per turn of the event loop, not all in the publisher's
+ * own step: each woken subscriber executes its selection and writes to its socket, and with
+ * thousands of them that is hundreds of milliseconds during which nothing else (the upload that
+ * published the event, waiting for its answer; other requests) would run.
+ */
+const wakesPerTurn = 100;
+const dueWakes: (() => void)[] = [];
+
+function scheduleWake(wake: () => void): void {
+  dueWakes.push(wake);
+  if (dueWakes.length === 1) setImmediate(runDueWakes);
+}
+
+function runDueWakes(): void {
+  for (const wake of dueWakes.splice(0, wakesPerTurn)) wake();
+  if (dueWakes.length > 0) setImmediate(runDueWakes);
 }

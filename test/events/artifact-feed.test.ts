@@ -342,7 +342,25 @@ describe('EventQueue', () => {
     expect(await queue.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('hands an item straight to a waiting next()', async () => {
+  it('wakes many waiting transports a batch per turn of the event loop, so other work runs in between, each in order', async () => {
+    const queues = Array.from({ length: 250 }, () => new EventQueue<number>(10, () => {}));
+    const received: number[][] = queues.map(() => []);
+    const consumers = queues.map(async (queue, index) => {
+      for (let item = 0; item < 2; item++) received[index]!.push((await queue.next()).value as number);
+    });
+    for (const queue of queues) queue.push(1);
+    for (const queue of queues) queue.push(2);
+    // Nothing in the publisher's own step; after one turn, one batch.
+    expect(received.filter((items) => items.length > 0)).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const afterOneTurn = received.filter((items) => items.length > 0).length;
+    expect(afterOneTurn).toBeGreaterThan(0);
+    expect(afterOneTurn).toBeLessThan(queues.length);
+    await Promise.all(consumers);
+    expect(received.every((items) => items.join() === '1,2')).toBe(true);
+  });
+
+  it('hands an item to a waiting next() without counting it as backlog', async () => {
     const queue = new EventQueue<string>(1, () => {});
     const pending = queue.next();
     queue.push('a');
