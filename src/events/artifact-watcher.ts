@@ -84,6 +84,8 @@ const sources: readonly AttributeSource[] = ['study', 'trial'];
  * loop free for requests between pages (a page takes some tens of milliseconds).
  */
 const seedPageIds = 10_000;
+/** Databases with more attribute row ids than this get a log line before and after seeding. */
+const seedLogRowIds = 100_000;
 
 /**
  * The rows the database's range sums count: an artifact key whose value is not a tombstone
@@ -139,6 +141,14 @@ export async function startArtifactWatcher(
     summarize: { study: null, trial: null },
   });
   const seededBounds = firstLook.changes!.bounds;
+  const seedStartedAt = Date.now();
+  const largeDatabase = seededBounds.studyRowId + seededBounds.trialRowId > seedLogRowIds;
+  // On a large database this takes a while (1,000,000 rows: tens of seconds); say why start-up waits.
+  if (largeDatabase)
+    logger.info('reading the artifact rows once before following the database (requests are served meanwhile)', {
+      rowIds: seededBounds,
+    });
+  let knownArtifacts = 0;
   for (const source of sources) {
     const last = source === 'study' ? seededBounds.studyRowId : seededBounds.trialRowId;
     for (let first = 0; first <= last; first += seedPageIds) {
@@ -152,13 +162,21 @@ export async function startArtifactWatcher(
         // Decoded only to tell artifacts from malformed rows (logged once): nothing is cached.
         const record = decodeArtifactRecord(row, database.log);
         const known = remember(row, record !== null);
-        if (record !== null) events.seedExisting(record.artifactId, known);
+        if (record !== null) {
+          events.seedExisting(record.artifactId, known);
+          knownArtifacts += 1;
+        }
       }
       // Requests are served between pages: the server is listening while a large database is read.
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
   events.seeded(seededBounds);
+  if (largeDatabase)
+    logger.info('artifact rows read; following the database', {
+      artifactRows: knownArtifacts,
+      seconds: Math.round((Date.now() - seedStartedAt) / 100) / 10,
+    });
 
   let stopped = false;
   // The seeding pages were read after this version: a commit since then makes the first look read.
