@@ -172,6 +172,11 @@ function textReport(
       `${report.missingBytes.length} missing bytes, ${report.orphanedObjects.length} orphaned objects`,
   );
   // Said only when there are any: the summary above is what scripts have always read.
+  if (report.recentUnnamedObjects > 0) {
+    lines.push(
+      `${report.recentUnnamedObjects} objects not yet named by metadata, younger than the upload ticket lifetime: left alone`,
+    );
+  }
   if (report.staleStagedUploads.length > 0) {
     lines.push(`${report.staleStagedUploads.length} unfinished staged uploads older than the ticket lifetime`);
   }

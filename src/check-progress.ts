@@ -21,8 +21,13 @@ export interface ProgressReporterOptions {
   barWidth?: number;
 }
 
-const units: Record<ConsistencyPhase, string> = { metadata: 'metadata rows', store: 'objects', fix: 'removals' };
-const plainLineWords: Partial<Record<ConsistencyPhase, string>> = { store: 'listed', fix: 'attempted' };
+const units: Record<ConsistencyPhase, string> = {
+  metadata: 'metadata rows',
+  store: 'objects',
+  age: 'unnamed objects',
+  fix: 'removals',
+};
+const plainLineWords: Partial<Record<ConsistencyPhase, string>> = { store: 'listed', age: 'dated', fix: 'attempted' };
 /** One plain line per this many objects when stderr is not a terminal. */
 export const plainLineEvery = 10_000;
 // Redrawing on every object would cost more than listing it; ten frames a second look live.

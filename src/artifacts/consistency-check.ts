@@ -17,16 +17,17 @@ export interface ConsistencyCheckServices {
   store: ArtifactStore;
 }
 
-export type ConsistencyPhase = 'metadata' | 'store' | 'fix';
+export type ConsistencyPhase = 'metadata' | 'store' | 'age' | 'fix';
 
 export interface ConsistencyProgress {
   phase: ConsistencyPhase;
-  /** Metadata rows read, stored objects listed, or removals attempted so far. */
+  /** Metadata rows read, stored objects listed, unnamed objects dated, or removals attempted so far. */
   done: number;
   /**
-   * metadata: the rows; fix: the removals to attempt; store: the number of artifacts the
-   * metadata names — stores cannot count their objects without listing them, and on a
-   * consistent store this is exact, so `done` may pass it only when there are orphans.
+   * metadata: the rows; age: the stored objects no row names; fix: the removals to attempt;
+   * store: the number of artifacts the metadata names — stores cannot count their objects
+   * without listing them, and on a consistent store this is exact, so `done` may pass it only
+   * when there are orphans.
    */
   total?: number;
 }
@@ -35,11 +36,20 @@ export interface ConsistencyCheckOptions {
   onProgress?(progress: ConsistencyProgress): void;
   /**
    * How long a staged upload may stay unfinished before it is reported: the ticket lifetime
-   * (--upload-ticket-ttl), after which nobody can complete it any more.
+   * (--upload-ticket-ttl), after which nobody can complete it any more. Stored objects no row
+   * names are orphans only once they are older than this too: see {@link ConsistencyReport}.
    * @default 3600 s, the ticket lifetime's default
    */
   stagedUploadLifetimeMs?: number;
 }
+
+const defaultStagedUploadLifetimeMs = 3600 * 1000;
+
+/**
+ * Unnamed objects dated at once: overlaps the round trips of S3 / GCS without flooding the
+ * store (or the thread pool, for the filesystem).
+ */
+const concurrentStats = 8;
 
 /** A staged upload begun longer ago than a ticket lives, and neither completed nor aborted. */
 export interface StaleStagedUpload {
@@ -75,8 +85,14 @@ export interface ConsistencyReport {
   malformedRows: number;
   /** Ordered by study, trial (study artifacts first), artifact id. */
   missingBytes: MissingBytesArtifact[];
-  /** Stored artifact ids no metadata row names, sorted. */
+  /** Stored artifact ids no metadata row names, written longer ago than a ticket lives; sorted. */
   orphanedObjects: string[];
+  /**
+   * Stored objects no metadata row names yet, written within a ticket lifetime: a staged upload
+   * puts its bytes in place before completion writes the row (as this server's own uploads do,
+   * briefly), so they may still be claimed. Not problems, and never removed.
+   */
+  recentUnnamedObjects: number;
   /** Unfinished staged uploads (multipart uploads, staged files) older than a ticket lives, by id. */
   staleStagedUploads: StaleStagedUpload[];
 }
@@ -140,7 +156,8 @@ async function readMetadata(database: OptunaDatabase): Promise<MetadataSnapshot>
  * S3). The metadata is read before AND after the listing: this server's uploads write bytes
  * before their row, Optuna's write the row first, and deletes drop the row, so an artifact
  * that came or went during a long listing would otherwise show up as a false problem. An
- * object is orphaned when no row names it after the listing; a row lacks bytes when it
+ * object is orphaned when no row names it after the listing and it was written longer ago than
+ * a ticket lives (until then a staged upload may still complete it); a row lacks bytes when it
  * existed before the listing, still exists after it, and the listing did not show its id.
  */
 export async function checkConsistency(
@@ -163,17 +180,71 @@ export async function checkConsistency(
     .filter((record) => !stored.has(record.artifactId) && after.namedIds.has(record.artifactId))
     .map(({ artifactId, studyId, trialId, filename, legacy }) => ({ artifactId, studyId, trialId, filename, legacy }))
     .sort(byOwnerThenId);
-  const orphanedObjects = [...stored].filter((artifactId) => !after.namedIds.has(artifactId)).sort();
-  const staleStagedUploads = await listStaleStagedUploads(store, options.stagedUploadLifetimeMs ?? 3600 * 1000);
+  const lifetimeMs = options.stagedUploadLifetimeMs ?? defaultStagedUploadLifetimeMs;
+  const unnamed = await dateUnnamedObjects(
+    store,
+    [...stored].filter((artifactId) => !after.namedIds.has(artifactId)),
+    lifetimeMs,
+    options.onProgress,
+  );
+  const staleStagedUploads = await listStaleStagedUploads(store, lifetimeMs);
   return {
     metadataRows: before.records.length,
     storedObjects: stored.size,
     tombstones: before.tombstones,
     malformedRows: before.malformedRows,
     missingBytes,
-    orphanedObjects,
+    orphanedObjects: unnamed.orphaned,
+    recentUnnamedObjects: unnamed.recent,
     staleStagedUploads,
   };
+}
+
+/**
+ * Sorts the stored objects no row names into orphans (written longer ago than `lifetimeMs`)
+ * and recent ones, by asking the store when each was written. Only these candidates are asked
+ * about (normally few; dating every object would be one request per object on S3), a few at
+ * a time. One that is gone by then (removed, or an upload aborted) is neither.
+ */
+async function dateUnnamedObjects(
+  store: ArtifactStore,
+  candidates: readonly string[],
+  lifetimeMs: number,
+  onProgress: ConsistencyCheckOptions['onProgress'],
+): Promise<{ orphaned: string[]; recent: number }> {
+  const orphaned: string[] = [];
+  let recent = 0;
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const dateInTurn = async (): Promise<void> => {
+    // After a failure (past Backoff's retries) the check fails; the other stats would only wait.
+    while (next < candidates.length && !failed) {
+      const artifactId = candidates[next++]!;
+      const modifiedAt = await modifiedAtOf(store, artifactId).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+      // Undefined: gone since the listing, so neither an orphan nor in flight.
+      if (modifiedAt !== undefined) {
+        if (Date.now() - modifiedAt.getTime() > lifetimeMs) orphaned.push(artifactId);
+        else recent += 1;
+      }
+      done += 1;
+      onProgress?.({ phase: 'age', done, total: candidates.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrentStats, candidates.length) }, dateInTurn));
+  return { orphaned: orphaned.sort(), recent };
+}
+
+async function modifiedAtOf(store: ArtifactStore, artifactId: string): Promise<Date | undefined> {
+  try {
+    return (await store.stat(artifactId)).modifiedAt;
+  } catch (error) {
+    if (isArtifactNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 async function listStaleStagedUploads(store: ArtifactStore, lifetimeMs: number): Promise<StaleStagedUpload[]> {

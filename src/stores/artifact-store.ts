@@ -19,6 +19,12 @@ export interface ArtifactStat {
    * Undefined where the backend has none (the filesystem).
    */
   etag?: string;
+  /**
+   * When the bytes were last written: the file's mtime, S3's LastModified (whole seconds), GCS's
+   * `updated`. `check` reads it to tell an upload still in flight (bytes written, row not yet)
+   * from an orphan.
+   */
+  modifiedAt: Date;
 }
 
 /** One HTTP header a client sends with each PUT of a staged upload. */
@@ -276,6 +282,16 @@ export class ByteRangeNotSatisfiableError extends Error {
     this.artifactId = artifactId;
     this.range = range;
   }
+}
+
+/**
+ * The modification time a backend reported (a Date, or an RFC 3339 string), or now when it
+ * reported none or nonsense: bytes of unknown age count as just written, so `check` leaves them
+ * alone rather than delete what an upload may still need.
+ */
+export function modifiedAtOrNow(reported: Date | string | undefined): Date {
+  const modifiedAt = reported === undefined ? undefined : new Date(reported);
+  return modifiedAt !== undefined && !Number.isNaN(modifiedAt.getTime()) ? modifiedAt : new Date();
 }
 
 export function isArtifactNotFound(error: unknown): error is ArtifactNotFoundError {

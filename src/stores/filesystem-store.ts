@@ -128,7 +128,7 @@ export class FileSystemArtifactStore implements ArtifactStore {
       throw errorCode(error) === 'ENOENT' ? new ArtifactNotFoundError(artifactId, { cause: error }) : error;
     });
     if (!stats.isFile()) throw new ArtifactNotFoundError(artifactId);
-    return { size: stats.size };
+    return { size: stats.size, modifiedAt: stats.mtime };
   }
 
   async *list(): AsyncIterable<string> {

@@ -8,6 +8,7 @@ import {
   ArtifactNotFoundError,
   assertValidByteRange,
   ByteRangeNotSatisfiableError,
+  modifiedAtOrNow,
   type ArtifactStat,
   type ArtifactStore,
   type ByteRange,
@@ -120,8 +121,8 @@ export class GCSArtifactStore implements ArtifactStore {
     const name = this.layout.keyOf(artifactId);
     try {
       const [metadata] = await this.bucket.file(name).getMetadata();
-      const size = Number(metadata.size ?? 0);
-      return metadata.etag ? { size, etag: metadata.etag } : { size };
+      const stat = { size: Number(metadata.size ?? 0), modifiedAt: modifiedAtOrNow(metadata.updated) };
+      return metadata.etag ? { ...stat, etag: metadata.etag } : stat;
     } catch (error) {
       throw notFoundOr(error, artifactId);
     }

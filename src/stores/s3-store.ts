@@ -21,6 +21,7 @@ import {
   ArtifactNotFoundError,
   assertValidByteRange,
   ByteRangeNotSatisfiableError,
+  modifiedAtOrNow,
   type ArtifactStat,
   type ArtifactStore,
   type ByteRange,
@@ -247,7 +248,8 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
       const etag = head.ETag?.replace(/^(W\/)?"|"$/g, '');
-      return etag ? { size: head.ContentLength ?? 0, etag } : { size: head.ContentLength ?? 0 };
+      const stat = { size: head.ContentLength ?? 0, modifiedAt: modifiedAtOrNow(head.LastModified) };
+      return etag ? { ...stat, etag } : stat;
     } catch (error) {
       throw this.notFoundOr(error, artifactId);
     }

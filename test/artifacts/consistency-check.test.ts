@@ -2,7 +2,7 @@
 // CLI tests cover the report itself; these pin the races, on the real fixture database and
 // filesystem store, with the timing forced by hooking the store's listing.
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAppServices, type AppServices } from '../../src/app-services.js';
@@ -14,6 +14,7 @@ import { copyFixture, loadManifest, type FixtureCopy } from '../support/fixture.
 
 const manifest = loadManifest();
 const studyId = manifest.studies[0]!.study_id;
+const twoHoursAgo = (): Date => new Date(Date.now() - 2 * 3600 * 1000);
 
 describe('checkConsistency and fixConsistency', () => {
   let fixture: FixtureCopy;
@@ -33,9 +34,16 @@ describe('checkConsistency and fixConsistency', () => {
     fixture.remove();
   });
 
-  /** What this server's upload pipeline leaves after the store write: bytes, then (later) the row. */
-  const writeBytes = (artifactId: string): void =>
-    writeFileSync(join(fixture.artifactsPath, artifactId), 'uploaded bytes');
+  /**
+   * What this server's upload pipeline leaves after the store write: bytes, then (later) the row.
+   * Dated older than a ticket lives, so only the rows decide what is an orphan; `fresh` bytes
+   * were just written, as a staged upload's are before its completion.
+   */
+  const writeBytes = (artifactId: string, age: 'old' | 'fresh' = 'old'): void => {
+    const path = join(fixture.artifactsPath, artifactId);
+    writeFileSync(path, 'uploaded bytes');
+    if (age === 'old') utimesSync(path, twoHoursAgo(), twoHoursAgo());
+  };
   const writeRow = async (artifactId: string): Promise<void> => {
     const valueJson = encodeArtifactMetaValueJson({
       artifactId,
@@ -160,8 +168,46 @@ describe('checkConsistency and fixConsistency', () => {
     expect(phases).toEqual([
       `metadata ${rows}/${rows}`,
       ...Array.from({ length: objects }, (_, index) => `store ${index + 1}/${manifest.counts.artifacts}`),
+      'age 1/2',
+      'age 2/2',
       'fix 1/2',
       'fix 2/2',
     ]);
+  });
+  it('calls unnamed bytes orphaned only once they are older than a ticket lives; --fix leaves the younger', async () => {
+    const oldId = randomUUID();
+    const inFlightId = randomUUID();
+    writeBytes(oldId);
+    writeBytes(inFlightId, 'fresh');
+
+    const report = await checkConsistency(services, { stagedUploadLifetimeMs: 3600 * 1000 });
+    expect(report).toMatchObject({ orphanedObjects: [oldId], recentUnnamedObjects: 1 });
+    const result = await fixConsistency(services, report, { removeOrphans: true, removeMissingBytesMetadata: false });
+
+    expect(result.removedOrphanedObjects).toEqual([oldId]);
+    expect(existsSync(join(fixture.artifactsPath, oldId))).toBe(false);
+    expect(existsSync(join(fixture.artifactsPath, inFlightId))).toBe(true);
+    // Once older than the lifetime nobody can complete it any more: then it is an orphan.
+    utimesSync(join(fixture.artifactsPath, inFlightId), twoHoursAgo(), twoHoursAgo());
+    expect(await checkConsistency(services, { stagedUploadLifetimeMs: 3600 * 1000 })).toMatchObject({
+      orphanedObjects: [inFlightId],
+      recentUnnamedObjects: 0,
+    });
+  });
+
+  it('counts unnamed bytes that are gone by the time they are dated as neither orphaned nor recent', async () => {
+    const abortedId = randomUUID();
+    writeBytes(abortedId);
+    const store = services.store;
+    const hooked: ArtifactStore = Object.create(store) as ArtifactStore;
+    // An upload aborted (or an orphan removed) between the listing and the stat.
+    hooked.stat = async (artifactId) => {
+      rmSync(join(fixture.artifactsPath, artifactId), { force: true });
+      return store.stat(artifactId);
+    };
+
+    const report = await checkConsistency({ database: services.database, store: hooked });
+
+    expect(report).toMatchObject({ orphanedObjects: [], recentUnnamedObjects: 0, missingBytes: [] });
   });
 });

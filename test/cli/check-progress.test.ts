@@ -67,11 +67,13 @@ describe('check progress in a log', () => {
     const progress = createProgressReporter(stream);
 
     for (let done = 1; done <= 25_000; done += 1) progress.update({ phase: 'store', done, total: 20_000 });
+    for (let done = 1; done <= 10_000; done += 1) progress.update({ phase: 'age', done, total: 11_000 });
     for (let done = 1; done <= 10_000; done += 1) progress.update({ phase: 'fix', done, total: 12_000 });
 
     expect(stream.written).toEqual([
       'listed 10000 objects\n',
       'listed 20000 objects\n',
+      'dated 10000/11000 unnamed objects\n',
       'attempted 10000/12000 removals\n',
     ]);
   });

@@ -3,7 +3,7 @@
 // deleted in the database), and the database password is never printed. (check.rdb.test.ts has
 // the read-only checks.)
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { withConnection } from '../support/database-connection.js';
@@ -44,7 +44,11 @@ describe.each(serverDialects)('check repairs on %s', (dialect) => {
     cleanups.push(database.remove);
     rmSync(join(database.artifactsPath, studyArtifact.artifact_id));
     const orphanId = randomUUID();
-    writeFileSync(join(database.artifactsPath, orphanId), 'bytes nobody points at');
+    const orphanPath = join(database.artifactsPath, orphanId);
+    writeFileSync(orphanPath, 'bytes nobody points at');
+    // Older than a ticket lives (3600 s): no staged upload can still claim it.
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(orphanPath, twoHoursAgo, twoHoursAgo);
     return {
       database,
       orphanId,

@@ -2,7 +2,7 @@
 // Python-written fixture and against S3 (s3rver), with problems made on purpose: files
 // deleted under live metadata rows (missing bytes) and objects no row names (orphans).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -32,6 +32,7 @@ interface CheckJson {
   tombstones: number;
   missingBytes: { artifactId: string; studyId: number; trialId: number | null; filename: string; legacy: boolean }[];
   orphanedObjects: string[];
+  recentUnnamedObjects: number;
   fix: {
     removedOrphanedObjects: string[];
     removedMetadata: string[];
@@ -41,6 +42,16 @@ interface CheckJson {
 }
 
 const parseReport = (stdout: string): CheckJson => JSON.parse(stdout) as CheckJson;
+
+/**
+ * Bytes no row names, written two hours ago: older than a ticket lives (3600 s by default), so
+ * no staged upload can still complete them and they are orphans.
+ */
+function writeOldFile(path: string, content: string): void {
+  writeFileSync(path, content);
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  utimesSync(path, twoHoursAgo, twoHoursAgo);
+}
 
 /** What `check` should say about an artifact whose bytes were deleted. */
 function missingBytesEntry(artifact: ManifestArtifact): CheckJson['missingBytes'][number] {
@@ -119,9 +130,9 @@ describe('check on a filesystem store', () => {
     rmSync(join(fixture.artifactsPath, studyArtifact.artifact_id));
     rmSync(join(fixture.artifactsPath, legacyTrialArtifact.artifact_id));
     const freshOrphanId = randomUUID();
-    writeFileSync(join(fixture.artifactsPath, freshOrphanId), 'bytes nobody points at');
+    writeOldFile(join(fixture.artifactsPath, freshOrphanId), 'bytes nobody points at');
     // optuna-dashboard deletes by tombstoning the row; bytes left under that id are orphans.
-    writeFileSync(join(fixture.artifactsPath, tombstonedId), 'bytes of a deleted artifact');
+    writeOldFile(join(fixture.artifactsPath, tombstonedId), 'bytes of a deleted artifact');
     return { freshOrphanId };
   }
 
@@ -223,6 +234,42 @@ describe('check on a filesystem store', () => {
     expect(readFileSync(join(fixture.artifactsPath, 'notes.txt'), 'utf8')).toBe('a note beside the artifacts');
   });
 
+  it('leaves bytes no row names yet alone while younger than the ticket lifetime, and says so', async () => {
+    // What an upload in flight leaves: its bytes are in place, its row comes at completion.
+    const inFlightId = randomUUID();
+    writeFileSync(join(fixture.artifactsPath, inFlightId), 'bytes of an upload not yet completed');
+
+    const report = await runCli(storeArgs);
+    const fix = await runCli([...storeArgs, '--fix', '--json']);
+
+    expect(report).toEqual({
+      exitCode: 0,
+      stdout:
+        `checked ${manifest.counts.artifacts} metadata rows and ${manifest.counts.artifacts + 1} stored objects: 0 missing bytes, 0 orphaned objects\n` +
+        '1 objects not yet named by metadata, younger than the upload ticket lifetime: left alone\n',
+      stderr: '',
+    });
+    expect(fix.exitCode).toBe(0);
+    expect(parseReport(fix.stdout)).toMatchObject({
+      consistent: true,
+      orphanedObjects: [],
+      recentUnnamedObjects: 1,
+      fix: { removedOrphanedObjects: [] },
+    });
+    expect(existsSync(join(fixture.artifactsPath, inFlightId))).toBe(true);
+
+    // Past the lifetime (a short one here) nobody can complete it: an orphan, which --fix removes.
+    const shortLived = [...storeArgs, '--upload-ticket-ttl', '0.001', '--fix', '--json'];
+    const expired = await runCli(shortLived);
+    expect(expired.exitCode).toBe(0);
+    expect(parseReport(expired.stdout)).toMatchObject({
+      orphanedObjects: [inFlightId],
+      recentUnnamedObjects: 0,
+      fix: { removedOrphanedObjects: [inFlightId] },
+    });
+    expect(existsSync(join(fixture.artifactsPath, inFlightId))).toBe(false);
+  });
+
   it('writes nothing when only reporting: no folder, no file, no database change', async () => {
     const emptyFolder = join(fixture.directory, 'empty-artifacts');
     mkdirSync(emptyFolder);
@@ -247,7 +294,7 @@ describe('check on a filesystem store', () => {
     // The wrong folder: no bytes of any artifact, one object no row names.
     const wrongFolder = join(fixture.directory, 'wrong-artifacts');
     mkdirSync(wrongFolder);
-    writeFileSync(join(wrongFolder, randomUUID()), 'bytes nobody points at');
+    writeOldFile(join(wrongFolder, randomUUID()), 'bytes nobody points at');
     const wrongStoreArgs = ['check', `sqlite:///${fixture.databasePath}`, '--artifact-store', `file://${wrongFolder}`];
     const rowsBefore = systemAttributeRows(fixture.databasePath);
     const before = treeSnapshot(fixture.directory);
@@ -399,14 +446,16 @@ describe('check on an S3 store (s3rver)', () => {
     const keysBefore = await bucketKeys();
     const rowsBefore = systemAttributeRows(fixture.databasePath);
 
-    const check = await runCli([...storeArgs, '--json'], s3Env);
+    // The orphan was PUT just now: a ticket lifetime this short makes it older than any upload.
+    const shortLived = ['--upload-ticket-ttl', '0.001'];
+    const check = await runCli([...storeArgs, ...shortLived, '--json'], s3Env);
 
     expect(check.exitCode).toBe(1);
     const report = parseReport(check.stdout);
     expect(report.missingBytes).toEqual([missingBytesEntry(studyArtifact)]);
     expect(report.orphanedObjects).toEqual([freshOrphanId]);
 
-    const fix = await runCli([...storeArgs, '--fix', '--fix-metadata', '--json'], s3Env);
+    const fix = await runCli([...storeArgs, ...shortLived, '--fix', '--fix-metadata', '--json'], s3Env);
 
     expect(fix.exitCode).toBe(0);
     expect(parseReport(fix.stdout).fix).toEqual({

@@ -167,6 +167,8 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
     '0.1',
   ];
   // The check talks to s3rver directly: it must see the bucket as it is, not as the proxy answers.
+  // No upload is in flight when it runs, so a lifetime this short makes every unnamed object
+  // (all written seconds ago) older than any ticket: an orphan.
   const checkArgs = (databaseName: string) => [
     `sqlite:///${join(directory, databaseName)}`,
     '--artifact-store',
@@ -174,6 +176,8 @@ describe('on S3 behind a proxy that can hold a request unanswered', () => {
     '--s3-endpoint',
     s3.endpoint,
     '--s3-force-path-style',
+    '--upload-ticket-ttl',
+    '0.001',
   ];
 
   beforeAll(async () => {

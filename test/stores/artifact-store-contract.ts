@@ -185,6 +185,17 @@ export function describeArtifactStoreContract(adapterName: string, start: () => 
       expect((await store.stat(id)).etag).not.toBe(first.etag);
     });
 
+    it('reports when the bytes were written', async () => {
+      // S3 dates objects to the whole second, and a file's mtime may lag the process clock by a tick.
+      const notBefore = Math.floor(Date.now() / 1000) * 1000 - 1000;
+      const id = randomUUID();
+      await store.write(id, (await writeRandomFile(sourcePath('dated'), 10)).path);
+      const { modifiedAt } = await store.stat(id);
+      expect(modifiedAt).toBeInstanceOf(Date);
+      expect(modifiedAt.getTime()).toBeGreaterThanOrEqual(notBefore);
+      expect(modifiedAt.getTime()).toBeLessThanOrEqual(Date.now());
+    });
+
     it('removes an artifact', async () => {
       const id = randomUUID();
       await store.write(id, (await writeRandomFile(sourcePath('removed'), 100)).path);

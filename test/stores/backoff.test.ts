@@ -71,9 +71,9 @@ describe('Backoff', () => {
       .mockRejectedValueOnce(unavailable())
       .mockRejectedValueOnce(unavailable())
       .mockRejectedValueOnce(unavailable())
-      .mockResolvedValue({ size: 1 });
+      .mockResolvedValue({ size: 1, modifiedAt: new Date(0) });
     const { backoff, sleeps } = backoffOver(fakeBackend({ stat }), defaultBackoffConfig, 0.25);
-    await expect(backoff.stat(id)).resolves.toEqual({ size: 1 });
+    await expect(backoff.stat(id)).resolves.toEqual({ size: 1, modifiedAt: new Date(0) });
     expect(sleeps.map(Math.round)).toEqual([25, 50, 100]);
   });
 

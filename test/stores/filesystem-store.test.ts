@@ -67,6 +67,14 @@ describe('FileSystemArtifactStore', () => {
     expect(await sha256OfStream(await store.read(id))).toBe(source.sha256);
   });
 
+  it("dates the bytes by the file's mtime", async () => {
+    const id = randomUUID();
+    await store.write(id, (await writeRandomFile(join(base.path, 'dated-source'), 10)).path);
+    const lastYear = new Date('2025-06-01T12:00:00.000Z');
+    await utimes(join(base.path, id), lastYear, lastYear);
+    expect((await store.stat(id)).modifiedAt).toEqual(lastYear);
+  });
+
   it('turns a spool file into the artifact without copying its bytes (a hard link)', async () => {
     const id = randomUUID();
     const spool = await writeRandomFile(join(store.spoolDirectory, randomUUID()), 1000);
