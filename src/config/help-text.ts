@@ -72,6 +72,8 @@ Options:
 
 check subcommand (like git fsck):
   Lists metadata rows whose bytes are missing and stored objects that no metadata row names.
+  An object no row names counts as orphaned only once older than --upload-ticket-ttl (give
+  check the servers' value): younger, it may be a staged upload not completed yet.
   --fix                     Remove the orphaned objects (never metadata).
   --fix-metadata            Remove metadata rows whose bytes are missing (with --fix: both).
                             Refuses (exit 2, nothing changed) when that would remove more than
