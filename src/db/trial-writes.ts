@@ -8,7 +8,12 @@ import { floatFromStored, trialValueToStored } from '../optuna/float-values.js';
 import { OwnerNotFoundError } from './database-errors.js';
 import type { TrialWrites } from './optuna-database.js';
 import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
-import { selectTrial, type TrialRecord } from './trial-queries.js';
+import {
+  trialByIdStatement,
+  trialRecordFromValues,
+  type TrialRecord,
+  type TrialValues,
+} from './queries/trial-queries.js';
 
 export class SqliteTrialWrites implements TrialWrites {
   constructor(
@@ -77,8 +82,8 @@ export class SqliteTrialWrites implements TrialWrites {
   }
 
   private read(db: OptunaSql, trialId: number): TrialRecord {
-    const trial = selectTrial(db, trialId, this.zone);
-    if (!trial) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
-    return trial;
+    const [values] = db.values<TrialValues>(trialByIdStatement(trialId));
+    if (!values) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
+    return trialRecordFromValues(values, this.zone);
   }
 }

@@ -89,6 +89,8 @@ function sslSetting(sslmode: string | undefined): pg.PoolConfig['ssl'] {
 export class PostgresqlDialect implements ServerDialect {
   readonly name = 'postgresql';
   readonly maxTextBytes = null;
+  /** Optuna's id columns are 32-bit INTEGERs. */
+  readonly maxId = 2_147_483_647;
   private readonly drizzleDialect = new PgDialect();
   private readonly pool: pg.Pool;
   readonly artifactWrites: PostgresqlArtifactWriteChannel;

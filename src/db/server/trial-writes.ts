@@ -9,10 +9,9 @@ import { trialStateFromStored } from '../../optuna/enums.js';
 import { floatFromStored, trialValueToStored } from '../../optuna/float-values.js';
 import { OwnerNotFoundError } from '../database-errors.js';
 import type { TrialWrites } from '../optuna-database.js';
-import type { TrialRecord } from '../trial-queries.js';
+import { selectTrial, type TrialRecord } from '../queries/trial-queries.js';
 import type { ServerWriteTransaction } from './server-reads.js';
 import type { ServerSql } from './server-sql.js';
-import { selectServerTrial } from './trial-queries.js';
 
 export class ServerTrialWrites implements TrialWrites {
   constructor(
@@ -90,7 +89,7 @@ export class ServerTrialWrites implements TrialWrites {
 }
 
 async function readTrial(db: ServerSql, trialId: number, zone: DatetimeZone): Promise<TrialRecord> {
-  const trial = await selectServerTrial(db, trialId, zone);
+  const trial = await selectTrial(db, trialId, zone);
   if (!trial) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
   return trial;
 }
