@@ -38,3 +38,24 @@ export interface SqlFragments {
    */
   readonly maxId: number;
 }
+
+/**
+ * `insert` (an INSERT of one row) turned into an upsert in the syntax SQLite and PostgreSQL share:
+ * on a clash with the unique key `conflictColumns`, the existing row takes the new values of
+ * `updateColumns` (`ON CONFLICT … DO UPDATE`, as Optuna's dialects write it).
+ */
+export function onConflictUpdate(
+  insert: SQL,
+  conflictColumns: readonly string[],
+  updateColumns: readonly string[],
+): SQL {
+  const conflict = sql.join(
+    conflictColumns.map((column) => sql.identifier(column)),
+    sql`, `,
+  );
+  const updates = sql.join(
+    updateColumns.map((column) => sql`${sql.identifier(column)} = excluded.${sql.identifier(column)}`),
+    sql`, `,
+  );
+  return sql`${insert} ON CONFLICT (${conflict}) DO UPDATE SET ${updates}`;
+}
