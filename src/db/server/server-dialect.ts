@@ -95,7 +95,7 @@ export interface ServerDialect extends SqlFragments {
   /** The channel for artifact write notices; null where there is none (MySQL: looks find the writes). */
   readonly artifactWrites: ArtifactWriteChannel | null;
 
-  // ---- Writes (the read fragments: SqlFragments) ----
+  // ---- SQL fragments of the writes (those of the reads: SqlFragments) ----
 
   /**
    * `insert` (an `INSERT INTO t (…) VALUES (…)` of one row) turned into an upsert as Optuna's
