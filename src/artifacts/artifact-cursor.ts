@@ -10,7 +10,7 @@
 // so paging never shows them twice and a feed never misses them.
 // Known limit: deleting the newest row of a table lets the next insert reuse its id.
 import { badUserInput } from '../errors.js';
-import type { AttributeRowIds, AttributeSource } from '../db/artifact-attribute-queries.js';
+import type { AttributeRowIds, AttributeSource } from '../db/queries/artifact-attribute-queries.js';
 
 export interface ArtifactPosition {
   source: AttributeSource;

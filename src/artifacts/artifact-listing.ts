@@ -1,7 +1,7 @@
 // Newest-first pages of artifacts: across every owner matching a filter (paged in SQL), or of
 // one owner whose artifacts are already loaded (paged in memory). Both hand out the watermark
 // cursors of artifact-cursor.ts.
-import type { ArtifactRowFilter, AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { ArtifactRowFilter, AttributeRowIds } from '../db/queries/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
 import { DatabaseUnavailableError } from '../db/database-errors.js';
 import {

@@ -1,7 +1,7 @@
 // Artifact metadata rows → the artifacts the server shows. Tombstones and non-artifact rows
 // vanish; a malformed row is reported (once) and skipped, so one bad row never hides the rest.
 import { BoundedMap } from '../bounded-map.js';
-import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
+import type { ArtifactAttributeRow } from '../db/queries/artifact-attribute-queries.js';
 import type { OnceLogger } from '../db/database-logger.js';
 import type { TrialState } from '../optuna/enums.js';
 import type { ArtifactPosition } from './artifact-cursor.js';

@@ -8,7 +8,7 @@ import type { ServerConfig } from '../config/config.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
 import type { ArtifactEventLog } from '../events/artifact-event-log.js';
 import type { ArtifactStore } from '../stores/artifact-store.js';
-import type { ArtifactAttributeRow } from '../db/artifact-attribute-queries.js';
+import type { ArtifactAttributeRow } from '../db/queries/artifact-attribute-queries.js';
 import type { ArtifactOwner } from '../db/artifact-attribute-writes.js';
 import { describeError } from '../error-text.js';
 import {

@@ -3,10 +3,16 @@
 // write. The row VALUE is encoded by the caller (src/artifacts/artifact-meta.ts).
 import { sql } from 'drizzle-orm';
 import { isFinishedTrialState, trialStateFromStored } from '../optuna/enums.js';
-import { selectArtifactRowsByIds, type ArtifactAttributeRow } from './artifact-attribute-queries.js';
 import { OwnerNotFoundError, TrialClosedError } from './database-errors.js';
 import type { ArtifactAttributeWrites } from './optuna-database.js';
+import {
+  rowFromValues,
+  rowsByArtifactIdsStatement,
+  type ArtifactAttributeRow,
+  type RowValues,
+} from './queries/artifact-attribute-queries.js';
 import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
+import { sqliteFragments } from './sqlite-fragments.js';
 
 /** Exactly one owner: a study (study artifact) or a trial (trial artifact). */
 export type ArtifactOwner = { kind: 'study'; studyId: number } | { kind: 'trial'; trialId: number };
@@ -66,7 +72,7 @@ export class SqliteArtifactAttributeWrites implements ArtifactAttributeWrites {
 
   delete(artifactId: string, options: DeleteArtifactAttributeOptions = {}): Promise<ArtifactAttributeRow[]> {
     return this.transaction((db) => {
-      const rows = selectArtifactRowsByIds(db, [artifactId]);
+      const rows = db.values<RowValues>(rowsByArtifactIdsStatement(sqliteFragments, [artifactId])).map(rowFromValues);
       if (rows.length === 0) return [];
       options.guard?.(rows);
       for (const row of rows) {

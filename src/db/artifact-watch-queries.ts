@@ -3,9 +3,19 @@
 // a count and id sum of the live artifact rows in one id range per table. SQLite's data_version
 // comes first: while no other connection has committed, nothing else is read.
 import { sql } from 'drizzle-orm';
-import { selectAttributeRowIdBounds, selectRows, oldestFirst, type RowIdRange } from './artifact-attribute-queries.js';
 import type { ArtifactWatchAnswer, ArtifactWatchLook, RangeSummary } from './optuna-database.js';
+import {
+  artifactRowsStatement,
+  oldestFirst,
+  rowFromValues,
+  rowIdBoundsStatement,
+  rowIdsFromBounds,
+  type RowIdBoundsRow,
+  type RowIdRange,
+  type RowValues,
+} from './queries/artifact-attribute-queries.js';
 import type { OptunaSql } from './sql-executor.js';
+import { sqliteFragments } from './sqlite-fragments.js';
 
 interface SummaryRow {
   row_count: number;
@@ -38,13 +48,17 @@ export function selectRangeSummary(db: OptunaSql, source: 'study' | 'trial', ran
 
 /** One look's reads (the caller runs it in one read transaction). */
 export function selectWatchAnswer(db: OptunaSql, look: ArtifactWatchLook): NonNullable<ArtifactWatchAnswer['changes']> {
-  const rows = selectRows(db, sql`TRUE`, oldestFirst, {
-    study: { first: look.above.studyRowId + 1, last: Number.MAX_SAFE_INTEGER },
-    trial: { first: look.above.trialRowId + 1, last: Number.MAX_SAFE_INTEGER },
-  });
+  const rows = db
+    .values<RowValues>(
+      artifactRowsStatement(sqliteFragments, sql`TRUE`, oldestFirst, {
+        study: { first: look.above.studyRowId + 1, last: Number.MAX_SAFE_INTEGER },
+        trial: { first: look.above.trialRowId + 1, last: Number.MAX_SAFE_INTEGER },
+      }),
+    )
+    .map(rowFromValues);
   return {
     rows,
-    bounds: selectAttributeRowIdBounds(db),
+    bounds: rowIdsFromBounds(db.get<RowIdBoundsRow | undefined>(rowIdBoundsStatement)),
     summaries: {
       study: selectRangeSummary(db, 'study', look.summarize.study),
       trial: selectRangeSummary(db, 'trial', look.summarize.trial),

@@ -43,27 +43,38 @@ export class BusyRetry {
   private readonly waiters: Waiter[] = [];
   private delayMs = firstDelayMs;
   private cancelScheduled: (() => void) | undefined;
+  private closed = false;
 
   constructor(
     /** How long work may wait for the lock before it fails with DATABASE_UNAVAILABLE. */
     private readonly timeoutMs: number,
   ) {}
 
-  /** Runs `work` (synchronous SQLite work that can be repeated as a whole) now or once the lock is free. */
-  run<Result>(work: () => Result): Promise<Result> {
+  /**
+   * Runs `work` (SQLite work that can be repeated as a whole) now or once the lock is free. Work
+   * that meets the lock as it is called (a synchronous throw) queues at once, in arrival order;
+   * work whose promise fails on the lock later (a statement after an `await`) queues then.
+   */
+  run<Result>(work: () => Result | Promise<Result>): Promise<Result> {
+    const giveUpAt = Date.now() + this.timeoutMs;
     if (this.waiters.length === 0) {
       try {
-        return Promise.resolve(work());
+        return this.outcome(work(), work, giveUpAt);
       } catch (error) {
         if (!isLockedError(error)) return Promise.reject(error);
       }
     }
+    return this.enqueue(work, giveUpAt);
+  }
+
+  private enqueue<Result>(work: () => Result | Promise<Result>, giveUpAt: number): Promise<Result> {
+    if (this.closed) return Promise.reject(closedError());
     return new Promise<Result>((resolve, reject) => {
       this.waiters.push({
-        giveUpAt: Date.now() + this.timeoutMs,
+        giveUpAt,
         tryRun: () => {
           try {
-            resolve(work());
+            resolve(this.outcome(work(), work, giveUpAt));
           } catch (error) {
             if (isLockedError(error)) return false;
             reject(error);
@@ -76,12 +87,25 @@ export class BusyRetry {
     });
   }
 
-  /** Fails every waiting work (the connection is closing). */
+  /** What `work` returned, as a promise; one that fails on the lock queues the work again, with its deadline. */
+  private outcome<Result>(
+    returned: Result | Promise<Result>,
+    work: () => Result | Promise<Result>,
+    giveUpAt: number,
+  ): Promise<Result> {
+    if (!(returned instanceof Promise)) return Promise.resolve(returned);
+    return returned.catch((error: unknown) => {
+      if (!isLockedError(error)) throw error;
+      return this.enqueue(work, giveUpAt);
+    });
+  }
+
+  /** Fails every waiting work, and work that would wait from now on (the connection is closing). */
   close(): void {
+    this.closed = true;
     this.cancelScheduled?.();
     this.cancelScheduled = undefined;
-    for (const waiter of this.waiters.splice(0))
-      waiter.giveUp(new DatabaseUnavailableError('The database connection was closed'));
+    for (const waiter of this.waiters.splice(0)) waiter.giveUp(closedError());
   }
 
   private retryAfter(delayMs: number): void {
@@ -125,3 +149,5 @@ export class BusyRetry {
     this.waiters.length = kept;
   }
 }
+
+const closedError = () => new DatabaseUnavailableError('The database connection was closed');

@@ -11,7 +11,7 @@ import type {
   RowIdRange,
   RowIdRanges,
   AttributeSource,
-} from './artifact-attribute-queries.js';
+} from './queries/artifact-attribute-queries.js';
 import type {
   ArtifactOwner,
   DeleteArtifactAttributeOptions,
@@ -20,10 +20,10 @@ import type {
 } from './artifact-attribute-writes.js';
 import type { OnceLogger } from './database-logger.js';
 import type { StatementCounter } from './statement-counter.js';
-import type { StudyPageQuery, StudyRecord } from './study-queries.js';
-import type { IntermediateValue, TrialParam } from './trial-detail-queries.js';
-import type { TrialPageQuery, TrialRecord } from './trial-queries.js';
-import type { UserAttributes } from './user-attributes.js';
+import type { StudyPageQuery, StudyRecord } from './queries/study-queries.js';
+import type { IntermediateValue, TrialParam } from './queries/trial-detail-queries.js';
+import type { TrialPageQuery, TrialRecord } from './queries/trial-queries.js';
+import type { UserAttributes } from './queries/user-attributes.js';
 import type { StudyDirection, TrialState } from '../optuna/enums.js';
 import type { TrialFinishRequest } from '../optuna/ask-tell-rules.js';
 

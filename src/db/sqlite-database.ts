@@ -6,7 +6,6 @@
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { SqliteArtifactAttributeQueries } from './artifact-attribute-queries.js';
 import { selectWatchAnswer } from './artifact-watch-queries.js';
 import { SqliteArtifactAttributeWrites } from './artifact-attribute-writes.js';
 import { BusyRetry, statementBusyTimeoutMs } from './busy-retry.js';
@@ -17,12 +16,14 @@ import { DatetimeZone } from '../optuna/datetimes.js';
 import { UnusableDatabaseError } from './database-errors.js';
 import type { ArtifactWatchAnswer, ArtifactWatchLook, DataVersion, OptunaDatabase } from './optuna-database.js';
 import { ensureOptunaSchema } from './optuna-schema-setup.js';
-import type { ImmediateTransaction, OptunaSql, ReadRunner } from './sql-executor.js';
+import { SqlArtifactAttributeQueries } from './queries/artifact-attribute-queries.js';
+import { SqlStudyQueries } from './queries/study-queries.js';
+import { SqlTrialDetailQueries } from './queries/trial-detail-queries.js';
+import { SqlTrialQueries } from './queries/trial-queries.js';
+import type { ImmediateTransaction, OptunaSql } from './sql-executor.js';
+import { sqliteReads } from './sqlite-query-sql.js';
 import { StatementCounter } from './statement-counter.js';
-import { SqliteStudyQueries } from './study-queries.js';
 import { SqliteStudyWrites } from './study-writes.js';
-import { SqliteTrialDetailQueries } from './trial-detail-queries.js';
-import { SqliteTrialQueries } from './trial-queries.js';
 import { SqliteTrialWrites } from './trial-writes.js';
 
 export interface OpenOptunaDatabaseOptions {
@@ -56,10 +57,10 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
   /** The drizzle handle over the connection (synchronous; tests set up rows with it). */
   readonly orm: OptunaSql;
   readonly log: OnceLogger;
-  readonly studies: SqliteStudyQueries;
-  readonly trials: SqliteTrialQueries;
-  readonly trialDetails: SqliteTrialDetailQueries;
-  readonly artifactAttributes: SqliteArtifactAttributeQueries;
+  readonly studies: SqlStudyQueries;
+  readonly trials: SqlTrialQueries;
+  readonly trialDetails: SqlTrialDetailQueries;
+  readonly artifactAttributes: SqlArtifactAttributeQueries;
   readonly studyWrites: SqliteStudyWrites;
   readonly trialWrites: SqliteTrialWrites;
   readonly artifactAttributeWrites: SqliteArtifactAttributeWrites;
@@ -85,7 +86,7 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
     this.orm = orm;
     this.readQueue = new BusyRetry(options.busyTimeoutMs);
     this.writeQueue = new BusyRetry(options.busyTimeoutMs);
-    const read: ReadRunner = (work) => this.readQueue.run(() => work(orm));
+    const read = sqliteReads(orm, this.readQueue);
     // drizzle runs better-sqlite3's transaction(...).immediate(); the callback must be synchronous.
     this.writeTransaction = (work) =>
       this.writeQueue.run(() => orm.transaction((tx) => work(tx), { behavior: 'immediate' }));
@@ -97,10 +98,10 @@ export class SqliteOptunaDatabase implements OptunaDatabase {
       return { version, changes: selectWatchAnswer(orm, look) };
     });
     this.log = new OnceLogger(options.logger);
-    this.studies = new SqliteStudyQueries(read, this.log);
-    this.trials = new SqliteTrialQueries(read, options.datetimeZone);
-    this.trialDetails = new SqliteTrialDetailQueries(read, this.log);
-    this.artifactAttributes = new SqliteArtifactAttributeQueries(read);
+    this.studies = new SqlStudyQueries(read, this.log);
+    this.trials = new SqlTrialQueries(read, options.datetimeZone);
+    this.trialDetails = new SqlTrialDetailQueries(read, this.log);
+    this.artifactAttributes = new SqlArtifactAttributeQueries(read);
     this.studyWrites = new SqliteStudyWrites(this.writeTransaction);
     this.trialWrites = new SqliteTrialWrites(this.writeTransaction, options.datetimeZone);
     this.artifactAttributeWrites = new SqliteArtifactAttributeWrites(this.writeTransaction);

@@ -5,7 +5,7 @@ import { StudyNameTakenError } from './database-errors.js';
 import type { StudyDirection } from '../optuna/enums.js';
 import type { StudyWrites } from './optuna-database.js';
 import type { ImmediateTransaction } from './sql-executor.js';
-import type { StudyRecord } from './study-queries.js';
+import type { StudyRecord } from './queries/study-queries.js';
 
 export class SqliteStudyWrites implements StudyWrites {
   constructor(private readonly transaction: ImmediateTransaction) {}

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ArtifactPosition } from '../artifacts/artifact-cursor.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
-import type { AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { AttributeRowIds } from '../db/queries/artifact-attribute-queries.js';
 import {
   copyPosition,
   decodeTablePosition,

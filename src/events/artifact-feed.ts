@@ -19,7 +19,7 @@
 // instance finds them in its own order), or a replay longer than `replayLimit`.
 import { decodeArtifactCursor } from '../artifacts/artifact-cursor.js';
 import { artifactRecordFromRow, type ArtifactRecord } from '../artifacts/artifact-records.js';
-import type { ArtifactRowFilter } from '../db/artifact-attribute-queries.js';
+import type { ArtifactRowFilter } from '../db/queries/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
 import { AppError, badUserInput, cursorExpired } from '../errors.js';
 import {

@@ -36,7 +36,7 @@ import type {
   AttributeRowIds,
   AttributeSource,
   RowIdRange,
-} from '../db/artifact-attribute-queries.js';
+} from '../db/queries/artifact-attribute-queries.js';
 import type { ArtifactWatchAnswer, ArtifactWriteNotice, DataVersion, OptunaDatabase } from '../db/optuna-database.js';
 import { describeError } from '../error-text.js';
 import { logger } from '../logger.js';

@@ -4,7 +4,7 @@
 // leave holes below them for a while: see artifact-watcher.ts). Event cursors carry a position,
 // so a cursor means the same on every instance on the database: "these rows, and no others".
 import type { ArtifactPosition } from '../artifacts/artifact-cursor.js';
-import type { AttributeRowIds, AttributeSource } from '../db/artifact-attribute-queries.js';
+import type { AttributeRowIds, AttributeSource } from '../db/queries/artifact-attribute-queries.js';
 
 export interface TablePosition {
   settled: number;

@@ -3,11 +3,11 @@
 // same number of statements whatever N is.
 import DataLoader from 'dataloader';
 import { artifactRecordsFromRows, type ArtifactRecord } from '../artifacts/artifact-records.js';
-import type { ArtifactAttributeRow, AttributeRowIds } from '../db/artifact-attribute-queries.js';
+import type { ArtifactAttributeRow, AttributeRowIds } from '../db/queries/artifact-attribute-queries.js';
 import type { OptunaDatabase } from '../db/optuna-database.js';
-import type { IntermediateValue, TrialParam } from '../db/trial-detail-queries.js';
-import type { TrialPageQuery, TrialRecord } from '../db/trial-queries.js';
-import type { UserAttributes } from '../db/user-attributes.js';
+import type { IntermediateValue, TrialParam } from '../db/queries/trial-detail-queries.js';
+import type { TrialPageQuery, TrialRecord } from '../db/queries/trial-queries.js';
+import type { UserAttributes } from '../db/queries/user-attributes.js';
 import type { TrialState } from '../optuna/enums.js';
 import { groupBy } from '../group-by.js';
 

@@ -3,8 +3,8 @@
 // may return just its id: Pothos batches those through the `load` functions here.
 import { findArtifactsByIds } from '../artifacts/artifact-listing.js';
 import type { ArtifactRecord } from '../artifacts/artifact-records.js';
-import type { StudyRecord } from '../db/study-queries.js';
-import type { TrialRecord } from '../db/trial-queries.js';
+import type { StudyRecord } from '../db/queries/study-queries.js';
+import type { TrialRecord } from '../db/queries/trial-queries.js';
 import { builder } from './builder.js';
 
 /** Local ids inside global ids are decimal integers; anything else loads nothing. */

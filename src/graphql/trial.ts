@@ -1,7 +1,7 @@
 // The Trial type and what hangs off it, the trial fields of Study (trials, trial, bestTrial),
 // and Optuna's ask/tell as createTrial/finishTrial.
-import type { IntermediateValue, TrialParam } from '../db/trial-detail-queries.js';
-import type { TrialPosition, TrialRecord } from '../db/trial-queries.js';
+import type { IntermediateValue, TrialParam } from '../db/queries/trial-detail-queries.js';
+import type { TrialPosition, TrialRecord } from '../db/queries/trial-queries.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
 import { normalizedStates, TrialStateEnum } from './enums.js';

@@ -4,7 +4,9 @@
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { BusyRetry } from '../../src/db/busy-retry.js';
 import { OwnerNotFoundError } from '../../src/db/database-errors.js';
+import { sqliteReads } from '../../src/db/sqlite-query-sql.js';
 import { openOptunaDatabase, type SqliteOptunaDatabase } from '../../src/db/sqlite-database.js';
 import { temporaryDirectory } from '../support/fixture.js';
 import { holdDatabaseLock, type HeldLock } from '../support/lock-holder.js';
@@ -75,6 +77,22 @@ test('under an EXCLUSIVE lock reads wait too, in order, and all answer once it i
   await Promise.all(reads);
   expect(answers).toEqual(['count 1', 'id 1', 'readable']);
   await writeFails;
+});
+
+test('read work that meets the lock only after an await (a rejected promise, not a throw) waits too, and answers after the release', async () => {
+  const reads = sqliteReads(database.orm, new BusyRetry(60_000));
+  lock = await holdDatabaseLock(path, 'EXCLUSIVE');
+  const counting = tracked(
+    reads(async (db) => {
+      await Promise.resolve();
+      return (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM studies`))?.n;
+    }),
+  );
+  for (let turn = 0; turn < 100; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+  expect(counting.settled()).toBe(false);
+
+  await lock.release();
+  expect(await counting.promise).toBe(1);
 });
 
 test('work still waiting at the busy timeout fails as unavailable (DATABASE_UNAVAILABLE to clients), and nothing of it is written', async () => {

@@ -28,6 +28,8 @@ const drizzleDialect = new DrizzleMysqlDialect();
 export class MysqlServerDialect implements ServerDialect {
   readonly name = 'mysql';
   readonly maxTextBytes = textMaxBytes;
+  /** Optuna's id columns are 32-bit INTEGERs. */
+  readonly maxId = 2_147_483_647;
   /** MySQL has no LISTEN / NOTIFY: other instances' writes are found by the looks at --watch-interval. */
   readonly artifactWrites = null;
 

@@ -9,6 +9,7 @@ import { describeError } from '../../error-text.js';
 import type { Logger } from '../../logger.js';
 import { redactUrlPasswords } from '../../redact-secrets.js';
 import { UnusableDatabaseError } from '../database-errors.js';
+import { onConflictUpdate } from '../sql-fragments.js';
 import type {
   CompiledStatement,
   DriverConnection,
@@ -89,6 +90,8 @@ function sslSetting(sslmode: string | undefined): pg.PoolConfig['ssl'] {
 export class PostgresqlDialect implements ServerDialect {
   readonly name = 'postgresql';
   readonly maxTextBytes = null;
+  /** Optuna's id columns are 32-bit INTEGERs. */
+  readonly maxId = 2_147_483_647;
   private readonly drizzleDialect = new PgDialect();
   private readonly pool: pg.Pool;
   readonly artifactWrites: PostgresqlArtifactWriteChannel;
@@ -196,15 +199,7 @@ export class PostgresqlDialect implements ServerDialect {
   }
 
   upsert(insert: SQL, conflictColumns: readonly string[], updateColumns: readonly string[]): SQL {
-    const conflict = sql.join(
-      conflictColumns.map((column) => sql.identifier(column)),
-      sql`, `,
-    );
-    const updates = sql.join(
-      updateColumns.map((column) => sql`${sql.identifier(column)} = excluded.${sql.identifier(column)}`),
-      sql`, `,
-    );
-    return sql`${insert} ON CONFLICT (${conflict}) DO UPDATE SET ${updates}`;
+    return onConflictUpdate(insert, conflictColumns, updateColumns);
   }
 
   returningId(insert: SQL, idColumn: string): SQL {

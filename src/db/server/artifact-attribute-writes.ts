@@ -3,7 +3,6 @@
 // concurrent finish or delete cannot slip in between check and write.
 import { sql } from 'drizzle-orm';
 import { isFinishedTrialState, trialStateFromStored } from '../../optuna/enums.js';
-import type { ArtifactAttributeRow } from '../artifact-attribute-queries.js';
 import type {
   ArtifactOwner,
   DeleteArtifactAttributeOptions,
@@ -12,11 +11,11 @@ import type {
 } from '../artifact-attribute-writes.js';
 import { OwnerNotFoundError, TrialClosedError, ValueTooLargeError } from '../database-errors.js';
 import type { ArtifactAttributeWrites, ArtifactWriteNotice } from '../optuna-database.js';
-import { selectServerArtifactRowsByIds } from './artifact-attribute-queries.js';
+import { selectRowsByArtifactIds, type ArtifactAttributeRow } from '../queries/artifact-attribute-queries.js';
+import { keyColumn } from '../sql-fragments.js';
 import { encodeArtifactWriteNotice } from './artifact-write-notices.js';
 import type { ServerWriteTransaction } from './server-reads.js';
 import type { ServerSql } from './server-sql.js';
-import { keyColumn } from './study-queries.js';
 
 export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
   constructor(
@@ -68,7 +67,7 @@ export class ServerArtifactAttributeWrites implements ArtifactAttributeWrites {
 
   delete(artifactId: string, options: DeleteArtifactAttributeOptions = {}): Promise<ArtifactAttributeRow[]> {
     return this.transaction(async (db) => {
-      const rows = await selectServerArtifactRowsByIds(db, [artifactId]);
+      const rows = await selectRowsByArtifactIds(db, [artifactId]);
       if (rows.length === 0) return [];
       options.guard?.(rows);
       for (const row of rows) {

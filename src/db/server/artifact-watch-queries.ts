@@ -6,12 +6,11 @@
 // read first is visible to the row read after (READ COMMITTED); a row committed between the
 // two statements can only make the sums differ from what the watcher knows, and the watcher
 // then re-reads that range.
-import { sql, type SQL } from 'drizzle-orm';
-import type { RowIdRange } from '../artifact-attribute-queries.js';
+import { sql } from 'drizzle-orm';
 import type { ArtifactWatchAnswer, ArtifactWatchLook } from '../optuna-database.js';
-import { oldestFirst, rowIdBound, selectRows } from './artifact-attribute-queries.js';
+import { inRowIdRange, oldestFirst, selectRows } from '../queries/artifact-attribute-queries.js';
+import { keyColumn } from '../sql-fragments.js';
 import type { ServerSql } from './server-sql.js';
-import { keyColumn } from './study-queries.js';
 
 /** Numbers arrive as numbers or (MySQL DECIMAL sums) as text. */
 type Numeric = number | string;
@@ -24,10 +23,6 @@ interface BoundsAndSummaries {
   trial_count: Numeric;
   trial_id_sum: Numeric;
 }
-
-/** `id` within `range` (nothing for null). */
-const inRange = (id: SQL, range: RowIdRange | null): SQL =>
-  range === null ? sql`FALSE` : sql`${id} >= ${rowIdBound(range.first)} AND ${id} <= ${rowIdBound(range.last)}`;
 
 /** One look's reads (the caller runs them on one pooled connection). */
 export async function selectServerWatchAnswer(
@@ -44,10 +39,10 @@ export async function selectServerWatchAnswer(
       (SELECT (SELECT coalesce(max(${studyId}), 0) FROM study_system_attributes) AS study_row_id,
         (SELECT coalesce(max(${trialId}), 0) FROM trial_system_attributes) AS trial_row_id) b,
       (SELECT count(*) AS study_count, coalesce(sum(${studyId}), 0) AS study_id_sum FROM study_system_attributes
-        WHERE ${inRange(studyId, look.summarize.study)}
+        WHERE ${inRowIdRange(dialect, studyId, look.summarize.study)}
           AND (${dialect.startsWith(key, 'artifacts:')} OR ${dialect.startsWith(key, 'dashboard:artifacts:')}) AND ${live}) s,
       (SELECT count(*) AS trial_count, coalesce(sum(${trialId}), 0) AS trial_id_sum FROM trial_system_attributes
-        WHERE ${inRange(trialId, look.summarize.trial)} AND ${dialect.startsWith(key, 'artifacts:')} AND ${live}) t`,
+        WHERE ${inRowIdRange(dialect, trialId, look.summarize.trial)} AND ${dialect.startsWith(key, 'artifacts:')} AND ${live}) t`,
   );
   const number = (value: Numeric | undefined): number => Number(value ?? 0);
   const rows = await selectRows(db, sql`TRUE`, oldestFirst, {

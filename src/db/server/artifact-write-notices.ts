@@ -2,7 +2,7 @@
 // NOTIFY on a channel of this server's own: nothing is added to Optuna's schema). Small: the
 // kind, the table and the row ids (`deleted:trial:17,18`); a deletion's row ids let every
 // instance re-check exactly those rows at once instead of waiting for its rolling check.
-import type { AttributeSource } from '../artifact-attribute-queries.js';
+import type { AttributeSource } from '../queries/artifact-attribute-queries.js';
 import type { ArtifactWriteNotice } from '../optuna-database.js';
 
 /** The channel every instance sends on and listens to. */

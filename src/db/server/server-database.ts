@@ -1,6 +1,6 @@
 // The storage contract (../optuna-database.ts) on a server database, for every dialect that
-// implements ServerDialect: the shared query and write modules over one pool, each read and
-// each write transaction run by transaction-runner.ts.
+// implements ServerDialect: the shared read modules (../queries) and the server write modules
+// over one pool, each read and each write transaction run by transaction-runner.ts.
 import { sql } from 'drizzle-orm';
 import type { Logger } from '../../logger.js';
 import type { DatetimeZone } from '../../optuna/datetimes.js';
@@ -11,17 +11,17 @@ import type {
   ArtifactWriteListener,
   OptunaDatabase,
 } from '../optuna-database.js';
+import { SqlArtifactAttributeQueries } from '../queries/artifact-attribute-queries.js';
+import { SqlStudyQueries } from '../queries/study-queries.js';
+import { SqlTrialDetailQueries } from '../queries/trial-detail-queries.js';
+import { SqlTrialQueries } from '../queries/trial-queries.js';
 import { StatementCounter } from '../statement-counter.js';
-import { ServerArtifactAttributeQueries } from './artifact-attribute-queries.js';
 import { ServerArtifactAttributeWrites } from './artifact-attribute-writes.js';
 import { selectServerWatchAnswer } from './artifact-watch-queries.js';
 import { decodeArtifactWriteNotice } from './artifact-write-notices.js';
 import type { ServerReads, ServerWriteTransaction } from './server-reads.js';
 import type { ServerDialect } from './server-dialect.js';
-import { ServerStudyQueries } from './study-queries.js';
 import { ServerStudyWrites } from './study-writes.js';
-import { ServerTrialDetailQueries } from './trial-detail-queries.js';
-import { ServerTrialQueries } from './trial-queries.js';
 import { ServerTrialWrites } from './trial-writes.js';
 import { TransactionRunner } from './transaction-runner.js';
 
@@ -35,10 +35,10 @@ export interface ServerDatabaseOptions {
 export class ServerOptunaDatabase implements OptunaDatabase {
   readonly statements = new StatementCounter();
   readonly log: OnceLogger;
-  readonly studies: ServerStudyQueries;
-  readonly trials: ServerTrialQueries;
-  readonly trialDetails: ServerTrialDetailQueries;
-  readonly artifactAttributes: ServerArtifactAttributeQueries;
+  readonly studies: SqlStudyQueries;
+  readonly trials: SqlTrialQueries;
+  readonly trialDetails: SqlTrialDetailQueries;
+  readonly artifactAttributes: SqlArtifactAttributeQueries;
   readonly studyWrites: ServerStudyWrites;
   readonly trialWrites: ServerTrialWrites;
   readonly artifactAttributeWrites: ServerArtifactAttributeWrites;
@@ -62,10 +62,10 @@ export class ServerOptunaDatabase implements OptunaDatabase {
     this.read = (work) => this.runner.run('read', work);
     this.writeTransaction = (work) => this.runner.run('write', work);
     this.log = new OnceLogger(options.logger);
-    this.studies = new ServerStudyQueries(this.read, this.log);
-    this.trials = new ServerTrialQueries(this.read, options.datetimeZone);
-    this.trialDetails = new ServerTrialDetailQueries(this.read, this.log);
-    this.artifactAttributes = new ServerArtifactAttributeQueries(this.read);
+    this.studies = new SqlStudyQueries(this.read, this.log);
+    this.trials = new SqlTrialQueries(this.read, options.datetimeZone);
+    this.trialDetails = new SqlTrialDetailQueries(this.read, this.log);
+    this.artifactAttributes = new SqlArtifactAttributeQueries(this.read);
     this.studyWrites = new ServerStudyWrites(this.writeTransaction);
     this.trialWrites = new ServerTrialWrites(this.writeTransaction, options.datetimeZone);
     this.artifactAttributeWrites = new ServerArtifactAttributeWrites(this.writeTransaction, dialect.maxTextBytes);

@@ -1,8 +1,10 @@
 // What differs between the server databases (PostgreSQL, MySQL / MariaDB) under the ONE set of
-// query and write modules in src/db/server: a few SQL fragments, the pool of connections, how a
-// transaction starts, and which driver errors mean "try again" or "the database is down".
+// write modules in src/db/server (and the read modules in src/db/queries): a few SQL fragments,
+// the pool of connections, how a transaction starts, and which driver errors mean "try again"
+// or "the database is down".
 // Each dialect implements this once (src/db/postgresql, src/db/mysql); nothing else knows it.
 import type { SQL } from 'drizzle-orm';
+import type { SqlFragments } from '../sql-fragments.js';
 
 /**
  * How a unit of work runs on its connection (see transaction-runner.ts):
@@ -70,7 +72,7 @@ export interface ArtifactWriteChannel {
 }
 
 /** One server dialect: its SQL fragments, its pool, and how its transactions and errors work. */
-export interface ServerDialect {
+export interface ServerDialect extends SqlFragments {
   /** The dialect, for messages only. */
   readonly name: 'postgresql' | 'mysql';
 
@@ -93,34 +95,8 @@ export interface ServerDialect {
   /** The channel for artifact write notices; null where there is none (MySQL: looks find the writes). */
   readonly artifactWrites: ArtifactWriteChannel | null;
 
-  // ---- SQL fragments that differ ----
+  // ---- SQL fragments of the writes (those of the reads: SqlFragments) ----
 
-  /**
-   * `expression IN (values…)` for a list of any length with ONE statement text per list type
-   * (PostgreSQL: `= ANY($1)` with an array; MySQL: JSON_TABLE or an expanded list). The values are
-   * all numbers or all strings; strings also match enum columns.
-   */
-  inList(expression: SQL, values: readonly (number | string)[]): SQL;
-  /** `(first, second) IN (pairs…)` for a list of integer pairs of any length. */
-  inPairs(first: SQL, second: SQL, pairs: readonly (readonly [number, number])[]): SQL;
-  /**
-   * `text` contains `part` literally (no wildcards), comparing ASCII letters case-insensitively as
-   * SQLite's LIKE does (or by the column's own collation where that is what Optuna users get).
-   */
-  containsText(text: SQL, part: string): SQL;
-  /** `text` starts with the literal `prefix` (a constant of ours: no wildcard characters), exactly as stored. */
-  startsWith(text: SQL, prefix: string): SQL;
-  /** The part of `text` before the first `delimiter` (all of it when there is none). */
-  textBefore(text: SQL, delimiter: string): SQL;
-  /** The part of `text` after the first `delimiter` (all of it when there is none). */
-  textAfter(text: SQL, delimiter: string): SQL;
-  /** The integer `text` starts with (SQLite's lenient CAST): its leading digits, 0 when there are none. Never fails. */
-  leadingInteger(text: SQL): SQL;
-  /**
-   * An aggregate: the `value`s of the group joined by `,` in `orderBy` order, as text (NULL for
-   * no rows). For short enum labels (study directions).
-   */
-  joinedInOrder(value: SQL, orderBy: SQL): SQL;
   /**
    * `insert` (an `INSERT INTO t (…) VALUES (…)` of one row) turned into an upsert as Optuna's
    * dialect does it: on a clash with the unique key `conflictColumns`, the existing row takes the

@@ -1,5 +1,5 @@
-// The read runner the server query modules take: runs repeatable read-only work on a pooled
-// connection (transaction-runner.ts, mode `read`).
+// The runners of a server database's work on a pooled connection (transaction-runner.ts): reads
+// (the shared read modules take them as `Reads`) and write transactions.
 import type { ServerSql } from './server-sql.js';
 
 /** Runs `work` (reads only: it may run again after a dropped connection) and resolves with its result. */

@@ -1,17 +1,25 @@
-// What the shared server query modules run SQL on: one connection inside a unit of work of
-// transaction-runner.ts. Statements are drizzle `sql` templates, compiled by the dialect, and
-// every one is counted (StatementCounter: tests pin statement counts per request).
+// What the server write modules and the shared read modules (src/db/queries) run SQL on: one
+// connection inside a unit of work of transaction-runner.ts. Statements are drizzle `sql`
+// templates, compiled by the dialect, and every one is counted (StatementCounter: tests pin
+// statement counts per request).
 import type { SQL } from 'drizzle-orm';
+import type { QuerySql } from '../queries/query-sql.js';
+import type { SqlFragments } from '../sql-fragments.js';
 import type { StatementCounter } from '../statement-counter.js';
 import type { DriverConnection, DriverResult, ServerDialect } from './server-dialect.js';
 
-export class ServerSql {
+export class ServerSql implements QuerySql {
+  /** The dialect's read fragments (the dialect itself). */
+  readonly fragments: SqlFragments;
+
   constructor(
-    /** The dialect's fragments, for the query modules to build statements with. */
+    /** The dialect, for the write modules' statements (upserts, notices). */
     readonly dialect: ServerDialect,
     private readonly connection: DriverConnection,
     private readonly statements: StatementCounter,
-  ) {}
+  ) {
+    this.fragments = dialect;
+  }
 
   /** Rows as arrays of column values, in select order (the cheapest form). */
   async values<Row extends unknown[]>(query: SQL): Promise<Row[]> {

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { StudyDirection } from '../../optuna/enums.js';
 import { StudyNameTakenError } from '../database-errors.js';
 import type { StudyWrites } from '../optuna-database.js';
-import type { StudyRecord } from '../study-queries.js';
+import type { StudyRecord } from '../queries/study-queries.js';
 import type { ServerWriteTransaction } from './server-reads.js';
 import type { ServerSql } from './server-sql.js';
 

@@ -3,16 +3,14 @@
 // so that numbers stay unique against concurrent Python workers; the trial row locked before
 // it is finished.
 import { sql } from 'drizzle-orm';
-import { planTrialFinish, type TrialFinishRequest } from '../../optuna/ask-tell-rules.js';
+import type { TrialFinishRequest } from '../../optuna/ask-tell-rules.js';
 import type { DatetimeZone } from '../../optuna/datetimes.js';
-import { trialStateFromStored } from '../../optuna/enums.js';
-import { floatFromStored, trialValueToStored } from '../../optuna/float-values.js';
 import { OwnerNotFoundError } from '../database-errors.js';
 import type { TrialWrites } from '../optuna-database.js';
-import type { TrialRecord } from '../trial-queries.js';
+import { selectTrial, type TrialRecord } from '../queries/trial-queries.js';
+import * as trialFinish from '../trial-finish.js';
 import type { ServerWriteTransaction } from './server-reads.js';
 import type { ServerSql } from './server-sql.js';
-import { selectServerTrial } from './trial-queries.js';
 
 export class ServerTrialWrites implements TrialWrites {
   constructor(
@@ -49,48 +47,22 @@ export class ServerTrialWrites implements TrialWrites {
 
   finish(trialId: number, request: TrialFinishRequest): Promise<TrialRecord> {
     return this.transaction(async (db) => {
-      const trial = await db.get<{ number: number; state: string; direction_count: number }>(
-        sql`SELECT t.number, t.state,
-            (SELECT count(*) FROM study_directions d WHERE d.study_id = t.study_id) AS direction_count
-          FROM trials t WHERE t.trial_id = ${trialId} FOR UPDATE`,
-      );
+      const trial = await db.get<trialFinish.TrialRow>(trialFinish.trialStatement(trialId, sql`FOR UPDATE`));
       if (!trial) throw new OwnerNotFoundError('trial', trialId);
-      const last = await db.get<{ value: number | null; value_type: string }>(
-        sql`SELECT intermediate_value AS value, intermediate_value_type AS value_type FROM trial_intermediate_values
-          WHERE trial_id = ${trialId} ORDER BY step DESC LIMIT 1`,
+      const last = await db.get<trialFinish.LastIntermediateValueRow>(
+        trialFinish.lastIntermediateValueStatement(trialId),
       );
-      const plan = planTrialFinish(request, {
-        number: trial.number,
-        state: trialStateFromStored(trial.state),
-        directionCount: trial.direction_count,
-        lastIntermediateValue: last ? floatFromStored(last.value, last.value_type) : null,
-      });
+      const plan = trialFinish.plan(request, trial, last);
       const completed = this.zone.storedFromDate(this.now());
-      // A WAITING trial told directly never ran; it gets a start time so readers that expect
-      // one on every finished trial (Optuna's FrozenTrial validation) accept it.
-      await db.run(
-        sql`UPDATE trials SET state = ${plan.state}, datetime_complete = ${completed},
-            datetime_start = coalesce(datetime_start, ${completed})
-          WHERE trial_id = ${trialId}`,
-      );
-      for (const [objective, value] of (plan.values ?? []).entries()) {
-        const stored = trialValueToStored(value);
-        await db.run(
-          db.dialect.upsert(
-            sql`INSERT INTO trial_values (trial_id, objective, value, value_type)
-              VALUES (${trialId}, ${objective}, ${stored.value}, ${stored.type})`,
-            ['trial_id', 'objective'],
-            ['value', 'value_type'],
-          ),
-        );
-      }
+      const writes = trialFinish.writeStatements(trialId, plan, completed, (...upsert) => db.dialect.upsert(...upsert));
+      for (const statement of writes) await db.run(statement);
       return readTrial(db, trialId, this.zone);
     });
   }
 }
 
 async function readTrial(db: ServerSql, trialId: number, zone: DatetimeZone): Promise<TrialRecord> {
-  const trial = await selectServerTrial(db, trialId, zone);
+  const trial = await selectTrial(db, trialId, zone);
   if (!trial) throw new Error(`Trial ${trialId} vanished inside its own transaction`);
   return trial;
 }

@@ -1,13 +1,13 @@
-// What hangs off a trial, read from SQLite: values, parameters, intermediate values, user
-// attributes, decoded from Optuna's storage form. One statement per batch of trials.
+// What hangs off a trial: values, parameters, intermediate values, user attributes, decoded from
+// Optuna's storage form. One statement per batch of trials, on every dialect.
 import { sql } from 'drizzle-orm';
-import { externalParamValue, parseDistributionJson, type ParamDistribution } from '../optuna/distributions.js';
-import { floatFromStored } from '../optuna/float-values.js';
-import type { OnceLogger } from './database-logger.js';
-import type { TrialDetailQueries } from './optuna-database.js';
-import { groupBy } from '../group-by.js';
-import { inJsonArray, type ReadRunner } from './sql-executor.js';
-import { decodeUserAttributeRows, type UserAttributes } from './user-attributes.js';
+import { externalParamValue, parseDistributionJson, type ParamDistribution } from '../../optuna/distributions.js';
+import { floatFromStored } from '../../optuna/float-values.js';
+import { groupBy } from '../../group-by.js';
+import type { OnceLogger } from '../database-logger.js';
+import type { TrialDetailQueries } from '../optuna-database.js';
+import type { Reads } from './query-sql.js';
+import { selectUserAttributes, type UserAttributes } from './user-attributes.js';
 
 export interface TrialParam {
   name: string;
@@ -21,9 +21,9 @@ export interface IntermediateValue {
   value: number;
 }
 
-export class SqliteTrialDetailQueries implements TrialDetailQueries {
+export class SqlTrialDetailQueries implements TrialDetailQueries {
   constructor(
-    private readonly read: ReadRunner,
+    private readonly read: Reads,
     private readonly log: OnceLogger,
   ) {}
 
@@ -32,7 +32,7 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
     const rows = await this.read((db) =>
       db.values<[trialId: number, value: number | null, valueType: string]>(
         sql`SELECT trial_id, value, value_type FROM trial_values
-          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
+          WHERE ${db.fragments.inList(sql`trial_id`, trialIds)} ORDER BY trial_id, objective`,
       ),
     );
     return groupBy(
@@ -46,7 +46,7 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
     const rows = await this.read((db) =>
       db.values<[trialId: number, name: string, internalValue: number, distributionJson: string]>(
         sql`SELECT trial_id, param_name, param_value, distribution_json FROM trial_params
-          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, param_id`,
+          WHERE ${db.fragments.inList(sql`trial_id`, trialIds)} ORDER BY trial_id, param_id`,
       ),
     );
     return groupBy(
@@ -62,8 +62,8 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
   async intermediateValues(trialIds: readonly number[]): Promise<Map<number, IntermediateValue[]>> {
     const rows = await this.read((db) =>
       db.values<[trialId: number, step: number, value: number | null, valueType: string]>(
-        sql`SELECT trial_id, step, intermediate_value AS value, intermediate_value_type AS value_type
-          FROM trial_intermediate_values WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
+        sql`SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values
+          WHERE ${db.fragments.inList(sql`trial_id`, trialIds)} ORDER BY trial_id, step`,
       ),
     );
     return groupBy(
@@ -73,13 +73,7 @@ export class SqliteTrialDetailQueries implements TrialDetailQueries {
     );
   }
 
-  async userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>> {
-    const rows = await this.read((db) =>
-      db.all<{ owner_id: number; key: string; value_json: string | null }>(
-        sql`SELECT trial_id AS owner_id, "key", value_json FROM trial_user_attributes
-          WHERE ${inJsonArray(sql`trial_id`, trialIds)} ORDER BY trial_user_attribute_id`,
-      ),
-    );
-    return decodeUserAttributeRows(rows, 'trial_user_attributes', this.log);
+  userAttributes(trialIds: readonly number[]): Promise<Map<number, UserAttributes>> {
+    return this.read((db) => selectUserAttributes(db, 'trial', trialIds, this.log));
   }
 }
