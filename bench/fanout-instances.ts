@@ -32,12 +32,12 @@ import { parseArgs } from 'node:util';
 import { createPostgresDatabase, startPostgresServer } from '../test/support/postgres-server.js';
 
 import { startServerProcess, type ListeningChild } from './support/child-process.js';
-import { createStudy } from './support/graphql-client.js';
+import { createStudy, uploadSmallFile } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
 import { residentBytes } from './support/rss-sampler.js';
 import { epochNow, startSubscriberProcess, type SubscriberProcess } from './support/subscriber-process.js';
-import { seedReplay, upload } from './support/subscribers.js';
+import { seedReplay } from './support/subscribers.js';
 import { formatMiB, formatMs, percentile } from './support/units.js';
 
 export interface FanoutInstancesOptions {
@@ -126,7 +126,7 @@ export async function measureFanoutInstances(
     let everyUploadArrived = true;
     for (let index = 0; index < uploadCount && everyUploadArrived; index++) {
       const sentAt = epochNow();
-      const artifactId = await upload(a.url, studyId, `measured-${index}.txt`);
+      const artifactId = await uploadSmallFile(a.url, studyId, `measured-${index}.txt`);
       sent.push({ artifactId, sentAt, returnedAt: epochNow() });
       const missing = await awaitEverywhere(artifactId);
       everyUploadArrived = missing === 0;
@@ -135,7 +135,7 @@ export async function measureFanoutInstances(
       );
     }
     if (everyUploadArrived) {
-      const closingMissing = await awaitEverywhere(await upload(a.url, studyId, 'closing.txt'));
+      const closingMissing = await awaitEverywhere(await uploadSmallFile(a.url, studyId, 'closing.txt'));
       if (closingMissing > 0) throw new Error(`the closing upload did not reach ${closingMissing} subscribers`);
     }
 

@@ -17,11 +17,11 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServerProcess, type ListeningChild } from './support/child-process.js';
-import { createStudy } from './support/graphql-client.js';
+import { createStudy, uploadSmallFile } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
 import { residentBytes, startRssSampler } from './support/rss-sampler.js';
-import { ArrivalBoard, SubscriberGroup, seedReplay, upload } from './support/subscribers.js';
+import { ArrivalBoard, SubscriberGroup, seedReplay } from './support/subscribers.js';
 import { formatMiB, formatMs, percentile } from './support/units.js';
 
 export interface FanoutOptions {
@@ -85,7 +85,7 @@ export async function measureFanout(options: FanoutOptions = {}): Promise<Fanout
 
     const sampler = startRssSampler(server.pid);
     const sentAt = performance.now();
-    const uploaded = await upload(server.url, studyId, 'the-one.txt');
+    const uploaded = await uploadSmallFile(server.url, studyId, 'the-one.txt');
     const uploadResponseMs = performance.now() - sentAt;
     let deliveryError: unknown;
     await board.until(uploaded, subscribers, 'delivery').catch((error: unknown) => {

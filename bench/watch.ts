@@ -35,7 +35,7 @@ import { startOptunaWriter } from '../test/support/optuna-writer.js';
 import { createPostgresDatabase, startPostgresServer, superuserConnection } from '../test/support/postgres-server.js';
 import { startListeningChild, type ListeningChild } from './support/child-process.js';
 import { serverStatementTime, statementStatisticsSettings, timeWatcherReads } from './support/database-time.js';
-import { createStudy } from './support/graphql-client.js';
+import { createStudy, uploadSmallFile } from './support/graphql-client.js';
 import { progress as printProgress } from './support/progress.js';
 import type { ResultRow } from './support/results.js';
 import { formatMs, percentile } from './support/units.js';
@@ -114,7 +114,9 @@ async function measureIdleLooks(
   progress: (m: string) => void,
   serverClock: () => Promise<ServerClock> = () => Promise.resolve(null),
 ) {
-  const opened = await openDatabase(parseStorageUrl(url), { busyTimeoutMs: 10_000 });
+  const location = parseStorageUrl(url);
+  const sqlitePath = location.dialect === 'sqlite' ? location.path : null;
+  const opened = await openDatabase(location, { busyTimeoutMs: 10_000 });
   try {
     const studyName = 'watched';
     const studyId = (await opened.studyWrites.create(studyName, ['MINIMIZE'])).studyId;
@@ -127,10 +129,9 @@ async function measureIdleLooks(
     const events = new ArtifactEventLog<ArtifactRecord>();
     const watcher = await startArtifactWatcher(database, events, { intervalSeconds: 3600 });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const betweenCommits = url.startsWith('sqlite:')
-      ? await looksBetweenCommits(url.slice('sqlite:///'.length), trialId, lookCount, watcher, takeDatabaseTime)
-      : null;
-    const writer = await startOptunaWriter(url.startsWith('sqlite:') ? url.slice('sqlite:///'.length) : url, studyName);
+    const betweenCommits =
+      sqlitePath !== null ? await looksBetweenCommits(sqlitePath, trialId, lookCount, watcher, takeDatabaseTime) : null;
+    const writer = await startOptunaWriter(sqlitePath ?? url, studyName);
     const clock = await serverClock();
     const looks: number[] = [];
     const databaseCalls: number[] = [];
@@ -228,11 +229,11 @@ async function measureDelivery(url: string, watchInterval: string, uploads: numb
       },
     );
     // The subscription is live once a warm-up upload's event arrives.
-    await upload(a.url, studyId);
+    await uploadSmallFile(a.url, studyId, 'warm-up.txt');
     await firstEvent;
     const latencies: number[] = [];
     for (let index = 0; index < uploads; index++) {
-      const artifactId = await upload(a.url, studyId);
+      const artifactId = await uploadSmallFile(a.url, studyId, 'warm-up.txt');
       const returned = performance.now();
       const deadline = returned + 10_000;
       while (!received.has(artifactId) && performance.now() < deadline) await sleep(1);
@@ -246,27 +247,6 @@ async function measureDelivery(url: string, watchInterval: string, uploads: numb
     for (const instance of instances) await instance.stop();
     await rm(artifacts, { recursive: true, force: true });
   }
-}
-
-async function upload(baseUrl: string, studyId: number): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
-      variables: { file: null },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new Blob([randomUUID()]), 'small.txt');
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    body: form,
-    headers: { 'x-graphql-yoga-csrf': '1' },
-  });
-  const body = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
-  if (!body.data) throw new Error(`upload failed: ${JSON.stringify(body.errors)}`);
-  return body.data.uploadArtifact.artifactId;
 }
 
 export async function runWatchBenchmark(options: WatchBenchmarkOptions = {}): Promise<ResultRow[]> {

@@ -43,3 +43,25 @@ export interface UploadedArtifact {
 
 export const uploadMutation = (studyId: number): string =>
   `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId size sha256 } }`;
+
+/** Uploads a small file to the study through the multipart API; returns its id. */
+export async function uploadSmallFile(baseUrl: string, studyId: number, filename: string): Promise<string> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
+      variables: { file: null },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([`contents of ${filename}\n`], { type: 'text/plain' }), filename);
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+    body: form,
+  });
+  const result = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
+  if (!result.data) throw new Error(`upload failed (${response.status}): ${JSON.stringify(result.errors)}`);
+  return result.data.uploadArtifact.artifactId;
+}

@@ -4,7 +4,7 @@ import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { postGraphQL } from './graphql-client.js';
+import { postGraphQL, uploadSmallFile } from './graphql-client.js';
 
 /** How many subscribers connect at once (the listen backlog and our own event loop both like batches). */
 const connectBatch = 100;
@@ -131,28 +131,6 @@ function connectWebSocket(baseUrl: string, variables: Record<string, unknown>, b
   return subscriber;
 }
 
-/** Uploads a small file to the study through the multipart API; returns its id. */
-export async function upload(baseUrl: string, studyId: number, filename: string): Promise<string> {
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({
-      query: `mutation ($file: Upload!) { uploadArtifact(studyId: ${studyId}, file: $file) { artifactId } }`,
-      variables: { file: null },
-    }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([`contents of ${filename}\n`], { type: 'text/plain' }), filename);
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'x-graphql-yoga-csrf': '1' },
-    body: form,
-  });
-  const result = (await response.json()) as { data?: { uploadArtifact: { artifactId: string } }; errors?: unknown };
-  if (!result.data) throw new Error(`upload failed (${response.status}): ${JSON.stringify(result.errors)}`);
-  return result.data.uploadArtifact.artifactId;
-}
-
 /** What subscribers subscribe with, and the artifact whose replay proves they are registered. */
 export interface ReplaySeed {
   variables: { studyId: number; since: string };
@@ -164,8 +142,8 @@ export interface ReplaySeed {
  * once, which proves the subscription is live.
  */
 export async function seedReplay(baseUrl: string, studyId: number): Promise<ReplaySeed> {
-  await upload(baseUrl, studyId, 'seed-1.txt');
-  const replayedArtifactId = await upload(baseUrl, studyId, 'seed-2.txt');
+  await uploadSmallFile(baseUrl, studyId, 'seed-1.txt');
+  const replayedArtifactId = await uploadSmallFile(baseUrl, studyId, 'seed-2.txt');
   const { data } = await postGraphQL<{ artifacts: { edges: { cursor: string }[] } }>(
     baseUrl,
     'query ($studyId: Int!) { artifacts(studyId: $studyId, first: 2) { edges { cursor } } }',
