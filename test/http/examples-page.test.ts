@@ -3,6 +3,7 @@
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.js';
+import { attributeValues, policyDirectives } from '../support/html-scan.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -10,22 +11,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-const decodeEntities = (html: string): string =>
-  html.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-const attributeValues = (html: string, element: string, attribute: string): string[] =>
-  [...html.matchAll(new RegExp(`<${element}\\b[^>]*\\s${attribute}="([^"]*)"`, 'g'))].map((match) =>
-    decodeEntities(match[1]!),
-  );
-
-/** The directives of a Content-Security-Policy header, by name. */
-const policyDirectives = (header: string): Map<string, string[]> =>
-  new Map(
-    header
-      .split(';')
-      .map((part) => part.trim().split(/\s+/))
-      .map(([name, ...sources]) => [name!, sources]),
-  );
 
 describe('GET /examples', () => {
   let response: Response;

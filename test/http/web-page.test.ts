@@ -2,6 +2,7 @@
 // fetches from this server only, and whose assets this server serves (cached for good, as
 // their names carry their hash). With --auth-token the page is told to ask for the token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attributeValues, policyDirectives } from '../support/html-scan.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let open: TestServer;
@@ -12,17 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([open.stop(), guarded.stop()]);
 });
-
-const attributeValues = (html: string, element: string, attribute: string): string[] =>
-  [...html.matchAll(new RegExp(`<${element}\\b[^>]*\\s${attribute}="([^"]*)"`, 'g'))].map((match) => match[1]!);
-
-const policyDirectives = (header: string): Map<string, string[]> =>
-  new Map(
-    header
-      .split(';')
-      .map((part) => part.trim().split(/\s+/))
-      .map(([name, ...sources]) => [name!, sources]),
-  );
 
 describe('GET /', () => {
   let response: Response;

@@ -5,18 +5,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../support/dialects.js';
 import { uploadTextArtifact } from '../support/multipart.js';
 import {
   connectWebSocket,
+  feedArtifactIds,
+  feedEvent,
   refusalOverSse,
   subscribeOverSse,
   subscribeOverWebSocket,
   subscribeWithFetch,
   untilListening,
-  type Subscription,
 } from '../support/subscription-clients.js';
 import { createStudyWithTrial, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -26,25 +26,6 @@ const createdQuery = `subscription($trialId: Int, $since: String) {
 const deletedQuery = `subscription($since: String) {
   artifactDeleted(since: $since) { cursor deleted { artifactId } }
 }`;
-
-interface FeedEvent {
-  cursor: string;
-  artifactId: string;
-}
-
-function feedEvent(result: ExecutionResult): FeedEvent {
-  if (result.errors) throw new Error(`subscription error: ${JSON.stringify(result.errors)}`);
-  const data = result.data as {
-    artifactCreated?: { cursor: string; artifact: { artifactId: string } };
-    artifactDeleted?: { cursor: string; deleted: { artifactId: string } };
-  };
-  if (data.artifactCreated)
-    return { cursor: data.artifactCreated.cursor, artifactId: data.artifactCreated.artifact.artifactId };
-  return { cursor: data.artifactDeleted!.cursor, artifactId: data.artifactDeleted!.deleted.artifactId };
-}
-
-const idsOf = async (subscription: Subscription, count: number): Promise<string[]> =>
-  (await subscription.received.count(count)).map((result) => feedEvent(result).artifactId);
 
 describe('two instances on one PostgreSQL database', () => {
   let database: TestDatabase;
@@ -79,8 +60,8 @@ describe('two instances on one PostgreSQL database', () => {
         await uploadTextArtifact(a.url, { trialId }, 'first.txt'),
         await uploadTextArtifact(a.url, { trialId }, 'second.txt'),
       ];
-      expect(await idsOf(sse, 2)).toEqual(uploaded);
-      expect(await idsOf(ws, 2)).toEqual(uploaded);
+      expect(await feedArtifactIds(sse, 2)).toEqual(uploaded);
+      expect(await feedArtifactIds(ws, 2)).toEqual(uploaded);
     } finally {
       sse.close();
       await client.dispose();
@@ -108,16 +89,16 @@ describe('two instances on one PostgreSQL database', () => {
       variables: { trialId, since: events[1]!.cursor },
     });
     try {
-      expect(await idsOf(onB, 2)).toEqual(missed);
+      expect(await feedArtifactIds(onB, 2)).toEqual(missed);
       const live = await uploadTextArtifact(a.url, { trialId }, 'live.txt');
-      expect(await idsOf(onB, 3)).toEqual([...missed, live]);
+      expect(await feedArtifactIds(onB, 3)).toEqual([...missed, live]);
       // And the first cursor: everything after the first event, once each.
       const fromFirst = subscribeOverSse(b.url, {
         query: createdQuery,
         variables: { trialId, since: events[0]!.cursor },
       });
       try {
-        expect(await idsOf(fromFirst, 4)).toEqual([seen[1], ...missed, live]);
+        expect(await feedArtifactIds(fromFirst, 4)).toEqual([seen[1], ...missed, live]);
       } finally {
         fromFirst.close();
       }

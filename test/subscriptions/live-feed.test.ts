@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uploadMultipart } from '../support/multipart.js';
 import { systemPython } from '../support/python-optuna.js';
@@ -18,6 +17,8 @@ import { openForeignWriter, type ForeignWriter } from '../support/foreign-writer
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   connectWebSocket,
+  feedArtifactIds,
+  feedEvent,
   refusalOverSse,
   refusalOverWebSocket,
   subscribeOverSse,
@@ -33,28 +34,6 @@ const createdQuery = `subscription($studyId: Int, $trialId: Int, $since: String)
 const deletedQuery = `subscription($studyId: Int, $trialId: Int, $since: String) {
   artifactDeleted(studyId: $studyId, trialId: $trialId, since: $since) { cursor deleted { artifactId studyId trialId } }
 }`;
-
-interface FeedEvent {
-  cursor: string;
-  artifactId: string;
-}
-
-/** The event of a subscription result, either kind. */
-function feedEvent(result: ExecutionResult): FeedEvent {
-  if (result.errors) throw new Error(`subscription error: ${JSON.stringify(result.errors)}`);
-  const data = result.data as {
-    artifactCreated?: { cursor: string; artifact: { artifactId: string } };
-    artifactDeleted?: { cursor: string; deleted: { artifactId: string } };
-  };
-  if (data.artifactCreated)
-    return { cursor: data.artifactCreated.cursor, artifactId: data.artifactCreated.artifact.artifactId };
-  return { cursor: data.artifactDeleted!.cursor, artifactId: data.artifactDeleted!.deleted.artifactId };
-}
-
-/** Waits for exactly `expected.length` events and returns their artifact ids (more would show as a mismatch). */
-async function artifactIdsOf(subscription: Subscription, count: number): Promise<string[]> {
-  return (await subscription.received.count(count)).map((result) => feedEvent(result).artifactId);
-}
 
 async function uploadThroughApi(
   server: TestServer,
@@ -155,15 +134,15 @@ describe('uploads and deletes through the API (done-when 1)', () => {
       const fence = foreign.addTrialArtifact(trialA, 'fence.txt').artifactId;
 
       const allCreated = [a1, b1, s1, a2, b2, b3, fence];
-      expect(await artifactIdsOf(sseCreated, 7)).toEqual(allCreated);
-      expect(await artifactIdsOf(fetchCreated, 7)).toEqual(allCreated);
-      expect(await artifactIdsOf(wsCreated, 7)).toEqual(allCreated);
-      expect(await artifactIdsOf(trialCreated, 3)).toEqual([a1, a2, fence]);
+      expect(await feedArtifactIds(sseCreated, 7)).toEqual(allCreated);
+      expect(await feedArtifactIds(fetchCreated, 7)).toEqual(allCreated);
+      expect(await feedArtifactIds(wsCreated, 7)).toEqual(allCreated);
+      expect(await feedArtifactIds(trialCreated, 3)).toEqual([a1, a2, fence]);
 
       foreign.deleteArtifact(fence);
-      expect(await artifactIdsOf(sseDeleted, 3)).toEqual([a1, s1, fence]);
-      expect(await artifactIdsOf(wsDeleted, 3)).toEqual([a1, s1, fence]);
-      expect(await artifactIdsOf(trialDeleted, 2)).toEqual([a1, fence]);
+      expect(await feedArtifactIds(sseDeleted, 3)).toEqual([a1, s1, fence]);
+      expect(await feedArtifactIds(wsDeleted, 3)).toEqual([a1, s1, fence]);
+      expect(await feedArtifactIds(trialDeleted, 2)).toEqual([a1, fence]);
 
       // Nothing more arrived meanwhile, and every event has its own cursor.
       const counts = [sseCreated, fetchCreated, wsCreated, trialCreated, sseDeleted, wsDeleted, trialDeleted].map(
@@ -219,7 +198,7 @@ describe('artifacts written by other processes (done-when 2)', () => {
 
       const written = foreign.addTrialArtifact(trialId, 'from-python.txt');
       const committedAt = performance.now();
-      const [sseIds, wsIds] = await Promise.all([artifactIdsOf(sse, 1), artifactIdsOf(wsCreated, 1)]);
+      const [sseIds, wsIds] = await Promise.all([feedArtifactIds(sse, 1), feedArtifactIds(wsCreated, 1)]);
       const elapsedMs = performance.now() - committedAt;
       expect(sseIds).toEqual([written.artifactId]);
       expect(wsIds).toEqual([written.artifactId]);
@@ -230,12 +209,12 @@ describe('artifacts written by other processes (done-when 2)', () => {
 
       // Once: a second row (a fence) comes next, with nothing in between.
       const second = foreign.addStudyArtifact(studyId, 'study-level.txt');
-      expect(await artifactIdsOf(wsCreated, 2)).toEqual([written.artifactId, second.artifactId]);
+      expect(await feedArtifactIds(wsCreated, 2)).toEqual([written.artifactId, second.artifactId]);
       expect(sse.received.items).toHaveLength(1); // a study artifact is not the trial's
 
       foreign.deleteArtifact(written.artifactId);
       const deletedAt = performance.now();
-      expect(await artifactIdsOf(sseDeleted, 1)).toEqual([written.artifactId]);
+      expect(await feedArtifactIds(sseDeleted, 1)).toEqual([written.artifactId]);
       expect(performance.now() - deletedAt).toBeLessThan(2 * watchIntervalSeconds * 1000);
     } finally {
       sse.close();
@@ -259,7 +238,7 @@ describe('artifacts written by other processes (done-when 2)', () => {
           'written-by-optuna.csv',
         ]);
         const exitedAt = performance.now();
-        expect(await artifactIdsOf(subscription, 1)).toEqual([stdout.trim()]);
+        expect(await feedArtifactIds(subscription, 1)).toEqual([stdout.trim()]);
         expect(performance.now() - exitedAt).toBeLessThan(2 * watchIntervalSeconds * 1000);
         expect(subscription.received.items[0]).toMatchObject({
           data: { artifactCreated: { artifact: { filename: 'written-by-optuna.csv' } } },
@@ -327,10 +306,10 @@ describe('resuming with a cursor (done-when 3)', () => {
       const second = transports[transport]();
       const resumed = second.subscribe({ trialId, since: lastEvent!.cursor });
       try {
-        expect(await artifactIdsOf(resumed, 3)).toEqual(missed);
+        expect(await feedArtifactIds(resumed, 3)).toEqual(missed);
         await untilListening(server.services.events, 1);
         const live = await uploadThroughApi(server, { trialId }, 'live.txt');
-        expect(await artifactIdsOf(resumed, 4)).toEqual([...missed, live]);
+        expect(await feedArtifactIds(resumed, 4)).toEqual([...missed, live]);
       } finally {
         await second.disconnect();
       }
@@ -353,9 +332,9 @@ describe('resuming with a cursor (done-when 3)', () => {
       variables: { trialId, since: listed.data!.artifacts.edges[0]!.cursor },
     });
     try {
-      expect(await artifactIdsOf(stream, 2)).toEqual(after);
+      expect(await feedArtifactIds(stream, 2)).toEqual(after);
       const live = await uploadThroughApi(server, { trialId }, 'after-3.txt');
-      expect(await artifactIdsOf(stream, 3)).toEqual([...after, live]);
+      expect(await feedArtifactIds(stream, 3)).toEqual([...after, live]);
     } finally {
       stream.close();
     }
@@ -431,9 +410,9 @@ describe('resuming after a server restart', () => {
           variables: { since: lastEvent!.cursor },
         });
         try {
-          expect(await artifactIdsOf(resumed, 2)).toEqual([whileDown, afterRestart]);
+          expect(await feedArtifactIds(resumed, 2)).toEqual([whileDown, afterRestart]);
           const live = await uploadThroughApi(later, { trialId }, 'live.txt');
-          expect(await artifactIdsOf(resumed, 3)).toEqual([whileDown, afterRestart, live]);
+          expect(await feedArtifactIds(resumed, 3)).toEqual([whileDown, afterRestart, live]);
           // Deletions of the earlier run are gone with its memory: a replay from its cursor
           // cannot be complete, and is refused rather than served with a gap.
           expect(await refusalOverSse(deletionsOverSse)).toMatchObject({

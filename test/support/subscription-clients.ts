@@ -254,3 +254,26 @@ export async function untilListening(events: ArtifactEventLog, count: number): P
     { timeout: 5000, interval: 5 },
   );
 }
+
+/** A feed event's cursor and artifact id. */
+export interface FeedEvent {
+  cursor: string;
+  artifactId: string;
+}
+
+/** The event of an artifactCreated or artifactDeleted subscription result (throws on errors). */
+export function feedEvent(result: ExecutionResult): FeedEvent {
+  if (result.errors) throw new Error(`subscription error: ${JSON.stringify(result.errors)}`);
+  const data = result.data as {
+    artifactCreated?: { cursor: string; artifact: { artifactId: string } };
+    artifactDeleted?: { cursor: string; deleted: { artifactId: string } };
+  };
+  if (data.artifactCreated)
+    return { cursor: data.artifactCreated.cursor, artifactId: data.artifactCreated.artifact.artifactId };
+  return { cursor: data.artifactDeleted!.cursor, artifactId: data.artifactDeleted!.deleted.artifactId };
+}
+
+/** Waits for exactly `count` events and returns their artifact ids (more would show as a mismatch). */
+export async function feedArtifactIds(subscription: Subscription, count: number): Promise<string[]> {
+  return (await subscription.received.count(count)).map((result) => feedEvent(result).artifactId);
+}
