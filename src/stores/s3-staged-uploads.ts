@@ -29,7 +29,7 @@ import { logger } from '../logger.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB (except the last) to 5 GiB, at most 10,000 of them. */
-const minimumPartSize = 5 * MiB;
+export const minimumPartSize = 5 * MiB;
 const maximumPartSize = 5 * 1024 * MiB;
 const maximumParts = 10_000;
 /** SigV4 presigned URLs live at most a week. */

@@ -27,7 +27,7 @@ import {
   type ByteRange,
   type PresignedDownloadOptions,
 } from './artifact-store.js';
-import { S3StagedUploads } from './s3-staged-uploads.js';
+import { minimumPartSize, S3StagedUploads } from './s3-staged-uploads.js';
 import { exactByteRange } from './exact-byte-range.js';
 import { ObjectKeyLayout } from './object-key-layout.js';
 import { cleanSpoolDirectory, defaultLeftoverAgeMs, defaultRemoteStoreSpoolDirectory } from './stale-files.js';
@@ -36,8 +36,6 @@ import { httpStatusOf } from './http-status.js';
 import { logger as processLogger, type Logger } from '../logger.js';
 
 const MiB = 1024 * 1024;
-/** S3 rejects smaller parts (except the last). */
-const minimumPartSize = 5 * MiB;
 
 export interface S3ArtifactStoreOptions {
   /** Key prefix (no leading or trailing slash); objects become `<prefix>/<artifact_id>`. @default none — Optuna's layout */
