@@ -15,6 +15,10 @@ const pageSize = 50;
 /** The server's largest page: a sort by value loads the trials this many at a time. */
 const largestPage = 1000;
 
+/** A column header's aria-sort: the direction when the table is sorted by that column. */
+const ariaSort = (order: SortOrder, column: 'number' | 'value'): 'ascending' | 'descending' | undefined =>
+  order.startsWith(column) ? (order.endsWith('-asc') ? 'ascending' : 'descending') : undefined;
+
 const sortLabels: Record<SortOrder, string> = {
   'number-asc': 'Number, ascending',
   'number-desc': 'Number, descending',
@@ -193,21 +197,11 @@ export function TrialTable({ studyId }: { studyId: number }) {
             </caption>
             <thead>
               <tr>
-                <th
-                  scope="col"
-                  aria-sort={
-                    order.startsWith('number') ? (order === 'number-asc' ? 'ascending' : 'descending') : undefined
-                  }
-                >
+                <th scope="col" aria-sort={ariaSort(order, 'number')}>
                   Number
                 </th>
                 <th scope="col">State</th>
-                <th
-                  scope="col"
-                  aria-sort={
-                    order.startsWith('value') ? (order === 'value-asc' ? 'ascending' : 'descending') : undefined
-                  }
-                >
+                <th scope="col" aria-sort={ariaSort(order, 'value')}>
                   Values
                 </th>
                 <th scope="col">Parameters</th>
